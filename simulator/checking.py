@@ -1,0 +1,428 @@
+"""Checking numbers, multi-field answers and tables against a key, with feedback that never reveals it.
+
+Shared by every task kind. Tolerance is relative (the scenario's ``tolerance``, default 0.5%); an answer
+equal to the key rounded to the task's stated precision is accepted too; a percent-typed answer
+("6.77%") is compared as a fraction; counts whose key is a whole number must match exactly.
+
+>>> number_matches(0.0677, 0.067742, tolerance=0.0001, precision=4)
+True
+>>> check_number("6.77", 0.0677, unit="ratio", tolerance=0.005, precision=4)[1][0].key
+'check.percent_slip'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+
+from simulator import parsing
+from simulator.i18n import Msg, msg, register
+from simulator.tasks.base import AnswerFormatError, Check
+
+register({
+    "check.correct": {"zh": "正确。", "en": "Correct."},
+    "check.too_high": {"zh": "数值偏高。", "en": "The value is too high."},
+    "check.too_low": {"zh": "数值偏低。", "en": "The value is too low."},
+    "check.percent_slip": {
+        "zh": "数值差了100倍:请注意百分数与小数的换算(例如 3.45% = 0.0345)。",
+        "en": "The value is off by a factor of 100: mind percent vs fraction (3.45% = 0.0345)."},
+    "check.not_a_mapping": {
+        "zh": "此题需按字段作答(字段: 值)。", "en": "This task needs an answer per field (field: value)."},
+    "check.field_format": {"zh": "“{field}”:{detail}", "en": "“{field}”: {detail}"},
+    "check.field_missing": {"zh": "缺少“{field}”。", "en": "“{field}” is missing."},
+    "check.field_wrong": {"zh": "“{field}”不正确:{reason}", "en": "“{field}” is wrong: {reason}"},
+    "check.field_mismatch": {"zh": "与正确答案不符。", "en": "does not match."},
+    "check.fields_summary": {
+        "zh": "{right}/{total} 个字段正确。", "en": "{right} of {total} fields are right."},
+    "check.not_a_table": {
+        "zh": "无法读取上传的表格。", "en": "The uploaded table could not be read."},
+    "check.table_missing_key_column": {
+        "zh": "表格缺少分组列“{column}”,无法对应各行。",
+        "en": "The table lacks the grouping column “{column}”, so rows cannot be matched."},
+    "check.table_cell_format": {
+        "zh": "第“{row}”行“{column}”列:{detail}", "en": "Row “{row}”, column “{column}”: {detail}"},
+    "check.table_missing_column": {
+        "zh": "缺少“{column}”列。", "en": "Column “{column}” is missing."},
+    "check.table_missing_rows": {
+        "zh": "缺少 {n} 行:{rows}。", "en": "{n} row(s) missing: {rows}."},
+    "check.table_extra_rows": {
+        "zh": "多出 {n} 行(不应出现或重复):{rows}。",
+        "en": "{n} extra row(s) (not expected, or repeated): {rows}."},
+    "check.table_wrong_column": {
+        "zh": "“{column}”列有 {n} 处错误,所在行:{rows}。",
+        "en": "Column “{column}” has {n} wrong cell(s), in rows: {rows}."},
+    "check.table_column_high": {
+        "zh": "“{column}”列的错误数值整体偏高。", "en": "The wrong values of “{column}” are mostly too high."},
+    "check.table_column_low": {
+        "zh": "“{column}”列的错误数值整体偏低。", "en": "The wrong values of “{column}” are mostly too low."},
+    "check.table_column_slip": {
+        "zh": "“{column}”列差了100倍:请注意百分数与小数的换算。",
+        "en": "Column “{column}” is off by a factor of 100: mind percent vs fraction."},
+    "check.table_column_alternative": {"zh": "“{column}”列:{reason}", "en": "Column “{column}”: {reason}"},
+    "check.table_summary": {
+        "zh": "{right}/{total} 个单元格正确。", "en": "{right} of {total} cells are right."},
+})
+
+FieldKind = Literal["number", "bool", "choice", "text"]
+_ABS_TOL = {"money": 0.005, "count": 1e-9, "seconds": 1e-6}
+_MAX_LISTED = 6
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """How one field (or one table column) of an answer is checked."""
+
+    kind: FieldKind = "number"
+    """number, bool (是/否), choice (option labels, one or a set) or text (compared normalised)."""
+    unit: str = "ratio"
+    """ratio, money, count, seconds, … (sets the absolute tolerance; whole-number counts are exact)."""
+    precision: int | None = None
+    """Decimals the task asks for (as a fraction for ratios); the key rounded to it is accepted."""
+    weight: float = 1.0
+    """Share of the field in the task's score, relative to the other fields."""
+    label_key: str | None = None
+    """Catalog key of the field's display name; ``None`` shows the field name itself."""
+    alternatives: dict[str, float] | None = None
+    """Misconception catalog key → the value that misconception gives (fields only)."""
+
+    def label(self, name: str) -> Msg:
+        """The field's display name as a message (an unknown key renders as itself)."""
+        return msg(self.label_key or name)
+
+
+def abs_tolerance(unit: str) -> float:
+    """Absolute tolerance for ``unit``: half a fen for money, ~0 otherwise.
+
+    >>> abs_tolerance("money")
+    0.005
+    """
+    return _ABS_TOL.get(unit, 1e-9)
+
+
+def number_matches(given: float, key: float, *, tolerance: float, precision: int | None = None,
+                   abs_tol: float = 1e-9) -> bool:
+    """True when ``given`` is within ``tolerance`` (relative) or ``abs_tol`` of ``key``, or is ``key``
+    correctly rounded to ``precision`` decimals.
+
+    >>> number_matches(0.068, 0.067742, tolerance=0.005)
+    True
+    >>> number_matches(0.07, 0.067742, tolerance=0.005, precision=4)
+    False
+    """
+    if not (math.isfinite(given) and math.isfinite(key)):
+        return False
+    if abs(given - key) <= max(tolerance * abs(key), abs_tol):
+        return True
+    if precision is None:
+        return False
+    step = 10.0 ** -precision
+    at_precision = abs(given - round(given / step) * step) <= 1e-9 * max(1.0, abs(given))
+    return at_precision and abs(given - key) <= step / 2 * (1 + 1e-9) + 1e-12
+
+
+def _matcher(key: float, unit: str, tolerance: float, precision: int | None):
+    """A one-argument predicate "matches key" with the unit's rules (whole counts exact)."""
+    if unit == "count" and float(key).is_integer():
+        return lambda v: abs(v - key) < 0.5 and float(v).is_integer()
+    abs_tol = abs_tolerance(unit)
+    return lambda v: number_matches(v, key, tolerance=tolerance, precision=precision, abs_tol=abs_tol)
+
+
+def diagnose(given: float, key: float, *, unit: str, tolerance: float, precision: int | None,
+             alternatives: dict[str, float] | None = None) -> tuple[float, list[Msg]]:
+    """Scores a parsed number: (1, [correct]) or (0, [the named mistake, or too high / too low])."""
+    if _matcher(key, unit, tolerance, precision)(given):
+        return 1.0, [msg("check.correct")]
+    for alt_key, alt_value in (alternatives or {}).items():
+        if alt_value is None or _matcher(key, unit, tolerance, precision)(alt_value):
+            continue
+        if _matcher(alt_value, "ratio", tolerance, precision)(given):
+            return 0.0, [msg(alt_key)]
+    if key != 0 and unit != "count":
+        loose = _matcher(key, unit, tolerance, None)
+        if loose(given / 100) or loose(given * 100):
+            return 0.0, [msg("check.percent_slip")]
+    return 0.0, [msg("check.too_high" if given > key else "check.too_low")]
+
+
+def to_float(raw: Any) -> float:
+    """A submitted number as a float (percent strings as fractions); ``AnswerFormatError`` if not one."""
+    return float(parsing.parse_number(raw).value)
+
+
+def check_number(raw: Any, key: float, *, unit: str, tolerance: float, precision: int | None,
+                 alternatives: dict[str, float] | None = None) -> tuple[float, list[Msg]]:
+    """Parses ``raw`` (raising :class:`AnswerFormatError`) and scores it against ``key``.
+
+    ``alternatives`` maps a misconception's catalog key to the value it gives; a match names it.
+
+    >>> check_number("3.45%", 0.0345, unit="ratio", tolerance=0.005, precision=4)[0]
+    1.0
+    """
+    return diagnose(to_float(raw), key, unit=unit, tolerance=tolerance, precision=precision,
+                    alternatives=alternatives)
+
+
+# ----------------------------------------------------------------------------- multi-field answers
+
+def _norm_text(value: Any) -> str:
+    """NFKC, stripped, case-folded text: '  Ａb ' → 'ab'."""
+    return unicodedata.normalize("NFKC", str(value)).strip().casefold()
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _lookup(raw: Mapping, name: str, spec: FieldSpec) -> Any:
+    """The raw value of field ``name``: by name, or by its zh/en label (case/width-insensitive)."""
+    if name in raw:
+        return raw[name]
+    wanted = {_norm_text(name)} | {_norm_text(spec.label(name).render(lang)) for lang in ("zh", "en")}
+    for k, v in raw.items():
+        if _norm_text(k) in wanted:
+            return v
+    return None
+
+
+def _choice_set(value: Any) -> frozenset[str]:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return frozenset(_norm_text(v) for v in value)
+    return frozenset({_norm_text(value)})
+
+
+def check_value(raw: Any, key: Any, spec: FieldSpec, *, tolerance: float) -> tuple[float, list[Msg]]:
+    """Scores one value of any field kind; raises :class:`AnswerFormatError` when unreadable."""
+    if spec.kind == "number":
+        return check_number(raw, float(key), unit=spec.unit, tolerance=tolerance,
+                            precision=spec.precision, alternatives=spec.alternatives)
+    if spec.kind == "bool":
+        ok = parsing.parse_bool(raw) == bool(key)
+    elif spec.kind == "choice":
+        ok = _choice_set(parsing.parse_choice(raw)) == _choice_set(key)
+    else:
+        ok = _norm_text(raw) == _norm_text(key)
+    return (1.0, [msg("check.correct")]) if ok else (0.0, [msg("check.field_mismatch")])
+
+
+def check_fields(raw: Mapping, key: Mapping, specs: dict[str, FieldSpec], *, tolerance: float) -> Check:
+    """Per-field partial credit (by weight); a missing field scores 0 and is named.
+
+    An unreadable field value raises :class:`AnswerFormatError` naming the field.
+    ``details["fields"]`` maps each field to its score (0/1), ``details["wrong_fields"]`` lists the rest.
+    """
+    if not isinstance(raw, Mapping):
+        raise AnswerFormatError(msg("check.not_a_mapping"))
+    scores: dict[str, float] = {}
+    feedback: list[Msg] = []
+    for name, spec in specs.items():
+        value = _lookup(raw, name, spec)
+        if _blank(value):
+            scores[name] = 0.0
+            feedback.append(msg("check.field_missing", field=spec.label(name)))
+            continue
+        try:
+            score, notes = check_value(value, key[name], spec, tolerance=tolerance)
+        except AnswerFormatError as err:
+            raise AnswerFormatError(msg("check.field_format", field=spec.label(name),
+                                        detail=err.message)) from err
+        scores[name] = score
+        if score < 1:
+            feedback.extend(msg("check.field_wrong", field=spec.label(name), reason=n) for n in notes)
+    total = sum(s.weight for s in specs.values()) or 1.0
+    fraction = sum(scores[n] * s.weight for n, s in specs.items()) / total
+    right = sum(1 for s in scores.values() if s >= 1)
+    feedback.insert(0, msg("check.fields_summary", right=right, total=len(specs)))
+    wrong = [n for n, s in scores.items() if s < 1]
+    return Check(fraction, feedback, details={"fields": scores, "wrong_fields": wrong})
+
+
+# ----------------------------------------------------------------------------- tables
+
+_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]00:00(?::00)?)?$")
+_MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+
+
+def norm_key(value: Any) -> str:
+    """A grouping value as comparable text: dates 'YYYY-MM-DD', months 'YYYY-MM', numbers without '.0'.
+
+    >>> [norm_key(v) for v in (" Ｃ01 ", "2024/1/5", pd.Timestamp("2024-01-05"), 3.0, "2024年3月")]
+    ['C01', '2024-01-05', '2024-01-05', '3', '2024-03']
+    """
+    if isinstance(value, pd.Timestamp) or hasattr(value, "strftime"):
+        stamp = pd.Timestamp(value)
+        return stamp.strftime("%Y-%m-%d")
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if m := _DATE_RE.match(text):
+        return f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}"
+    if m := _MONTH_RE.match(text):
+        return f"{m[1]}-{int(m[2]):02d}"
+    if re.fullmatch(r"-?\d+\.0+", text):
+        return text.split(".")[0]
+    return text
+
+
+def _row_key(record: Mapping, key_columns: list[str]) -> str:
+    return " / ".join(norm_key(record[c]) for c in key_columns)
+
+
+def _find_column(frame: pd.DataFrame, name: str, spec: FieldSpec | None = None) -> str | None:
+    """The frame's column for canonical ``name`` (exact, then case/width-insensitive, then by label)."""
+    if name in frame.columns:
+        return name
+    wanted = {_norm_text(name)}
+    if spec is not None:
+        wanted |= {_norm_text(spec.label(name).render(lang)) for lang in ("zh", "en")}
+    for col in frame.columns:
+        if _norm_text(col) in wanted:
+            return col
+    return None
+
+
+def _listing(rows: list[str]) -> str:
+    shown = ", ".join(rows[:_MAX_LISTED])
+    return shown + (" …" if len(rows) > _MAX_LISTED else "")
+
+
+@dataclass
+class _ColumnResult:
+    """Outcome of one value column: wrong row keys, and how the wrong values relate to the key."""
+
+    wrong: list[str]
+    high: int = 0
+    slips: int = 0
+    alt_hits: dict[str, int] | None = None
+
+
+def _given_rows(given: pd.DataFrame, key_columns: list[str], key_specs: dict) -> tuple[dict, list[str]]:
+    """Given rows by normalised row key (first occurrence) and the keys of repeated rows."""
+    cols = []
+    for c in key_columns:
+        found = _find_column(given, c, key_specs.get(c))
+        if found is None:
+            raise AnswerFormatError(msg("check.table_missing_key_column", column=msg(c)))
+        cols.append(found)
+    rows: dict[str, dict] = {}
+    repeated: list[str] = []
+    for record in given.to_dict("records"):
+        if all(_blank(record[c]) for c in cols):
+            continue
+        rk = " / ".join(norm_key(record[c]) for c in cols)
+        if rk in rows:
+            repeated.append(rk)
+        else:
+            rows[rk] = record
+    return rows, repeated
+
+
+def _cell(record: Mapping, col: str, rk: str, name: str) -> float | None:
+    """The number in a given cell (None when blank); an unreadable cell is a format error."""
+    value = record.get(col)
+    if _blank(value):
+        return None
+    try:
+        return to_float(value)
+    except AnswerFormatError as err:
+        raise AnswerFormatError(msg("check.table_cell_format", row=rk, column=msg(name),
+                                    detail=err.message)) from err
+
+
+def _check_column(name: str, spec: FieldSpec, col: str, keyed: dict, given: dict, alt_rows: dict,
+                  tolerance: float) -> _ColumnResult:
+    """Compares one value column over the key rows present in the given table."""
+    res = _ColumnResult(wrong=[], alt_hits={})
+    for rk, key_rec in keyed.items():
+        if rk not in given:
+            continue
+        value, key = _cell(given[rk], col, rk, name), float(key_rec[name])
+        if value is not None and _matcher(key, spec.unit, tolerance, spec.precision)(value):
+            continue
+        res.wrong.append(rk)
+        if value is None:
+            continue
+        res.high += value > key
+        loose = _matcher(key, spec.unit, tolerance, None)
+        res.slips += key != 0 and (loose(value / 100) or loose(value * 100))
+        for alt_key, rows in alt_rows.items():
+            alt = rows.get(rk, {}).get(name)
+            if alt is not None and _matcher(float(alt), "ratio", tolerance, spec.precision)(value):
+                res.alt_hits[alt_key] = res.alt_hits.get(alt_key, 0) + 1
+    return res
+
+
+def _column_feedback(label: Msg, res: _ColumnResult) -> list[Msg]:
+    """Messages for one column's wrong cells: where, and the likely mistake (never the values)."""
+    n = len(res.wrong)
+    out = [msg("check.table_wrong_column", column=label, n=n, rows=_listing(res.wrong))]
+    named = [k for k, hits in (res.alt_hits or {}).items() if hits * 2 >= n]
+    if named:
+        out += [msg("check.table_column_alternative", column=label, reason=msg(k)) for k in named]
+    elif res.slips * 2 >= n:
+        out.append(msg("check.table_column_slip", column=label))
+    elif res.high * 2 > n:
+        out.append(msg("check.table_column_high", column=label))
+    elif res.high * 2 < n:
+        out.append(msg("check.table_column_low", column=label))
+    return out
+
+
+def check_table(given: pd.DataFrame, key_rows: list[dict], *, key_columns: list[str],
+                value_columns: dict[str, FieldSpec], tolerance: float,
+                alternatives: dict[str, list[dict]] | None = None,
+                key_specs: dict[str, FieldSpec] | None = None) -> Check:
+    """Grades a table: rows matched on ``key_columns`` in any order, one credit per correct cell.
+
+    The score is correct cells / (key cells + cells of extra rows), so extra or repeated rows cost too.
+    ``alternatives`` maps a misconception's catalog key to the table that misconception gives (same key
+    columns, e.g. the mean of daily ratios): a column whose wrong cells mostly match it is named.
+    ``details``: ``wrong_cells`` [[row key, column], …], ``missing_rows``, ``extra_rows``,
+    ``missing_columns``, ``cells_right``, ``cells_total`` — never key values.
+    """
+    if not isinstance(given, pd.DataFrame):
+        raise AnswerFormatError(msg("check.not_a_table"))
+    key_specs = key_specs or {}
+    keyed = {_row_key(r, key_columns): r for r in key_rows}
+    rows, repeated = _given_rows(given, key_columns, key_specs)
+    alt_rows = {k: {_row_key(r, key_columns): r for r in t} for k, t in (alternatives or {}).items()}
+    missing = [rk for rk in keyed if rk not in rows]
+    extra = [rk for rk in rows if rk not in keyed] + repeated
+    feedback: list[Msg] = []
+    wrong_cells: list[list[str]] = []
+    missing_cols: list[str] = []
+    for name, spec in value_columns.items():
+        col = _find_column(given, name, spec)
+        present = [rk for rk in keyed if rk in rows]
+        if col is None:
+            missing_cols.append(name)
+            feedback.append(msg("check.table_missing_column", column=spec.label(name)))
+            wrong_cells += [[rk, name] for rk in present]
+            continue
+        res = _check_column(name, spec, col, keyed, rows, alt_rows, tolerance)
+        if res.wrong:
+            wrong_cells += [[rk, name] for rk in res.wrong]
+            feedback += _column_feedback(spec.label(name), res)
+    if missing:
+        feedback.insert(0, msg("check.table_missing_rows", n=len(missing), rows=_listing(missing)))
+    if extra:
+        feedback.insert(0, msg("check.table_extra_rows", n=len(extra), rows=_listing(extra)))
+    n_cols = len(value_columns)
+    total = n_cols * (len(keyed) + len(extra))
+    right = n_cols * (len(keyed) - len(missing)) - len(wrong_cells)
+    feedback.insert(0, msg("check.table_summary", right=right, total=n_cols * len(keyed)))
+    details = {"wrong_cells": wrong_cells, "missing_rows": missing, "extra_rows": extra,
+               "missing_columns": missing_cols, "cells_right": right, "cells_total": n_cols * len(keyed)}
+    return Check(right / total if total else 0.0, feedback, details=details)

@@ -1,0 +1,272 @@
+"""``simulator`` command line: thin — parse arguments, call the API, print.
+
+Exit codes: 0 success; 2 bad input (one plain line per problem, never a traceback); 1 only for a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class BadInput(Exception):
+    """A problem with what the user gave us, reported as one line and exit code 2."""
+
+
+def _scenario(ref: str):
+    from simulator.scenario import load_scenario
+
+    return load_scenario(ref)
+
+
+def _print_json(doc: Any) -> None:
+    print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+
+
+# --------------------------------------------------------------------------- commands
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from simulator.scenario import shipped_paths
+
+    rows = []
+    for path in shipped_paths():
+        sc = _scenario(str(path))
+        rows.append({"id": sc.id, "title": sc.title.model_dump(), "level": sc.level, "direction": sc.direction,
+                     "version": sc.version, "duration_minutes": sc.duration_minutes,
+                     "tasks": [{"id": t.id, "kind": t.kind, "points": t.points, "skills": t.skills}
+                               for t in sc.tasks]})
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            kinds = ", ".join(sorted({t["kind"] for t in row["tasks"]}))
+            print(f"{row['id']:<28} {row['level']} {row['direction']:<5} {row['title']['zh']}  [{kinds}]")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from simulator.scenario import ScenarioError, parse_scenario, read_text
+
+    failed = False
+    for ref in args.paths:
+        path = Path(ref)
+        try:
+            if not path.is_file():
+                raise BadInput(f"{ref}:1: (file): file not found")
+            parse_scenario(read_text(path), str(path), path)
+            print(f"{ref}: ok")
+        except ScenarioError as exc:
+            failed = True
+            for problem in exc.problems:
+                print(problem)
+        except BadInput as exc:
+            failed = True
+            print(exc)
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from simulator import tasksheet
+    from simulator.datasets import generate_datasets, write_datasets
+
+    sc = _scenario(args.scenario)
+    if args.scale <= 0:
+        raise BadInput("--scale must be a positive number")
+    frames = generate_datasets(sc, args.trainee, args.scale)
+    out = Path(args.out)
+    paths = write_datasets(frames, out, lang=args.lang, fmt=args.format)
+    sheet = out / "tasks.md"
+    sheet.write_text(tasksheet.render(sc, frames, args.lang), encoding="utf-8")
+    for path in [*paths, sheet]:
+        print(path)
+    return EXIT_OK
+
+
+def cmd_key(args: argparse.Namespace) -> int:
+    from simulator.grading import answer_key
+
+    key = answer_key(_scenario(args.scenario), args.trainee)
+    if args.json:
+        _print_json(key)
+    else:
+        for task in key["tasks"]:
+            print(f"{task['id']} ({task['kind']}, {task['points']:g}): {json.dumps(task['answer'], ensure_ascii=False)}")
+    return EXIT_OK
+
+
+def read_answers(path: Path) -> dict[str, Any]:
+    """An answers file (YAML or JSON mapping of task id → answer)."""
+    import yaml
+
+    if not path.is_file():
+        raise BadInput(f"{path}: answers file not found")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+        doc = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
+        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else "not valid YAML/JSON"
+        raise BadInput(f"{path}: cannot read answers file ({reason})") from None
+    if not isinstance(doc, dict):
+        raise BadInput(f"{path}: answers file must map task ids to answers")
+    return {str(k): v for k, v in doc.items()}
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from simulator.grading import grade
+
+    sc = _scenario(args.scenario)
+    if args.answers_dir:
+        return _grade_class(sc, Path(args.answers_dir), args)
+    if not (args.trainee and args.answers):
+        raise BadInput("give --trainee ID --answers FILE, or --answers-dir DIR for a class")
+    path = Path(args.answers)
+    doc = grade(sc, args.trainee, read_answers(path), base_dir=path.parent, lang=args.lang)
+    if args.json:
+        _print_json(doc)
+    else:
+        for task in doc["tasks"]:
+            print(f"{task['id']}: {task['score']:g}/{task['max_score']:g} {task['status']} {task['feedback']}")
+        print(f"score {doc['score']:g}/100 {'passed' if doc['passed'] else 'not passed'}")
+    return EXIT_OK
+
+
+def _grade_class(sc, folder: Path, args: argparse.Namespace) -> int:
+    from simulator.classgrading import grade_folder
+
+    if not folder.is_dir():
+        raise BadInput(f"{folder}: not a folder")
+    written = grade_folder(sc, folder, Path(args.out) if args.out else folder / "gradebook", lang=args.lang)
+    for path in written:
+        print(path)
+    return EXIT_OK
+
+
+def cmd_selftest(args: argparse.Namespace) -> int:
+    from simulator.grading import selftest
+
+    failed = False
+    for ref in args.scenarios:
+        report = selftest(_scenario(ref), seeds=args.seeds)
+        status = "ok" if report.ok else f"{len(report.failures)} problem(s)"
+        print(f"{report.scenario}: {report.seeds} trainee ids: {status}")
+        for line in report.failures:
+            print(f"  {line}")
+        failed |= not report.ok
+    return EXIT_BUG if failed else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import subprocess
+
+    app = Path(__file__).resolve().parent / "app_entry.py"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
+    return subprocess.call(cmd + (["--server.headless", "true"] if args.headless else []))
+
+
+def cmd_exam(args: argparse.Namespace) -> int:
+    from simulator import examcli
+
+    return examcli.run(args)
+
+
+# --------------------------------------------------------------------------- parser
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="simulator", description="全媒体运营师 operations-analytics simulator")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("list", help="shipped scenarios")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_list)
+
+    s = sub.add_parser("validate", help="check scenario files")
+    s.add_argument("paths", nargs="+")
+    s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("generate", help="write a trainee's datasets and task sheet")
+    s.add_argument("scenario")
+    s.add_argument("--trainee", required=True)
+    s.add_argument("--out", required=True)
+    s.add_argument("--lang", choices=["zh", "en"], default="zh")
+    s.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    s.add_argument("--scale", type=float, default=1.0)
+    s.set_defaults(func=cmd_generate)
+
+    s = sub.add_parser("key", help="the answer key (instructors only)")
+    s.add_argument("scenario")
+    s.add_argument("--trainee", required=True)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_key)
+
+    s = sub.add_parser("grade", help="grade an answers file, or a folder of them (--answers-dir)")
+    s.add_argument("scenario")
+    s.add_argument("--trainee")
+    s.add_argument("--answers")
+    s.add_argument("--answers-dir")
+    s.add_argument("--out", help="gradebook path stem for --answers-dir (writes .csv and .xlsx)")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--lang", choices=["zh", "en"], default="zh")
+    s.set_defaults(func=cmd_grade)
+
+    s = sub.add_parser("selftest", help="check that keys, perturbed keys and malformed answers grade as expected")
+    s.add_argument("scenarios", nargs="+")
+    s.add_argument("--seeds", type=int, default=5)
+    s.set_defaults(func=cmd_selftest)
+
+    s = sub.add_parser("serve", help="start the app (same as streamlit run app.py)")
+    s.add_argument("--port", type=int, default=8501)
+    s.add_argument("--headless", action="store_true")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("exam", help="mock exams in the store")
+    exam = s.add_subparsers(dest="exam_command", required=True)
+    e = exam.add_parser("create", help="create a mock exam and print its code")
+    e.add_argument("scenario")
+    e.add_argument("--minutes", type=int, default=None)
+    e.add_argument("--roster")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_exam)
+    e = exam.add_parser("results", help="an exam's gradebook")
+    e.add_argument("code")
+    e.add_argument("--out")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_exam)
+    return p
+
+
+def _guard(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    from simulator.scenario import ScenarioError
+
+    try:
+        return func(args)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BadInput as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: say so in one line unless debugging
+        if os.environ.get("SIMULATOR_DEBUG"):
+            raise
+        print(f"internal error ({type(exc).__name__}): {exc}. Set SIMULATOR_DEBUG=1 for details.",
+              file=sys.stderr)
+        return EXIT_BUG
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return _guard(args.func, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

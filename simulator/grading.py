@@ -1,0 +1,191 @@
+"""Answer keys, grading to 百分制 (pass at 60), and self-tests of scenarios.
+
+The key is computed from the trainee's own data; grading parses each answer first (a format problem is
+``invalid`` and costs nothing), then checks it and assembles feedback in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from threading import Lock
+from typing import Any
+
+import numpy as np
+
+from simulator import tasks as registry
+from simulator.datasets import generate_datasets
+from simulator.i18n import Msg, msg, register, render_all
+from simulator.scenario import Scenario, TaskSpec, load_scenario
+from simulator.seeding import derive_seed
+from simulator.tasks.base import AnswerFormatError, Check, TaskContext
+
+register({
+    "grade.no_answer": {"zh": "未作答。", "en": "No answer given."},
+    "grade.internal": {"zh": "评分时出现内部错误,请联系教师。", "en": "Internal error while grading; tell your instructor."},
+})
+
+
+@dataclass
+class TaskResult:
+    """One task's grade."""
+
+    id: str
+    score: float
+    """Points earned (of ``max_score``)."""
+    max_score: float
+    status: str
+    """correct, partial, wrong, invalid or ungraded."""
+    feedback: list[Msg] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    """For the app: wrong cells of a table and similar (never key values)."""
+
+    def as_dict(self, lang: str = "zh") -> dict[str, Any]:
+        return {"id": self.id, "score": self.score, "max_score": self.max_score, "status": self.status,
+                "feedback": render_all(self.feedback, lang)}
+
+
+@dataclass
+class GradeResult:
+    """A whole answers file's grade."""
+
+    scenario: str
+    trainee: str
+    tasks: list[TaskResult]
+    total_points: float
+    pass_mark: float
+
+    @property
+    def score(self) -> float:
+        """Out of 100 (百分制)."""
+        earned = sum(t.score for t in self.tasks)
+        return round(100 * earned / self.total_points, 2) if self.total_points else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.pass_mark - 1e-9
+
+    def as_dict(self, lang: str = "zh") -> dict[str, Any]:
+        return {"scenario": self.scenario, "trainee": self.trainee, "score": self.score, "max_score": 100,
+                "passed": self.passed, "tasks": [t.as_dict(lang) for t in self.tasks]}
+
+
+def _context(scenario: Scenario, lang: str = "zh", base_dir: Path | None = None) -> TaskContext:
+    return TaskContext(lang=lang, tolerance=scenario.tolerance, base_dir=base_dir, scenario=scenario)
+
+
+_keys: OrderedDict[tuple, dict] = OrderedDict()
+_keys_lock = Lock()
+
+
+def answer_key(scenario: Scenario | str | Path, trainee_id: str) -> dict:
+    """The key document (as ``simulator key --json`` prints): every task's params and answer."""
+    sc = load_scenario(scenario)
+    cache_key = (sc.id, sc.digest, str(trainee_id))
+    with _keys_lock:
+        if cache_key in _keys:
+            _keys.move_to_end(cache_key)
+            return _keys[cache_key]
+    data = generate_datasets(sc, str(trainee_id))
+    ctx = _context(sc)
+    entries = []
+    for task in sc.tasks:
+        module = registry.get(task.kind)
+        params = module.Params(**task.params)
+        entries.append({"id": task.id, "kind": task.kind, "points": task.points, "skills": task.skills,
+                        "datasets": params.datasets(), "params": params.model_dump(mode="json"),
+                        "answer": module.make(params, data, ctx)})
+    key = {"scenario": sc.id, "trainee": str(trainee_id), "total_points": sc.total_points, "tasks": entries}
+    with _keys_lock:
+        _keys[cache_key] = key
+        while len(_keys) > 256:
+            _keys.popitem(last=False)
+    return key
+
+
+def is_blank(raw: Any) -> bool:
+    return raw is None or (isinstance(raw, str) and not raw.strip()) or (isinstance(raw, dict) and not raw)
+
+
+def grade_task(task: TaskSpec, entry: dict, raw: Any, ctx: TaskContext) -> TaskResult:
+    """Parses and checks one answer against its key entry."""
+    module = registry.get(task.kind)
+    params = module.Params(**task.params)
+    if is_blank(raw):
+        return TaskResult(task.id, 0.0, task.points, "wrong", [msg("grade.no_answer")])
+    try:
+        parsed = module.parse(raw, params, ctx)
+    except AnswerFormatError as exc:
+        return TaskResult(task.id, 0.0, task.points, "invalid", [exc.message])
+    result: Check = module.check(entry["answer"], parsed, params, ctx)
+    fraction = min(1.0, max(0.0, float(result.fraction)))
+    return TaskResult(task.id, round(task.points * fraction, 2), task.points, result.final_status(),
+                      list(result.feedback), dict(result.details))
+
+
+def grade_detailed(scenario: Scenario | str | Path, trainee_id: str, answers: dict[str, Any],
+                   base_dir: Path | None = None, lang: str = "zh") -> GradeResult:
+    """Grades ``answers`` (task id → raw answer) for a trainee; unknown task ids are ignored."""
+    sc = load_scenario(scenario)
+    key = answer_key(sc, trainee_id)
+    ctx = _context(sc, lang, base_dir)
+    results = [grade_task(task, entry, answers.get(task.id), ctx)
+               for task, entry in zip(sc.tasks, key["tasks"], strict=True)]
+    return GradeResult(sc.id, str(trainee_id), results, sc.total_points, sc.pass_mark)
+
+
+def grade(scenario: Scenario | str | Path, trainee_id: str, answers: dict[str, Any],
+          base_dir: Path | None = None, lang: str = "zh") -> dict:
+    """The grade document (as ``simulator grade --json`` prints)."""
+    return grade_detailed(scenario, trainee_id, answers, base_dir, lang).as_dict(lang)
+
+
+# --------------------------------------------------------------------------- selftest
+
+@dataclass
+class SelftestReport:
+    """What ``simulator selftest`` found for one scenario."""
+
+    scenario: str
+    seeds: int
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def selftest(scenario: Scenario | str | Path, seeds: int = 5) -> SelftestReport:
+    """For ``seeds`` trainee ids: the key scores full marks, a perturbed key less, malformed is invalid."""
+    sc = load_scenario(scenario)
+    report = SelftestReport(sc.id, seeds)
+    ctx = _context(sc)
+    for i in range(seeds):
+        trainee = f"selftest-{i + 1}"
+        key = answer_key(sc, trainee)
+        rng = np.random.default_rng(derive_seed("selftest", sc.id, trainee))
+        for task, entry in zip(sc.tasks, key["tasks"], strict=True):
+            report.failures += _selftest_task(task, entry, ctx, rng, trainee)
+    return report
+
+
+def _selftest_task(task: TaskSpec, entry: dict, ctx: TaskContext, rng: np.random.Generator,
+                   trainee: str) -> list[str]:
+    module = registry.get(task.kind)
+    params = module.Params(**task.params)
+    answer = entry["answer"]
+    where = f"{trainee} {task.id} ({task.kind})"
+    problems = []
+    full = grade_task(task, entry, module.as_raw(answer, params, ctx), ctx)
+    if full.status == "ungraded":
+        return []
+    if full.status != "correct":
+        problems.append(f"{where}: the key itself scored {full.status}: {render_all(full.feedback, 'en')}")
+    worse = grade_task(task, entry, module.perturb(answer, params, ctx, rng), ctx)
+    if worse.score >= full.score:
+        problems.append(f"{where}: a perturbed key scored {worse.score}, not less than {full.score}")
+    bad = grade_task(task, entry, module.malformed(params), ctx)
+    if bad.status != "invalid":
+        problems.append(f"{where}: a malformed answer graded {bad.status}, not invalid")
+    return problems
