@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from simulator import parsing
-from simulator.i18n import Msg, msg, register
+from simulator import labels, parsing
+from simulator.i18n import Msg, has, msg, register
 from simulator.tasks.base import AnswerFormatError, Check
 
 register({
@@ -65,6 +65,13 @@ register({
         "zh": "“{column}”列差了100倍:请注意百分数与小数的换算。",
         "en": "Column “{column}” is off by a factor of 100: mind percent vs fraction."},
     "check.table_column_alternative": {"zh": "“{column}”列:{reason}", "en": "Column “{column}”: {reason}"},
+    "check.round.ratio": {
+        "zh": "以小数表示保留{p}位小数,或以百分数表示保留{pp}位小数(如 {example})",
+        "en": "as a fraction with {p} decimals, or as a percent with {pp} decimals (e.g. {example})"},
+    "check.round.money": {"zh": "单位为元,保留{p}位小数", "en": "in yuan, with {p} decimals"},
+    "check.round.seconds": {"zh": "单位为秒,保留{p}位小数", "en": "in seconds, with {p} decimals"},
+    "check.round.decimals": {"zh": "保留{p}位小数", "en": "with {p} decimals"},
+    "check.round.integer": {"zh": "取整数", "en": "as a whole number"},
     "check.table_summary": {
         "zh": "{right}/{total} 个单元格正确。", "en": "{right} of {total} cells are right."},
 })
@@ -88,12 +95,51 @@ class FieldSpec:
     """Share of the field in the task's score, relative to the other fields."""
     label_key: str | None = None
     """Catalog key of the field's display name; ``None`` shows the field name itself."""
-    alternatives: dict[str, float] | None = None
-    """Misconception catalog key → the value that misconception gives (fields only)."""
+    alternatives: dict[str, float | list[float]] | None = None
+    """Misconception catalog key → the value(s) that misconception gives (fields only)."""
+    options: tuple[str, ...] = ()
+    """For choice fields: the option texts (letters A, B, … name them in order)."""
 
     def label(self, name: str) -> Msg:
-        """The field's display name as a message (an unknown key renders as itself)."""
-        return msg(self.label_key or name)
+        """The field's display name: ``label_key``, else the column label of ``name``."""
+        return msg(self.label_key) if self.label_key else column_msg(name)
+
+
+def column_msg(column: str, dataset: str | None = None) -> Msg:
+    """A column's display name as a message (zh label / canonical name), registered on first use.
+
+    >>> column_msg("ctr").render("zh")
+    '点击率'
+    """
+    key = f"column.{dataset}.{column}" if dataset else f"column.{column}"
+    if not has(key):
+        register({key: {"zh": labels.column_label(column, "zh", dataset), "en": column}})
+    return msg(key)
+
+
+def rounding_msg(unit: str, precision: int) -> Msg:
+    """How to round, in words, for a task sheet.
+
+    >>> rounding_msg("ratio", 4).render("en")
+    'as a fraction with 4 decimals, or as a percent with 2 decimals (e.g. 3.45%)'
+    """
+    if unit == "ratio":
+        pp = max(precision - 2, 0)
+        return msg("check.round.ratio", p=precision, pp=pp, example=f"{3.4512:.{pp}f}%")
+    if unit in ("money", "seconds"):
+        return msg(f"check.round.{unit}", p=precision)
+    return msg("check.round.integer") if precision == 0 else msg("check.round.decimals", p=precision)
+
+
+def format_number(value: float, unit: str, precision: int) -> str:
+    """A value written the way a trainee would type it (ratios as percents when precise enough).
+
+    >>> format_number(0.067742, "ratio", 4), format_number(1234.567, "money", 2)
+    ('6.77%', '1,234.57')
+    """
+    if unit == "ratio" and precision >= 2:
+        return f"{value * 100:.{precision - 2}f}%"
+    return f"{value:,.{precision}f}"
 
 
 def abs_tolerance(unit: str) -> float:
@@ -134,20 +180,42 @@ def _matcher(key: float, unit: str, tolerance: float, precision: int | None):
     return lambda v: number_matches(v, key, tolerance=tolerance, precision=precision, abs_tol=abs_tol)
 
 
+def _values(alt: Any) -> list[float]:
+    """An alternative's value(s) as finite floats (None/NaN dropped)."""
+    items = alt if isinstance(alt, (list, tuple)) else [alt]
+    return [float(v) for v in items if v is not None and math.isfinite(float(v))]
+
+
+def matching_alternative(given: float, key: float, alternatives: Mapping[str, Any] | None, *,
+                         unit: str, tolerance: float, precision: int | None) -> str | None:
+    """The first misconception key whose value ``given`` matches (values equal to the key skipped)."""
+    is_key = _matcher(key, unit, tolerance, precision)
+    for alt_key, alt in (alternatives or {}).items():
+        for value in _values(alt):
+            if not is_key(value) and _matcher(value, "ratio", tolerance, precision)(given):
+                return alt_key
+    return None
+
+
+def is_percent_slip(given: float, key: float, *, unit: str, tolerance: float) -> bool:
+    """True when a ratio is off by exactly 100× (percent typed as a fraction or the reverse)."""
+    if key == 0 or unit != "ratio":
+        return False
+    loose = _matcher(key, unit, tolerance, None)
+    return loose(given / 100) or loose(given * 100)
+
+
 def diagnose(given: float, key: float, *, unit: str, tolerance: float, precision: int | None,
-             alternatives: dict[str, float] | None = None) -> tuple[float, list[Msg]]:
+             alternatives: Mapping[str, Any] | None = None) -> tuple[float, list[Msg]]:
     """Scores a parsed number: (1, [correct]) or (0, [the named mistake, or too high / too low])."""
     if _matcher(key, unit, tolerance, precision)(given):
         return 1.0, [msg("check.correct")]
-    for alt_key, alt_value in (alternatives or {}).items():
-        if alt_value is None or _matcher(key, unit, tolerance, precision)(alt_value):
-            continue
-        if _matcher(alt_value, "ratio", tolerance, precision)(given):
-            return 0.0, [msg(alt_key)]
-    if key != 0 and unit != "count":
-        loose = _matcher(key, unit, tolerance, None)
-        if loose(given / 100) or loose(given * 100):
-            return 0.0, [msg("check.percent_slip")]
+    named = matching_alternative(given, key, alternatives, unit=unit, tolerance=tolerance,
+                                 precision=precision)
+    if named is not None:
+        return 0.0, [msg(named)]
+    if is_percent_slip(given, key, unit=unit, tolerance=tolerance):
+        return 0.0, [msg("check.percent_slip")]
     return 0.0, [msg("check.too_high" if given > key else "check.too_low")]
 
 
@@ -157,7 +225,7 @@ def to_float(raw: Any) -> float:
 
 
 def check_number(raw: Any, key: float, *, unit: str, tolerance: float, precision: int | None,
-                 alternatives: dict[str, float] | None = None) -> tuple[float, list[Msg]]:
+                 alternatives: Mapping[str, Any] | None = None) -> tuple[float, list[Msg]]:
     """Parses ``raw`` (raising :class:`AnswerFormatError`) and scores it against ``key``.
 
     ``alternatives`` maps a misconception's catalog key to the value it gives; a match names it.
@@ -208,8 +276,12 @@ def check_value(raw: Any, key: Any, spec: FieldSpec, *, tolerance: float) -> tup
                             precision=spec.precision, alternatives=spec.alternatives)
     if spec.kind == "bool":
         ok = parsing.parse_bool(raw) == bool(key)
+    elif spec.kind == "choice" and spec.options:
+        chosen = parsing.parse_choice(raw, list(spec.options), multiple=isinstance(key, (list, tuple)))
+        ok = _choice_set(chosen) == _choice_set(key)
     elif spec.kind == "choice":
-        ok = _choice_set(parsing.parse_choice(raw)) == _choice_set(key)
+        tokens = raw if isinstance(raw, (list, tuple)) else re.split(r"[,、;/|\s]+", str(raw).strip())
+        ok = _choice_set([t for t in tokens if str(t).strip()]) == _choice_set(key)
     else:
         ok = _norm_text(raw) == _norm_text(key)
     return (1.0, [msg("check.correct")]) if ok else (0.0, [msg("check.field_mismatch")])
@@ -314,7 +386,7 @@ def _given_rows(given: pd.DataFrame, key_columns: list[str], key_specs: dict) ->
     for c in key_columns:
         found = _find_column(given, c, key_specs.get(c))
         if found is None:
-            raise AnswerFormatError(msg("check.table_missing_key_column", column=msg(c)))
+            raise AnswerFormatError(msg("check.table_missing_key_column", column=column_msg(c)))
         cols.append(found)
     rows: dict[str, dict] = {}
     repeated: list[str] = []
@@ -337,8 +409,15 @@ def _cell(record: Mapping, col: str, rk: str, name: str) -> float | None:
     try:
         return to_float(value)
     except AnswerFormatError as err:
-        raise AnswerFormatError(msg("check.table_cell_format", row=rk, column=msg(name),
+        raise AnswerFormatError(msg("check.table_cell_format", row=rk, column=column_msg(name),
                                     detail=err.message)) from err
+
+
+def _cell_ok(value: float | None, key: Any, spec: FieldSpec, tolerance: float) -> bool:
+    """A cell matches: both blank (an undefined ratio, e.g. zero clicks), or the numbers match."""
+    if key is None or (isinstance(key, float) and math.isnan(key)):
+        return value is None
+    return value is not None and _matcher(float(key), spec.unit, tolerance, spec.precision)(value)
 
 
 def _check_column(name: str, spec: FieldSpec, col: str, keyed: dict, given: dict, alt_rows: dict,
@@ -348,19 +427,20 @@ def _check_column(name: str, spec: FieldSpec, col: str, keyed: dict, given: dict
     for rk, key_rec in keyed.items():
         if rk not in given:
             continue
-        value, key = _cell(given[rk], col, rk, name), float(key_rec[name])
-        if value is not None and _matcher(key, spec.unit, tolerance, spec.precision)(value):
+        value, key = _cell(given[rk], col, rk, name), key_rec.get(name)
+        if _cell_ok(value, key, spec, tolerance):
             continue
         res.wrong.append(rk)
-        if value is None:
+        if value is None or key is None:
             continue
+        key = float(key)
         res.high += value > key
-        loose = _matcher(key, spec.unit, tolerance, None)
-        res.slips += key != 0 and (loose(value / 100) or loose(value * 100))
-        for alt_key, rows in alt_rows.items():
-            alt = rows.get(rk, {}).get(name)
-            if alt is not None and _matcher(float(alt), "ratio", tolerance, spec.precision)(value):
-                res.alt_hits[alt_key] = res.alt_hits.get(alt_key, 0) + 1
+        res.slips += is_percent_slip(value, key, unit=spec.unit, tolerance=tolerance)
+        alts = {k: rows.get(rk, {}).get(name) for k, rows in alt_rows.items()}
+        named = matching_alternative(value, key, alts, unit=spec.unit, tolerance=tolerance,
+                                     precision=spec.precision)
+        if named is not None:
+            res.alt_hits[named] = res.alt_hits.get(named, 0) + 1  # type: ignore[index]
     return res
 
 

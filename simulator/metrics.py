@@ -112,11 +112,11 @@ _DEFINITIONS: tuple[Metric, ...] = (
     _m("product_click_users", "商品点击人数", "Product-click users", "count", "product_click_users",
        datasets=_LIVE_BOTH),
     _m("plays", "播放量", "Plays", "count", "plays", datasets=_SOCIAL),
-    _m("completions", "完播次数", "Completions", "count", "completions", datasets=("posts",)),
+    _m("completions", "完播次数", "Completions", "count", "completions", datasets=_SOCIAL),
     _m("likes", "点赞数", "Likes", "count", "likes", datasets=_SOCIAL),
     _m("comments", "评论数", "Comments", "count", "comments", datasets=_SOCIAL),
     _m("shares", "分享数", "Shares", "count", "shares", datasets=_SOCIAL),
-    _m("favorites", "收藏数", "Favourites", "count", "favorites", datasets=("posts",)),
+    _m("favorites", "收藏数", "Favourites", "count", "favorites", datasets=_SOCIAL),
     _m("new_followers", "新增粉丝数", "New followers", "count", "new_followers",
        datasets=("accounts_daily", "posts", "live_sessions")),
     _m("unfollows", "取关数", "Unfollows", "count", "unfollows", datasets=("accounts_daily",)),
@@ -154,7 +154,7 @@ _DEFINITIONS: tuple[Metric, ...] = (
     _m("refund_rate", "退款金额占比", "Refund rate (refunds / GMV)", "ratio", "refunds", "gmv",
        datasets=("ad_delivery", "live_sessions")),
     # short video / account
-    _m("completion_rate", "完播率", "Completion rate", "ratio", "completions", "plays", datasets=("posts",)),
+    _m("completion_rate", "完播率", "Completion rate", "ratio", "completions", "plays", datasets=_SOCIAL),
     _m("like_rate", "点赞率", "Like rate", "ratio", "likes", "plays", datasets=_SOCIAL),
     _m("comment_rate", "评论率", "Comment rate", "ratio", "comments", "plays", datasets=_SOCIAL),
     _m("share_rate", "分享率", "Share rate", "ratio", "shares", "plays", datasets=_SOCIAL),
@@ -347,7 +347,7 @@ def _with_signed(delivery: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
     share = np.where(day_gmv > 0, df["gmv"].to_numpy(dtype=float) / np.where(day_gmv > 0, day_gmv, 1),
                      first.astype(float))
     joined = df[keys].merge(per_day, left_on=keys, right_index=True, how="left")
-    df["signed_gmv"] = np.round(joined["signed_gmv"].fillna(0).to_numpy() * share, 6)
+    df["signed_gmv"] = joined["signed_gmv"].fillna(0).to_numpy() * share
     df["signed_orders"] = joined["signed_orders"].fillna(0).to_numpy() * share
     return df
 
@@ -433,9 +433,11 @@ def _v(name: str, of: str, num: dict[str, float] | str, den: dict[str, float] | 
 
 _VARIANT_DEFS: tuple[tuple[Variant, str, str], ...] = (
     (_v("gpm_uv", "gpm", "gmv", "viewers", 1000),
-     "GPM 按观看人数(UV)计算了,本题按观看次数(PV)计算", "GPM was computed per viewer (UV); this task uses views (PV)"),
+     "GPM 按观看人数(UV)计算了,本题按观看次数(PV)计算",
+     "GPM was computed per viewer (UV); this task uses views (PV)"),
     (_v("gpm_exposure", "gpm", "gmv", "product_exposure_users", 1000),
-     "GPM 按商品曝光人数计算了,本题按观看次数计算", "GPM was computed per product exposure; this task uses views"),
+     "GPM 按商品曝光人数计算了,本题按观看次数计算",
+     "GPM was computed per product exposure; this task uses views"),
     (_v("cvr_impressions", "cvr", "conversions", "impressions"),
      "转化率的分母用了展示数,应为点击数", "CVR was divided by impressions; it is conversions / clicks"),
     (_v("cpm_no_thousand", "cpm", "cost", "impressions"),
@@ -449,10 +451,12 @@ _VARIANT_DEFS: tuple[tuple[Variant, str, str], ...] = (
     (_v("net_roi_gross", "net_roi", "gmv", "cost"),
      "净成交ROI 没有扣除退款", "Net ROI must deduct refunds from GMV"),
     (_v("signed_roi_paid", "signed_roi", "gmv", "cost"),
-     "签收ROI 用了全部支付金额,应只计签收订单的金额", "Signed-for ROI used all paid GMV; count only signed-for orders"),
+     "签收ROI 用了全部支付金额,应只计签收订单的金额",
+     "Signed-for ROI used all paid GMV; count only signed-for orders"),
     (_v("engagement_with_favorites", "engagement_rate", {"likes": 1, "comments": 1, "shares": 1,
                                                          "favorites": 1}, "plays"),
-     "互动率把收藏也算进去了,本题只计点赞、评论、分享", "Favourites were included; this task counts likes, comments and shares"),
+     "互动率把收藏也算进去了,本题只计点赞、评论、分享",
+     "Favourites were included; this task counts likes, comments and shares"),
     (_v("conversion_orders", "watch_to_buy_rate", "orders", "viewers"),
      "转化率的分子用了订单数,应为成交人数", "Orders were used as the numerator; use buyers"),
     (_v("conversion_orders", "click_to_buy_rate", "orders", "product_click_users"),
@@ -466,7 +470,8 @@ _VARIANT_DEFS: tuple[tuple[Variant, str, str], ...] = (
     (_v("watch_to_buy_views", "watch_to_buy_rate", "buyers", "views"),
      "观看-成交率按观看次数计算了,应按观看人数", "Watch-to-buy rate was divided by views; divide by viewers"),
     (_v("refund_rate_net", "refund_rate", "refunds", {"gmv": 1, "refunds": -1}),
-     "退款率的分母扣除了退款,应为全部成交金额", "Refunds were deducted from the denominator; divide by all GMV"),
+     "退款率的分母扣除了退款,应为全部成交金额",
+     "Refunds were deducted from the denominator; divide by all GMV"),
 )
 
 VARIANTS: dict[str, dict[str, Variant]] = {}

@@ -21,12 +21,12 @@ from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
+from faker import Faker
 from pydantic import Field, field_validator, model_validator
 
 from data.generators.base import Column, Generated, StrictModel, scaled
 from data.generators.common import (
     BRAND_PREFIXES,
-    CATEGORIES,
     NAMED_PROMOTIONS,
     WEEKDAY_FACTOR,
     Defects,
@@ -46,31 +46,34 @@ PLATFORM_PROFILE: dict[str, tuple[float, float]] = {
     "抖音": (1.0, 1.0), "快手": (0.8, 0.8), "视频号": (0.45, 0.7),
     "小红书": (0.3, 2.5), "微博": (0.35, 0.6), "B站": (0.5, 1.5),
 }
-# theme → (creator-account name templates, post titles); brand accounts are "<brand>官方旗舰店"
+# theme → (creator-account name templates, post titles); brand accounts use BRAND_TEMPLATES
 THEMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "美妆": (("{nick}美妆笔记", "{nick}的化妆台"),
-           ("秋冬干皮底妆教程", "平价口红试色", "新手化妆避坑指南", "一周护肤流程分享", "防晒到底怎么选", "空瓶记")),
+             ("秋冬干皮底妆教程", "平价口红试色", "新手化妆避坑指南",
+              "一周护肤流程分享", "防晒到底怎么选", "空瓶记")),
     "服饰": (("{nick}的穿搭日记", "{nick}穿搭研究所"),
-           ("秋冬穿搭一周不重样", "小个子显高穿法", "通勤穿搭模板", "羽绒服怎么挑", "158cm微胖穿搭", "基础款叠穿")),
+             ("秋冬穿搭一周不重样", "小个子显高穿法", "通勤穿搭模板",
+              "羽绒服怎么挑", "158cm微胖穿搭", "基础款叠穿")),
     "食品": (("{nick}的厨房", "吃货{nick}"),
-           ("十分钟快手早餐", "办公室零食测评", "螺蛳粉挑战", "一人食晚餐", "减脂餐这样吃", "家常红烧肉")),
+             ("十分钟快手早餐", "办公室零食测评", "螺蛳粉挑战",
+              "一人食晚餐", "减脂餐这样吃", "家常红烧肉")),
     "数码": (("{nick}说数码", "{nick}的桌面"),
-           ("百元耳机横评", "新手机开箱", "桌面改造计划", "充电宝怎么选", "键盘声音对比", "手表续航实测")),
+             ("百元耳机横评", "新手机开箱", "桌面改造计划",
+              "充电宝怎么选", "键盘声音对比", "手表续航实测")),
     "家居": (("{nick}的家居好物", "{nick}住进小房子"),
-           ("出租屋改造", "收纳神器合集", "租房好物清单", "卧室软装分享", "厨房清洁技巧", "极简生活一周")),
+             ("出租屋改造", "收纳神器合集", "租房好物清单",
+              "卧室软装分享", "厨房清洁技巧", "极简生活一周")),
     "母婴": (("{nick}育儿日记", "{nick}妈妈的日常"),
-           ("宝宝辅食一周", "待产包清单", "纸尿裤测评", "新手妈妈必看", "带娃出门装备", "儿童绘本推荐")),
+             ("宝宝辅食一周", "待产包清单", "纸尿裤测评",
+              "新手妈妈必看", "带娃出门装备", "儿童绘本推荐")),
 }
 BRAND_SHARE = 0.4  # share of accounts that are brand accounts (官方旗舰店)
+BRAND_TEMPLATES = ("{brand}{theme}官方旗舰店", "{brand}官方旗舰店", "{brand}{theme}旗舰店")
 PROMOTION_POSTING = 0.5  # posts per day × lift ** PROMOTION_POSTING on promotion days
+UNFOLLOW_SIGMA = 0.3  # day-to-day lognormal noise (mean 1) on an account's unfollow rate
 
 Unit = Annotated[float, Field(ge=0, le=1)]
-
-
-def _ordered(pair: tuple[float, float]) -> tuple[float, float]:
-    if pair[0] > pair[1]:
-        raise ValueError("range must be (low, high) with low <= high")
-    return pair
+Count = Annotated[int, Field(ge=0, le=10**9)]
 
 
 class Params(StrictModel):
@@ -82,7 +85,7 @@ class Params(StrictModel):
     platforms: list[str] = Field(["抖音", "快手", "视频号", "小红书", "微博"], min_length=1,
                                  description="platforms the accounts are spread over")
     posts_per_day_mean: float = Field(1.5, gt=0, le=50, description="mean posts per account per day")
-    followers_range: tuple[int, int] = Field((3000, 500000), description="opening followers (log-uniform)")
+    followers_range: tuple[Count, Count] = Field((3000, 500000), description="opening followers, log-uniform")
     reach_range: tuple[Unit, Unit] = Field((0.02, 0.2), description="median plays per post / followers")
     plays_sigma: float = Field(1.0, ge=0, le=3, description="lognormal sigma of plays per post")
     viral_share: float = Field(0.02, ge=0, le=1, description="share of posts that go viral")
@@ -96,7 +99,7 @@ class Params(StrictModel):
     follow_rate: tuple[Unit, Unit] = Field((0.0005, 0.004), description="range of new followers per play")
     unfollow_rate: tuple[Unit, Unit] = Field((0.0003, 0.0015), description="range of daily unfollow rates")
     quality_sigma: float = Field(0.3, ge=0, le=2, description="lognormal sigma of a post's shared appeal")
-    rate_sigma: float = Field(0.15, ge=0, le=2, description="lognormal sigma of each rate per post")
+    rate_sigma: float = Field(0.15, ge=0, le=0.5, description="sd of each rate's own per-post noise")
     promotions: list[Promotion] = Field([Promotion(day="双11", lift=3.0, ramp_days=3)],
                                         description="promotion days with their traffic lift")
     defects: Defects = Field(Defects(), description="defects injected into accounts_daily")
@@ -105,9 +108,9 @@ class Params(StrictModel):
                      "share_rate", "favorite_rate", "follow_rate", "unfollow_rate")
     @classmethod
     def _low_high(cls, pair: tuple[Any, Any]) -> tuple[Any, Any]:
-        if pair[0] < 0:
-            raise ValueError("must not be negative")
-        return _ordered(pair)
+        if pair[0] > pair[1]:
+            raise ValueError("range must be (low, high) with low <= high")
+        return pair
 
     @field_validator("platforms")
     @classmethod
@@ -120,13 +123,12 @@ class Params(StrictModel):
     def _named_days(self) -> Params:
         for promo in self.promotions:
             if isinstance(promo.day, str) and promo.day not in NAMED_PROMOTIONS:
-                raise ValueError(f"unknown promotion {promo.day!r}; use a date or one of {list(NAMED_PROMOTIONS)}")
+                known = ", ".join(NAMED_PROMOTIONS)
+                raise ValueError(f"unknown promotion {promo.day!r}; use a date or one of {known}")
         return self
 
 
-RATES = ("completion", "like", "comment", "share", "favorite", "follow")
-_POST_COUNTS = {"completion": "completions", "like": "likes", "comment": "comments", "share": "shares",
-                "favorite": "favorites", "follow": "new_followers"}
+RATES = ("completion", "like", "comment", "share", "favorite", "follow")  # order of the posts' count columns
 
 COLUMNS: dict[str, dict[str, Column]] = {
     "accounts_daily": {
@@ -155,7 +157,7 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "comments": Column("评论数", "count", "Comments on the post."),
         "shares": Column("分享数", "count", "Shares of the post."),
         "favorites": Column("收藏数", "count", "Favorites (saves) of the post."),
-        "new_followers": Column("带来粉丝数", "count", "Followers gained through the post."),
+        "new_followers": Column("新增粉丝数", "count", "Followers gained through the post."),
         "title": Column("作品标题", "text", "Post title."),
         "duration_seconds": Column("视频时长", "seconds", "Length of the video in seconds."),
     },
@@ -190,8 +192,8 @@ def generate(rng: np.random.Generator, params: Params, scale: float = 1.0) -> Ge
     factors = day_factors(dates, params.promotions)
     accounts = _draw_accounts(rng, params, scaled(params.accounts, scale))
     counts = _post_counts(rng, accounts, factors / WEEKDAY_FACTOR[dates.dayofweek.to_numpy()])
-    posts = _draw_posts(rng, params, accounts, counts, factors, dates)
-    daily = _daily(rng, accounts, posts, counts, dates)
+    posts, cell = _draw_posts(rng, params, accounts, counts, factors, dates)
+    daily = _daily(rng, accounts, posts, cell, counts, dates)
     daily, record = _defects(rng, daily, params.defects)
     truth = _truth(params, accounts, dates, factors, record)
     return Generated(frames={"accounts_daily": daily, "posts": posts}, truth=truth)
@@ -215,29 +217,35 @@ def _draw_accounts(rng: np.random.Generator, params: Params, n: int) -> Accounts
 
 
 def _account_names(rng: np.random.Generator, themes: np.ndarray) -> list[str]:
-    """Brand shops ("<brand>官方旗舰店") and creators ("<nick>的穿搭日记"), unique; Faker for small pools.
+    """Brand shops ("<brand>美妆官方旗舰店") and creators ("<nick>的穿搭日记"), made unique.
 
     >>> names = _account_names(np.random.default_rng(0), np.array([0, 1, 1]))
     >>> len(set(names))
     3
     """
-    fake = faker_from(rng)
-    nicks = sorted({fake.first_name() for _ in range(40)} | {"小" + fake.first_name()[-1] for _ in range(20)})
-    brands = sorted(set(BRAND_PREFIXES) | {p for p in (fake.company_prefix() for _ in range(12)) if len(p) <= 3})
+    nicks, brands = _name_pools(faker_from(rng))
     theme_names = list(THEMES)
     n = len(themes)
     is_brand = rng.random(n) < BRAND_SHARE
-    brand_pick, nick_pick, tpl_pick = rng.integers(len(brands), size=n), rng.integers(len(nicks), size=n), \
-        rng.integers(2, size=n)
+    brand, nick, tpl = (rng.integers(k, size=n) for k in (len(brands), len(nicks), len(BRAND_TEMPLATES)))
     names, seen = [], {}
     for i, theme in enumerate(themes):
         if is_brand[i]:
-            name = f"{brands[brand_pick[i]]}{theme_names[theme]}官方旗舰店"
+            name = BRAND_TEMPLATES[tpl[i]].format(brand=brands[brand[i]], theme=theme_names[theme])
         else:
-            name = THEMES[theme_names[theme]][0][tpl_pick[i]].format(nick=nicks[nick_pick[i]])
+            templates = THEMES[theme_names[theme]][0]
+            name = templates[tpl[i] % len(templates)].format(nick=nicks[nick[i]])
         seen[name] = seen.get(name, 0) + 1
         names.append(name if seen[name] == 1 else f"{name}{seen[name]}")
     return names
+
+
+def _name_pools(fake: Faker) -> tuple[list[str], list[str]]:
+    """Small pools from a seeded Faker: creator nicknames (秀英, 小英, 王老师) and brand words."""
+    given = [g for g in (fake.first_name() for _ in range(40)) if len(g) == 2]
+    nicks = set(given) | {"小" + g[-1] for g in given[:8]} | {fake.last_name() + "老师" for _ in range(4)}
+    brands = set(BRAND_PREFIXES) | {b for b in (fake.company_prefix() for _ in range(12)) if len(b) <= 3}
+    return sorted(nicks), sorted(brands)
 
 
 def _post_counts(rng: np.random.Generator, accounts: Accounts, promo_lift: np.ndarray) -> np.ndarray:
@@ -247,40 +255,66 @@ def _post_counts(rng: np.random.Generator, accounts: Accounts, promo_lift: np.nd
 
 
 def _draw_posts(rng: np.random.Generator, params: Params, accounts: Accounts, counts: np.ndarray,
-                factors: np.ndarray, dates: pd.DatetimeIndex) -> pd.DataFrame:
-    """One row per post, ordered by publish date then account; ids increase with publish order."""
-    n_acc = len(accounts.ids)
+                factors: np.ndarray, dates: pd.DatetimeIndex) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per post, ordered by publish date then account; ids increase with publish order.
+
+    Also returns each post's flat (account × date) cell index, ``account * days + day``.
+    """
+    n_acc, days = counts.shape
     key = np.repeat(np.arange(counts.size), counts.T.ravel())
     day, acc = np.divmod(key, n_acc)
     n = key.size
-    plays = _plays(rng, params, accounts.median_plays[acc] * factors[day])
+    block = _post_counts_block(rng, params, accounts, acc, accounts.median_plays[acc] * factors[day])
+    frame = pd.DataFrame(block.T, columns=list(COLUMNS["posts"])[3:10], copy=False)
+    frame.insert(0, "post_id", 7_000_000_000 + int(rng.integers(10**8)) + np.cumsum(rng.integers(1, 40, n)))
+    frame.insert(1, "account_id", pd.Categorical.from_codes(acc, categories=accounts.ids))
+    frame.insert(2, "publish_date", dates.values[day])
+    frame["title"] = _titles(rng, accounts.themes[acc])
+    frame["duration_seconds"] = np.clip(np.rint(rng.lognormal(np.log(35), 0.6, n)), 5, 600).astype(np.int64)
+    return frame, acc * days + day
+
+
+def _post_counts_block(rng: np.random.Generator, params: Params, accounts: Accounts, acc: np.ndarray,
+                       median: np.ndarray) -> np.ndarray:
+    """Rows plays, completions, likes, comments, shares, favorites, new_followers (int64, one column a post).
+
+    Each count is plays × account rate × noise, rounded without bias. Likes, comments, shares, favorites
+    and follows share a per-post appeal factor (a liked post is also shared); each rate also has its own
+    uniform noise. All noise has mean 1, so pooled ratios (Σlikes / Σplays) estimate the account's rate.
+    """
+    n = acc.size
+    block = np.empty((1 + len(RATES), n), dtype=np.int64)
+    block[0] = _plays(rng, params, median)
     quality = _lognormal_mean1(rng, params.quality_sigma, n)
-    cols: dict[str, Any] = {
-        "post_id": 7_000_000_000 + int(rng.integers(10**8)) + np.cumsum(rng.integers(1, 40, n)),
-        "account_id": pd.Categorical.from_codes(acc, categories=accounts.ids),
-        "publish_date": dates.values[day],
-        "plays": plays,
-    }
-    for rate in RATES:
-        shared = 1.0 if rate == "completion" else quality
-        p = np.minimum(accounts.rates[rate][acc] * shared * _lognormal_mean1(rng, params.rate_sigma, n), 1.0)
-        cols[_POST_COUNTS[rate]] = rng.binomial(plays, p)
-    cols["title"] = _titles(rng, accounts.themes[acc])
-    cols["duration_seconds"] = np.clip(np.rint(rng.lognormal(np.log(35), 0.6, n)), 5, 600).astype(np.int64)
-    return pd.DataFrame(cols)[list(COLUMNS["posts"])]
+    half_width = np.sqrt(3) * params.rate_sigma  # uniform on 1 ± half_width has sd rate_sigma
+    for k, rate in enumerate(RATES, start=1):
+        noise = 1 + half_width * (2 * rng.random(n) - 1)
+        if rate != "completion":
+            noise *= quality
+        block[k] = _round_counts(rng, block[0] * np.minimum(accounts.rates[rate][acc] * noise, 1.0))
+    return block
 
 
 def _plays(rng: np.random.Generator, params: Params, median: np.ndarray) -> np.ndarray:
     """Heavy-tailed plays: lognormal body around ``median``, a few viral posts boosted by a Pareto factor.
 
     >>> p = Params(viral_share=0.0, plays_sigma=0.0)
-    >>> _plays(np.random.default_rng(0), p, np.array([1000.0, 1000.0])).tolist()  # Poisson around 1000
-    [1000, 1007]
+    >>> _plays(np.random.default_rng(0), p, np.array([1000.0, 2500.0])).tolist()  # no spread: the median
+    [1000, 2500]
     """
     body = median * rng.lognormal(0.0, params.plays_sigma, median.size)
     viral = rng.random(median.size) < params.viral_share
-    boost = np.where(viral, params.viral_min * (1 + rng.pareto(params.viral_alpha, median.size)), 1.0)
-    return rng.poisson(np.minimum(body * boost, 1e9))
+    body[viral] *= params.viral_min * (1 + rng.pareto(params.viral_alpha, int(viral.sum())))
+    return _round_counts(rng, np.minimum(body, 1e9))
+
+
+def _round_counts(rng: np.random.Generator, expected: np.ndarray) -> np.ndarray:
+    """Unbiased random rounding ⌊x + U⌋: mean exactly x, never above ⌈x⌉, ~15× cheaper than a binomial.
+
+    >>> _round_counts(np.random.default_rng(0), np.array([0.0, 2.0, 7.5])).tolist()
+    [0, 2, 7]
+    """
+    return np.floor(expected + rng.random(expected.size)).astype(np.int64)
 
 
 def _lognormal_mean1(rng: np.random.Generator, sigma: float, n: int) -> np.ndarray:
@@ -296,26 +330,29 @@ def _titles(rng: np.random.Generator, themes: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(themes * k + rng.integers(k, size=themes.size), categories=pool)
 
 
-def _daily(rng: np.random.Generator, accounts: Accounts, posts: pd.DataFrame, counts: np.ndarray,
-           dates: pd.DatetimeIndex) -> pd.DataFrame:
-    """The account × date report: sums of that day's posts, followers chained with unfollows."""
+_SUMMED = ("new_followers", "plays", "likes", "comments", "shares", "completions", "favorites")
+
+
+def _daily(rng: np.random.Generator, accounts: Accounts, posts: pd.DataFrame, cell: np.ndarray,
+           counts: np.ndarray, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """The account × date report (account-major): sums of the day's posts, followers chained."""
     n_acc, days = counts.shape
-    cell = posts["account_id"].cat.codes.to_numpy().astype(np.int64) * days + \
-        (posts["publish_date"].to_numpy() - dates.values[0]).astype("timedelta64[D]").astype(np.int64)
-    sums = {c: _cell_sum(cell, posts[c].to_numpy(), counts.shape)
-            for c in ("new_followers", "plays", "likes", "comments", "shares", "completions", "favorites")}
-    followers, unfollows = _followers_chain(rng, accounts, sums["new_followers"])
+    names = list(COLUMNS["accounts_daily"])[4:]
+    block = np.empty((len(names), counts.size), dtype=np.int64)
+    for col in _SUMMED:
+        block[names.index(col)] = _cell_sum(cell, posts[col].to_numpy(), counts.size)
+    new = block[names.index("new_followers")].reshape(counts.shape)
+    followers, unfollows = _followers_chain(rng, accounts, new)
+    block[names.index("followers")] = followers.ravel()
+    block[names.index("unfollows")] = unfollows.ravel()
+    block[names.index("posts")] = counts.ravel()
+    frame = pd.DataFrame(block.T, columns=names, copy=False)
     acc = np.repeat(np.arange(n_acc), days)
-    frame = {
-        "date": np.tile(dates.values, n_acc),
-        "account_id": pd.Categorical.from_codes(acc, categories=accounts.ids),
-        "account_name": pd.Categorical.from_codes(acc, categories=accounts.names),
-        "platform": _platform_column(accounts.platforms, acc),
-        "followers": followers.ravel(), "new_followers": sums["new_followers"].ravel(),
-        "unfollows": unfollows.ravel(), "posts": counts.ravel().astype(np.int64),
-    }
-    frame |= {c: sums[c].ravel() for c in ("plays", "likes", "comments", "shares", "completions", "favorites")}
-    return pd.DataFrame(frame)[list(COLUMNS["accounts_daily"])]
+    frame.insert(0, "date", np.tile(dates.values, n_acc))
+    frame.insert(1, "account_id", pd.Categorical.from_codes(acc, categories=accounts.ids))
+    frame.insert(2, "account_name", pd.Categorical.from_codes(acc, categories=accounts.names))
+    frame.insert(3, "platform", _platform_column(accounts.platforms, acc))
+    return frame
 
 
 def _platform_column(platforms: list[str], acc: np.ndarray) -> pd.Categorical:
@@ -325,27 +362,26 @@ def _platform_column(platforms: list[str], acc: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes[acc], categories=cats)
 
 
-def _cell_sum(cell: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Integer sums of ``values`` per flat cell index, reshaped to ``shape``.
+def _cell_sum(cell: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Integer sums of ``values`` per flat cell index ``0 … size-1`` (exact below 2**53).
 
-    >>> _cell_sum(np.array([0, 0, 3]), np.array([2, 5, 1]), (2, 2)).tolist()
-    [[7, 0], [0, 1]]
+    >>> _cell_sum(np.array([0, 0, 3]), np.array([2, 5, 1]), 4).tolist()
+    [7, 0, 0, 1]
     """
-    total = np.bincount(cell, weights=values, minlength=shape[0] * shape[1])
-    return np.rint(total).astype(np.int64).reshape(shape)
+    return np.rint(np.bincount(cell, weights=values, minlength=size)).astype(np.int64)
 
 
 def _followers_chain(rng: np.random.Generator, accounts: Accounts,
                      new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """End-of-day followers and unfollows: each day a Binomial share of yesterday's followers leave."""
-    n_acc, days = new.shape
-    daily_rate = np.minimum(accounts.rates["unfollow"][:, None] * _lognormal_mean1(rng, 0.3, new.size)
-                            .reshape(new.shape), 1.0)
+    """End-of-day followers and unfollows: each day a (noisy) share of yesterday's followers leave."""
+    days = new.shape[1]
+    noise = _lognormal_mean1(rng, UNFOLLOW_SIGMA, new.size).reshape(new.shape)
+    daily_rate = np.minimum(accounts.rates["unfollow"][:, None] * noise, 1.0)
     followers = np.empty_like(new)
     unfollows = np.empty_like(new)
     prev = accounts.followers_start
     for t in range(days):
-        unfollows[:, t] = rng.binomial(prev, daily_rate[:, t])
+        unfollows[:, t] = _round_counts(rng, prev * daily_rate[:, t])
         prev = followers[:, t] = prev + new[:, t] - unfollows[:, t]
     return followers, unfollows
 
@@ -374,10 +410,13 @@ def _truth(params: Params, accounts: Accounts, dates: pd.DatetimeIndex, factors:
         "weekday_factors": [float(x) for x in WEEKDAY_FACTOR],
         "promotion_lifts": {d.strftime("%Y-%m-%d"): float(v) for d, v in sorted(lifts.items())},
         "promotion_posting_exponent": PROMOTION_POSTING,
+        "unfollow_sigma": UNFOLLOW_SIGMA,
         "day_factors": {d.strftime("%Y-%m-%d"): float(f) for d, f in zip(dates, factors, strict=True)},
         "plays": {"sigma": params.plays_sigma, "viral_share": params.viral_share,
                   "viral_alpha": params.viral_alpha, "viral_min": params.viral_min},
-        "rate_noise": {"quality_sigma": params.quality_sigma, "rate_sigma": params.rate_sigma,
-                       "shared_by": [r for r in RATES if r != "completion"]},
+        "rate_noise": {"quality_sigma": params.quality_sigma, "quality": "lognormal, mean 1",
+                       "rate_sigma": params.rate_sigma, "own": "uniform, mean 1, sd rate_sigma",
+                       "shared_by": [r for r in RATES if r != "completion"],
+                       "counts": "floor(plays × rate × noise + U), U ~ uniform(0, 1)"},
         "defects": record,
     }

@@ -138,12 +138,14 @@ def inject_defects(df: pd.DataFrame, rng: np.random.Generator, defects: Defects,
     out = df.copy()
     record: dict[str, Any] = {"duplicates": [], "missing": [], "out_of_range": []}
     n = len(out)
-    if n == 0:
+    if n == 0 or not (defects.duplicates or defects.missing or defects.out_of_range):
         return out, record
     cols = [c for c in numeric_cols if c not in key_cols]
     cells = rng.choice(n * len(cols), size=min(n * len(cols), defects.missing + defects.out_of_range),
                        replace=False)
-    out[cols] = out[cols].astype("float64")
+    touched = sorted({cols[int(c) % len(cols)] for c in cells})
+    if touched:
+        out[touched] = out[touched].astype("float64")
     for k, cell in enumerate(cells):
         row, col = divmod(int(cell), len(cols))
         where = {c: _plain(out.iloc[row][c]) for c in key_cols} | {"column": cols[col]}

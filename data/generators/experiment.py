@@ -47,7 +47,7 @@ class Params(StrictModel):
     srm: float = Field(0.0, ge=0, le=0.9, description="share of treatment users dropped (forced SRM)")
     srm_probability: float = Field(0.0, ge=0, le=1,
                                    description="chance this trainee's experiment gets an SRM of srm_size")
-    srm_size: float = Field(0.08, gt=0, le=0.9,
+    srm_size: float = Field(0.10, gt=0, le=0.9,
                             description="share of treatment users dropped by a random SRM")
     start_date: dt.date = Field(dt.date(2024, 6, 10), description="first assignment date")
     days: int = Field(14, ge=1, le=366, description="days over which users are assigned")

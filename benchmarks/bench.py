@@ -1,0 +1,139 @@
+"""Speed benchmark: data generation against bare numpy, peak memory, and grading time.
+
+Run ``python benchmarks/bench.py`` (add ``--json`` for machine-readable output). It reports:
+
+- bare numpy: seconds to fill a DataFrame of ``CELLS`` random float64 values (the yardstick);
+- ``generate_datasets`` of the every-dataset scenario at the scale that yields about the same number of
+  cells, its rows per second, and the ratio to the yardstick (the target is ≤ 3);
+- the every-dataset scenario at scale 1 (target < 1 s) and the peak memory of the large run (< 1 GiB);
+- grading one trainee's whole scenario once data are cached (< 200 ms) and a class of 40 answers files
+  (< 10 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+CELLS = 14_000_000
+TOUR = "tour-all-datasets"
+GRADED = "l4-traffic-ads"
+
+
+def timed(func, repeat: int = 3) -> float:
+    """Best wall time of ``repeat`` calls, in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def bare_numpy(cells: int) -> float:
+    rng = np.random.default_rng(0)
+    cols = 14
+    return timed(lambda: pd.DataFrame({f"c{i}": rng.random(cells // cols) for i in range(cols)}))
+
+
+def cells_of(frames: dict[str, pd.DataFrame]) -> int:
+    return sum(df.size for df in frames.values())
+
+
+def generation(scenario, scale: float) -> tuple[float, int, int]:
+    """Seconds (fresh trainee ids, so no cache), cells and rows at ``scale``."""
+    from simulator.datasets import _build
+
+    frames = _build(scenario, "bench-warm", scale)
+    seconds = timed(lambda: _build(scenario, f"bench-{time.perf_counter_ns()}", scale))
+    return seconds, cells_of(frames), sum(len(df) for df in frames.values())
+
+
+def peak_memory_mib(scale: float) -> float:
+    """Peak resident memory of a fresh process generating the tour at ``scale``."""
+    code = ("import resource, simulator; from simulator.datasets import _build; "
+            f"_build(simulator.load_scenario({TOUR!r}), 'mem', {scale}); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def grading_times() -> tuple[float, float]:
+    """(one trainee's whole scenario with data cached, a class of 40 answers files) in seconds."""
+    import yaml
+
+    from simulator import load_scenario
+    from simulator.classgrading import grade_folder
+    from simulator.grading import answer_key, grade
+    from simulator.tasks import get
+
+    sc = load_scenario(GRADED)
+
+    def answers_for(trainee: str) -> dict:
+        key = answer_key(sc, trainee)
+        out = {}
+        for task, entry in zip(sc.tasks, key["tasks"], strict=True):
+            module = get(task.kind)
+            raw = module.as_raw(entry["answer"], module.Params(**task.params), None)
+            out[task.id] = raw.to_dict("records") if isinstance(raw, pd.DataFrame) else raw
+        return out
+
+    answers = answers_for("bench-1")
+    one = timed(lambda: grade(sc, "bench-1", answers), repeat=5)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for i in range(40):
+            trainee = f"class-{i + 1:02d}"
+            (folder / f"{trainee}.yaml").write_text(yaml.safe_dump(answers_for(trainee), allow_unicode=True))
+        from simulator import datasets, grading
+
+        datasets._cache.clear()
+        grading._keys.clear()
+        start = time.perf_counter()
+        grade_folder(sc, folder, folder / "gradebook", progress=False)
+        whole_class = time.perf_counter() - start
+    return one, whole_class
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    from simulator import load_scenario
+
+    tour = load_scenario(TOUR)
+    small_s, small_cells, small_rows = generation(tour, 1.0)
+    scale = CELLS / small_cells
+    big_s, big_cells, big_rows = generation(tour, scale)
+    numpy_s = bare_numpy(big_cells)
+    one, whole_class = grading_times()
+    result = {
+        "cells": big_cells, "rows": big_rows, "scale": round(scale, 2),
+        "numpy_fill_s": round(numpy_s, 3), "generate_s": round(big_s, 3),
+        "ratio_to_numpy": round(big_s / numpy_s, 2), "rows_per_s": round(big_rows / big_s),
+        "tour_scale1_s": round(small_s, 3), "tour_scale1_rows": small_rows,
+        "peak_memory_mib": round(peak_memory_mib(scale), 1),
+        "grade_one_trainee_ms": round(one * 1000, 1), "grade_class_of_40_s": round(whole_class, 2),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    width = max(map(len, result))
+    for name, value in result.items():
+        print(f"{name:<{width}}  {value}")
+    print(f"(ru_maxrss of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main()

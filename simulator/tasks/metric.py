@@ -1,0 +1,404 @@
+"""``metric``: one metric over a filtered slice of a dataset (e.g. 点击率 of campaign C01 in a week).
+
+The key is the ratio of the slice's sums (``simulator.metrics``). With ``per`` it is the mean over
+groups (days, weeks, months or entities) of each group's total, e.g. 日均消耗. The key also records
+what the common mistakes give (``misconceptions``: catalog key → value(s)), so feedback can name them:
+the mean of daily (or row) ratios, a known wrong formula variant (CVR over impressions, GPM over
+viewers, …), the filter ignored, a total where a mean was asked or the reverse; a 100× percent slip is
+recognised by :mod:`simulator.checking`.
+
+>>> df = pd.DataFrame({"date": pd.to_datetime(["2024-11-01", "2024-11-02", "2024-11-03"]),
+...                    "campaign_id": ["C01", "C01", "C02"], "impressions": [50000, 25000, 80000],
+...                    "clicks": [2500, 3000, 5000], "cost": [6250.0, 3750.0, 10000.0]})
+>>> round(make(Params(dataset="ad_delivery", metric="ctr"), {"ad_delivery": df})["value"], 6)
+0.067742
+>>> make(Params(dataset="ad_delivery", metric="cost", per="day"), {"ad_delivery": df})["value"]
+6666.666666666667
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from simulator import checking, metrics
+from simulator.i18n import msg, register, t
+from simulator.labels import column_label
+from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+
+KIND = "metric"
+PERIODS = ("day", "week", "month")
+DATE_COLUMNS = ("date", "publish_date", "start_time", "snapshot_date", "assigned_date")
+ENTITY_ALIASES = {"campaign": "campaign_id", "adgroup": "adgroup_id", "creative": "creative_id",
+                  "account": "account_id", "session": "session_id", "product": "product_id",
+                  "post": "post_id"}
+"""Short names instructors may write for ``per``/``by``: ``campaign`` → ``campaign_id``."""
+
+register({
+    "metric.mean_of_ratios": {
+        "zh": "看起来是先算每天的比率再取平均;应先汇总分子、分母,再相除(比率之和不等于总和之比)。",
+        "en": "This looks like the mean of the daily ratios; sum the numerator and the denominator "
+              "first, then divide."},
+    "metric.mean_of_row_ratios": {
+        "zh": "看起来是先算每一行的比率再取平均;应先汇总分子、分母,再相除。",
+        "en": "This looks like the mean of each row's ratio; sum the numerator and the denominator "
+              "first, then divide."},
+    "metric.filter_ignored": {
+        "zh": "看起来没有按题目的筛选条件取数(或漏了其中一个条件);请只统计符合条件的数据。",
+        "en": "The filter seems to have been ignored (or one of its conditions); count only the "
+              "matching rows."},
+    "metric.sum_not_mean": {
+        "zh": "给出的是合计值;本题要求的是平均值(合计 ÷ 分组个数)。",
+        "en": "That is the total; the task asks for the mean per group (total ÷ number of groups)."},
+    "metric.mean_not_sum": {
+        "zh": "给出的是平均值;本题要求的是合计值。", "en": "That is a mean; the task asks for the total."},
+    "metric.wrong_period": {
+        "zh": "平均的周期不对(例如按周平均而不是按天);请按题目要求的周期平均。",
+        "en": "Averaged over the wrong period (e.g. per week instead of per day); use the period asked."},
+    "metric.standard_definition": {
+        "zh": "用的是常规口径;本题指定了另一种口径,请按题目给出的分子、分母计算。",
+        "en": "That is the usual definition; this task specifies another one: use its numerator and "
+              "denominator."},
+    "metric.describe": {
+        "zh": "根据数据表 {dataset}{filter},计算{what}。结果{rounding}。",
+        "en": "From table {dataset}{filter}, compute {what}. Give the result {rounding}."},
+    "metric.describe_filter": {"zh": " 中{conditions}的数据", "en": " for the rows where {conditions}"},
+    "metric.what": {"zh": "{label}({formula})", "en": "{label} ({formula})"},
+    "metric.per_period": {
+        "zh": "{prefix}{label}:先按{period}汇总{label},再对有数据的各{period}取平均{note}",
+        "en": "the {prefix} average {label}: the total per {period}, averaged over the {period}s that "
+              "have data{note}"},
+    "metric.week_note": {"zh": "(每周从周一到周日)", "en": " (weeks run Monday to Sunday)"},
+    "metric.per_column": {
+        "zh": "平均每个{entity}的{label}(各{entity}合计之和 ÷ {entity}个数)",
+        "en": "the mean {label} per {entity} (each {entity}'s total, averaged over the {entity}s)"},
+    "metric.period.day": {"zh": "天", "en": "day"},
+    "metric.period.week": {"zh": "周", "en": "week"},
+    "metric.period.month": {"zh": "月", "en": "month"},
+    "metric.prefix.day": {"zh": "日均", "en": "daily"},
+    "metric.prefix.week": {"zh": "周均", "en": "weekly"},
+    "metric.prefix.month": {"zh": "月均", "en": "monthly"},
+    "metric.cond.eq": {"zh": "{column}为{value}", "en": "{column} is {value}"},
+    "metric.cond.in": {"zh": "{column}为{values}之一", "en": "{column} is one of {values}"},
+    "metric.cond.range": {"zh": "{column}在{start}至{end}之间(含首尾)",
+                          "en": "{column} is from {start} to {end} (inclusive)"},
+    "metric.cond.sep": {"zh": "且", "en": " and "},
+    "metric.sum_of": {"zh": "Σ{cols}", "en": "Σ{cols}"},
+})
+
+
+# --------------------------------------------------------------------------- filters
+
+class DateRange(BaseModel):
+    """An inclusive date range: ``{"from": 2024-11-01, "to": 2024-11-07}``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+
+    start: dt.date = Field(alias="from", description="first day (inclusive)")
+    end: dt.date = Field(alias="to", description="last day (inclusive)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.end < self.start:
+            raise ValueError("'to' is before 'from'")
+        return self
+
+
+Scalar = dt.date | bool | int | float | str
+FilterValue = DateRange | list[Scalar] | Scalar
+Filter = dict[str, FilterValue]
+
+
+def _dates(values: list[Any]) -> pd.DatetimeIndex:
+    try:
+        return pd.DatetimeIndex(pd.to_datetime([str(v) for v in values])).normalize()
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"filter: {values!r} are not dates") from err
+
+
+def _condition_mask(series: pd.Series, cond: Any) -> np.ndarray:
+    """Rows of ``series`` meeting one condition (value, list of values, or DateRange)."""
+    is_date = pd.api.types.is_datetime64_any_dtype(series)
+    if isinstance(cond, DateRange):
+        day = series.dt.normalize() if is_date else pd.to_datetime(series.astype(str), errors="coerce")
+        return ((day >= pd.Timestamp(cond.start)) & (day <= pd.Timestamp(cond.end))).to_numpy()
+    values = list(cond) if isinstance(cond, list) else [cond]
+    if is_date:
+        return series.dt.normalize().isin(_dates(values)).to_numpy()
+    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+        numbers = pd.to_numeric(pd.Series([str(v) for v in values]), errors="coerce").dropna()
+        return series.isin(numbers.tolist()).to_numpy()
+    wanted = {str(v).strip() for v in values}
+    return series.astype(str).str.strip().isin(wanted).to_numpy()
+
+
+def with_periods(df: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """``df`` plus a day/week/month column for each of ``names`` that is a period it lacks."""
+    for name in names:
+        if name in PERIODS and name not in df.columns:
+            df = metrics.add_period(df, date_column(df), name)  # type: ignore[arg-type]
+    return df
+
+
+def date_column(df: pd.DataFrame) -> str:
+    """The frame's date column (date, publish_date, start_time, …); ValueError when none."""
+    for col in DATE_COLUMNS:
+        if col in df.columns:
+            return col
+    raise ValueError("the dataset has no date column")
+
+
+def apply_filter(df: pd.DataFrame, conditions: Filter) -> pd.DataFrame:
+    """Rows meeting every condition (column → value | [values] | DateRange); periods may be filtered.
+
+    >>> d = pd.DataFrame({"c": ["C01", "C02", "C03"], "x": [1, 2, 3]})
+    >>> apply_filter(d, {"c": ["C01", "C03"]})["x"].tolist()
+    [1, 3]
+    """
+    if not conditions:
+        return df
+    df = with_periods(df, list(conditions))
+    mask = np.ones(len(df), dtype=bool)
+    for column, cond in conditions.items():
+        if column not in df.columns:
+            raise ValueError(f"filter column {column!r} is not in the dataset")
+        mask &= _condition_mask(df[column], cond)
+    return df[mask]
+
+
+def _value_text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def describe_filter(conditions: Filter, lang: str, dataset: str | None = None) -> str:
+    """The filter in words: ``campaign_id为C01且日期在2024-11-01至2024-11-07之间(含首尾)``."""
+    parts = []
+    for column, cond in conditions.items():
+        label = column_label(column, lang, dataset)
+        if isinstance(cond, DateRange):
+            parts.append(t("metric.cond.range", lang, column=label, start=cond.start.isoformat(),
+                           end=cond.end.isoformat()))
+        elif isinstance(cond, list) and len(cond) > 1:
+            sep = "、" if lang == "zh" else ", "
+            parts.append(t("metric.cond.in", lang, column=label,
+                           values=sep.join(_value_text(v) for v in cond)))
+        else:
+            one = cond[0] if isinstance(cond, list) else cond
+            parts.append(t("metric.cond.eq", lang, column=label, value=_value_text(one)))
+    return t("metric.cond.sep", lang).join(parts)
+
+
+def needed_datasets(dataset: str, metric_names: list[str], columns: list[str]) -> list[str]:
+    """``dataset`` plus those :func:`metrics.frame_for` joins for these metrics and columns."""
+    out = [dataset]
+    uses = {c for m in metric_names if m in metrics.METRICS for c in metrics.METRICS[m].columns}
+    if dataset == "ad_delivery" and uses & {"signed_gmv", "signed_orders"}:
+        out.append("ad_orders")
+    if dataset == "live_products" and set(columns) & {"date", *PERIODS}:
+        out.append("live_sessions")
+    return out
+
+
+def known_metric(name: str) -> str:
+    """Validator helper: ``name`` must be a metric of :mod:`simulator.metrics`."""
+    if name not in metrics.METRICS:
+        raise ValueError(f"unknown metric {name!r}; known: {', '.join(metrics.METRICS)}")
+    return name
+
+
+# --------------------------------------------------------------------------- params and key
+
+class Params(TaskParams):
+    """A metric over a filtered slice: ``dataset``, ``metric``, optional ``filter``, ``per``, …"""
+
+    dataset: str = Field(description="dataset to compute from, e.g. ad_delivery")
+    metric: str = Field(description="canonical metric name (reference/metrics.md), e.g. ctr")
+    filter: Filter = Field(default_factory=dict,
+                           description="column → value, list of values, or {from, to} dates (inclusive)")
+    per: str | None = Field(None, description="day/week/month or a column (campaign…): mean of group totals")
+    precision: int | None = Field(None, ge=0, le=8, description="decimals asked (default: the metric's)")
+    variant: str | None = Field(None, description="a named formula variant to use instead (e.g. gpm_uv)")
+
+    @field_validator("metric")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        return known_metric(name)
+
+    @field_validator("per")
+    @classmethod
+    def _alias(cls, per: str | None) -> str | None:
+        return ENTITY_ALIASES.get(per, per) if per else None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Params:
+        m = metrics.METRICS[self.metric]
+        if self.per and not m.is_sum:
+            raise ValueError(f"per: {self.metric} is a ratio; a ratio over a period is the ratio of its "
+                             "sums, so 'per' is only for totals (cost, clicks, gmv …)")
+        if self.variant and self.variant not in metrics.VARIANTS.get(self.metric, {}):
+            known = ", ".join(metrics.VARIANTS.get(self.metric, {})) or "none"
+            raise ValueError(f"variant: unknown variant {self.variant!r} of {self.metric} (known: {known})")
+        return self
+
+    def datasets(self) -> list[str]:
+        return needed_datasets(self.dataset, [self.metric], list(self.filter) + [self.per or ""])
+
+    def digits(self) -> int:
+        """Decimals asked for."""
+        return metrics.METRICS[self.metric].precision if self.precision is None else self.precision
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if value is not None and np.isfinite(value) else None
+
+
+def _group_mean(df: pd.DataFrame, p: Params, per: str) -> float:
+    """The mean over ``per`` groups of each group's total."""
+    df = with_periods(df, [per])
+    return float(metrics.table(df, [per], [p.metric], p.dataset)[p.metric].mean())
+
+
+def value_of(df: pd.DataFrame, p: Params, per: str | None = None, variant: str | None = None) -> float:
+    """The asked number over ``df`` (already filtered): total/ratio, a group mean, or a variant."""
+    if per:
+        return _group_mean(df, p, per)
+    if variant:
+        return metrics.variant_value(p.metric, variant, df, p.dataset)
+    return metrics.compute(p.metric, df, p.dataset)
+
+
+def row_mean(df: pd.DataFrame, name: str, dataset: str | None = None) -> float:
+    """The mean over rows of each row's value (a ratio's undefined rows skipped) — a trap, not a key."""
+    m = metrics.get(name)
+    sums = {c: pd.to_numeric(df[metrics.resolve_column(df, c, dataset)], errors="coerce") for c in m.columns}
+    return float(pd.Series(metrics.formula_from_sums(m, sums)).mean())
+
+
+def _ratio_traps(sub: pd.DataFrame, p: Params) -> dict[str, list[float | None]]:
+    traps: dict[str, list[float | None]] = {}
+    for v in metrics.variants_for(p.metric):
+        if v.name != p.variant:
+            traps.setdefault(v.message.key, []).append(metrics.variant_value(p.metric, v.name, sub, p.dataset))
+    if p.variant:
+        traps["metric.standard_definition"] = [metrics.compute(p.metric, sub, p.dataset)]
+        return traps
+    if any(c in sub.columns for c in DATE_COLUMNS):
+        traps["metric.mean_of_ratios"] = [metrics.mean_of_ratios(sub, p.metric, None, "day",  # type: ignore
+                                                                  date_column(sub), p.dataset)]
+    traps["metric.mean_of_row_ratios"] = [row_mean(sub, p.metric, p.dataset)]
+    return traps
+
+
+def _sum_traps(sub: pd.DataFrame, p: Params) -> dict[str, list[float | None]]:
+    if p.per:
+        traps: dict[str, list[float | None]] = {"metric.sum_not_mean": [value_of(sub, p)]}
+        if p.per in PERIODS:
+            traps["metric.wrong_period"] = [_group_mean(sub, p, q) for q in PERIODS if q != p.per]
+        return traps
+    means: list[float | None] = [row_mean(sub, p.metric, p.dataset)]
+    if any(c in sub.columns for c in DATE_COLUMNS):
+        means.append(_group_mean(sub, p, "day"))
+    return {"metric.mean_not_sum": means}
+
+
+def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params) -> dict[str, list[float | None]]:
+    """Catalog key → what each known mistake gives on this trainee's data."""
+    traps = _sum_traps(sub, p) if metrics.METRICS[p.metric].is_sum else _ratio_traps(sub, p)
+    if p.filter:
+        ignored = [value_of(df, p, p.per, p.variant)]
+        if len(p.filter) > 1:
+            for column in p.filter:
+                rest = {c: v for c, v in p.filter.items() if c != column}
+                ignored.append(value_of(apply_filter(df, rest), p, p.per, p.variant))
+        traps["metric.filter_ignored"] = ignored
+    return {k: [_finite(v) for v in vals] for k, vals in traps.items()}
+
+
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+    """``{"value": …, "misconceptions": {catalog key: [values]}}`` (full precision, canonical units)."""
+    df = metrics.frame_for(data, params.dataset)
+    sub = apply_filter(df, params.filter)
+    if sub.empty:
+        raise ValueError(f"metric task: the filter leaves no rows of {params.dataset}")
+    value = _finite(value_of(sub, params, params.per, params.variant))
+    if value is None:
+        raise ValueError(f"metric task: {params.metric} is undefined on this slice (zero denominator)")
+    return {"value": value, "misconceptions": misconceptions(df, sub, params)}
+
+
+# --------------------------------------------------------------------------- answers
+
+def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> float:
+    """A typed number (``"3.45%"``, ``"1,234.5"``, ``"１２３"``) or ``{"value": …}`` → float."""
+    if isinstance(raw, Mapping):
+        raw = raw.get("value")
+    return checking.to_float(raw)
+
+
+def check(answer: dict, parsed: float, params: Params, ctx: TaskContext | None = None) -> Check:
+    """Full marks within tolerance or at the stated precision; else the mistake named, never the key."""
+    unit = metrics.METRICS[params.metric].unit
+    tol = ctx.tolerance if ctx else 0.005
+    fraction, feedback = checking.diagnose(parsed, float(answer["value"]), unit=unit, tolerance=tol,
+                                           precision=params.digits(),
+                                           alternatives=answer.get("misconceptions"))
+    return Check(fraction, feedback)
+
+
+def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> str:
+    """The key as a trainee types it: ``"6.77%"``, ``"1,234.57"``."""
+    return checking.format_number(float(answer["value"]), metrics.METRICS[params.metric].unit,
+                                  params.digits())
+
+
+def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> float:
+    """The key moved 5–30% up or down (1 when the key is 0)."""
+    value = float(answer["value"])
+    if value == 0:
+        return 1.0
+    return value * (1 + rng.choice([-1.0, 1.0]) * rng.uniform(0.05, 0.3))
+
+
+def malformed(params: Params) -> str:
+    return "约百分之三"
+
+
+def formula_text(m: metrics.Metric, lang: str, dataset: str | None) -> str:
+    """``Σ点击数 ÷ Σ展示数``, ``Σ消耗 ÷ Σ展示数 × 1000`` (canonical names in en)."""
+    def side(weights: dict[str, float]) -> str:
+        terms = [("−" if w < 0 else "+") + column_label(c, lang, dataset) for c, w in weights.items()]
+        text = "".join(terms).lstrip("+")
+        return t("metric.sum_of", lang, cols=f"({text})" if len(terms) > 1 else text)
+    out = side(m.numerator)
+    if m.denominator:
+        out += " ÷ " + side(m.denominator)
+    if m.factor != 1:
+        out += f" × {m.factor:g}" if m.factor > 1 else f" ÷ {1 / m.factor:g}"
+    return out
+
+
+def describe(params: Params, lang: str = "zh") -> str:
+    """The instruction: what to compute (numerator and denominator in words), the filter, rounding."""
+    m = metrics.METRICS[params.metric]
+    shown = metrics.VARIANTS[params.metric][params.variant].formula if params.variant else m
+    label = m.name.upper() if params.variant and lang == "en" else m.label(lang)
+    what = t("metric.what", lang, label=label, formula=formula_text(shown, lang, params.dataset))
+    if params.per in PERIODS:
+        note = t("metric.week_note", lang) if params.per == "week" else ""
+        what = t("metric.per_period", lang, label=label, note=note,
+                 period=t(f"metric.period.{params.per}", lang), prefix=t(f"metric.prefix.{params.per}", lang))
+    elif params.per:
+        what = t("metric.per_column", lang, label=label, entity=column_label(params.per, lang, params.dataset))
+    where = t("metric.describe_filter", lang, conditions=describe_filter(params.filter, lang, params.dataset)) \
+        if params.filter else ""
+    return t("metric.describe", lang, dataset=params.dataset, filter=where, what=what,
+             rounding=checking.rounding_msg(m.unit, params.digits()).render(lang))
+
+
+__all__ = ["KIND", "Params", "make", "parse", "check", "as_raw", "perturb", "malformed", "describe",
+           "apply_filter", "describe_filter", "DateRange", "Filter", "AnswerFormatError"]

@@ -1,0 +1,26 @@
+"""The Streamlit app: a router over the pages in :mod:`simulator.pages` (practice, exam, instructor).
+
+``app.py`` and ``simulator/app_entry.py`` only call :func:`run`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from simulator.i18n import t
+from simulator.pages import PAGES
+from simulator.ui import session, widgets
+
+
+def run() -> None:
+    """Page set-up, the sidebar language switch, then the navigation and the chosen page."""
+    session.init_lang()
+    st.set_page_config(page_title=t("ui.app.title", session.lang()), page_icon="📊", layout="wide",
+                       initial_sidebar_state="expanded")
+    lang = widgets.language_switch()
+    pages = [st.Page(spec.path, title=t(spec.title_key, lang), icon=spec.icon, url_path=spec.url_path,
+                     default=(i == 0)) for i, spec in enumerate(PAGES)]
+    current = st.navigation(pages, position="sidebar")
+    st.sidebar.caption(t("ui.app.caption", lang))
+    with widgets.guard():
+        current.run()

@@ -1,0 +1,77 @@
+"""Shared widgets: the language switch, an error guard, status badges and small formatting helpers.
+
+Pages call :func:`guard` around anything that may fail so a plain message, never a traceback, reaches
+the page; the traceback goes to the server log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from simulator.i18n import LANGS, Msg, t
+from simulator.ui import session
+
+log = logging.getLogger("simulator.ui")
+T = TypeVar("T")
+
+LANG_NAMES = {"zh": "简体中文", "en": "English"}
+"""Each language named in itself, as language menus do."""
+STATUS_ICONS = {"correct": "✅", "partial": "🟡", "wrong": "❌", "invalid": "⚠️", "ungraded": "📝"}
+
+
+def language_switch() -> str:
+    """The sidebar's language switch (简体中文 default); returns the chosen language."""
+    session.init_lang()
+    st.sidebar.segmented_control(
+        t("ui.lang.label", session.lang()), options=list(LANGS), format_func=LANG_NAMES.__getitem__,
+        key=session.LANG_KEY, required=True)
+    chosen = session.lang()
+    if st.query_params.get("lang") != chosen:
+        st.query_params["lang"] = chosen
+    return chosen
+
+
+@contextmanager
+def guard(what: str = "ui.error.unexpected") -> Iterator[None]:
+    """Shows ``what`` (a catalog key) as an error instead of letting an exception reach the page.
+
+    Streamlit's own control flow (``st.rerun``, ``st.stop``) is not caught: it is a BaseException.
+    """
+    try:
+        yield
+    except Exception:  # noqa: BLE001 - the page must never show a traceback
+        log.exception("error in the app (shown to the user as %s)", what)
+        st.error(t(what, session.lang()), icon="⚠️")
+
+
+def guarded(func: Callable[..., T], *args: Any, what: str = "ui.error.unexpected", **kwargs: Any) -> T | None:
+    """Calls ``func``; on an exception shows ``what`` and returns None."""
+    with guard(what):
+        return func(*args, **kwargs)
+    return None
+
+
+def render_msg(message: Msg | str, lang: str | None = None) -> str:
+    """A :class:`Msg` or plain text in ``lang`` (default: the reader's)."""
+    return message.render(lang or session.lang()) if isinstance(message, Msg) else str(message)
+
+
+def fmt_points(value: float) -> str:
+    """``10.0`` → ``"10"``, ``7.5`` → ``"7.5"``, ``3.333`` → ``"3.33"``."""
+    return f"{round(float(value), 2):g}"
+
+
+def status_label(status: str, lang: str) -> str:
+    """``"correct"`` → ``"✅ 正确"``."""
+    return f"{STATUS_ICONS.get(status, '')} {t('ui.status.' + status, lang)}".strip()
+
+
+def status_box(status: str) -> Callable[..., Any]:
+    """The Streamlit alert that suits a status (success, warning, error or info)."""
+    return {"correct": st.success, "partial": st.warning, "wrong": st.error,
+            "invalid": st.warning}.get(status, st.info)
