@@ -24,6 +24,7 @@ import pandas as pd
 from simulator import labels, parsing
 from simulator.i18n import Msg, has, msg, register
 from simulator.tasks.base import AnswerFormatError, Check
+from simulator.uploads import NA_TOKENS
 
 register({
     "check.correct": {"zh": "正确。", "en": "Correct."},
@@ -186,15 +187,15 @@ def _values(alt: Any) -> list[float]:
     return [float(v) for v in items if v is not None and math.isfinite(float(v))]
 
 
-def matching_alternative(given: float, key: float, alternatives: Mapping[str, Any] | None, *,
-                         unit: str, tolerance: float, precision: int | None) -> str | None:
-    """The first misconception key whose value ``given`` matches (values equal to the key skipped)."""
+def matching_alternatives(given: float, key: float, alternatives: Mapping[str, Any] | None, *,
+                          unit: str, tolerance: float, precision: int | None) -> list[str]:
+    """Every misconception key whose value ``given`` matches (values equal to the key skipped)."""
     is_key = _matcher(key, unit, tolerance, precision)
+    found = []
     for alt_key, alt in (alternatives or {}).items():
-        for value in _values(alt):
-            if not is_key(value) and _matcher(value, "ratio", tolerance, precision)(given):
-                return alt_key
-    return None
+        if any(not is_key(v) and _matcher(v, "ratio", tolerance, precision)(given) for v in _values(alt)):
+            found.append(alt_key)
+    return found
 
 
 def is_percent_slip(given: float, key: float, *, unit: str, tolerance: float) -> bool:
@@ -210,10 +211,10 @@ def diagnose(given: float, key: float, *, unit: str, tolerance: float, precision
     """Scores a parsed number: (1, [correct]) or (0, [the named mistake, or too high / too low])."""
     if _matcher(key, unit, tolerance, precision)(given):
         return 1.0, [msg("check.correct")]
-    named = matching_alternative(given, key, alternatives, unit=unit, tolerance=tolerance,
-                                 precision=precision)
-    if named is not None:
-        return 0.0, [msg(named)]
+    named = matching_alternatives(given, key, alternatives, unit=unit, tolerance=tolerance,
+                                  precision=precision)
+    if named:
+        return 0.0, [msg(k) for k in named]
     if is_percent_slip(given, key, unit=unit, tolerance=tolerance):
         return 0.0, [msg("check.percent_slip")]
     return 0.0, [msg("check.too_high" if given > key else "check.too_low")]
@@ -269,47 +270,73 @@ def _choice_set(value: Any) -> frozenset[str]:
     return frozenset({_norm_text(value)})
 
 
-def check_value(raw: Any, key: Any, spec: FieldSpec, *, tolerance: float) -> tuple[float, list[Msg]]:
-    """Scores one value of any field kind; raises :class:`AnswerFormatError` when unreadable."""
+def parse_value(raw: Any, spec: FieldSpec) -> Any:
+    """One field's value read by its kind: float, bool, list of chosen options, or normalised text.
+
+    Raises :class:`AnswerFormatError` when unreadable.
+    """
     if spec.kind == "number":
-        return check_number(raw, float(key), unit=spec.unit, tolerance=tolerance,
-                            precision=spec.precision, alternatives=spec.alternatives)
+        return to_float(raw)
     if spec.kind == "bool":
-        ok = parsing.parse_bool(raw) == bool(key)
-    elif spec.kind == "choice" and spec.options:
-        chosen = parsing.parse_choice(raw, list(spec.options), multiple=isinstance(key, (list, tuple)))
-        ok = _choice_set(chosen) == _choice_set(key)
-    elif spec.kind == "choice":
+        return parsing.parse_bool(raw)
+    if spec.kind == "choice" and spec.options:
+        return parsing.parse_choice(raw, list(spec.options), multiple=True)
+    if spec.kind == "choice":
         tokens = raw if isinstance(raw, (list, tuple)) else re.split(r"[,、;/|\s]+", str(raw).strip())
-        ok = _choice_set([t for t in tokens if str(t).strip()]) == _choice_set(key)
+        return [str(t).strip() for t in tokens if str(t).strip()]
+    return parsing.normalise_text(raw)
+
+
+def parse_fields(raw: Any, specs: Mapping[str, FieldSpec]) -> dict[str, Any]:
+    """Each field parsed by :func:`parse_value` (None when missing or blank), found by name or label.
+
+    Raises :class:`AnswerFormatError` for a non-mapping or an unreadable field (naming the field).
+    Call it from a kind's ``parse``; :func:`check_fields` accepts its result.
+    """
+    if not isinstance(raw, Mapping):
+        raise AnswerFormatError(msg("check.not_a_mapping"))
+    out: dict[str, Any] = {}
+    for name, spec in specs.items():
+        value = _lookup(raw, name, spec)
+        try:
+            out[name] = None if _blank(value) else parse_value(value, spec)
+        except AnswerFormatError as err:
+            raise AnswerFormatError(msg("check.field_format", field=spec.label(name),
+                                        detail=err.message)) from err
+    return out
+
+
+def score_value(value: Any, key: Any, spec: FieldSpec, *, tolerance: float) -> tuple[float, list[Msg]]:
+    """Scores one parsed value (see :func:`parse_value`) against the key."""
+    if spec.kind == "number":
+        return diagnose(float(value), float(key), unit=spec.unit, tolerance=tolerance,
+                        precision=spec.precision, alternatives=spec.alternatives)
+    if spec.kind == "choice":
+        ok = _choice_set(value) == _choice_set(key)
+    elif spec.kind == "bool":
+        ok = bool(value) == bool(key)
     else:
-        ok = _norm_text(raw) == _norm_text(key)
+        ok = _norm_text(value) == _norm_text(key)
     return (1.0, [msg("check.correct")]) if ok else (0.0, [msg("check.field_mismatch")])
 
 
 def check_fields(raw: Mapping, key: Mapping, specs: dict[str, FieldSpec], *, tolerance: float) -> Check:
     """Per-field partial credit (by weight); a missing field scores 0 and is named.
 
-    An unreadable field value raises :class:`AnswerFormatError` naming the field.
-    ``details["fields"]`` maps each field to its score (0/1), ``details["wrong_fields"]`` lists the rest.
+    ``raw`` is the submitted mapping or :func:`parse_fields`' result. An unreadable field value raises
+    :class:`AnswerFormatError` naming the field. ``details["fields"]`` maps each field to its score
+    (0/1), ``details["wrong_fields"]`` lists the others.
     """
-    if not isinstance(raw, Mapping):
-        raise AnswerFormatError(msg("check.not_a_mapping"))
+    values = parse_fields(raw, specs)
     scores: dict[str, float] = {}
     feedback: list[Msg] = []
     for name, spec in specs.items():
-        value = _lookup(raw, name, spec)
-        if _blank(value):
+        if values[name] is None:
             scores[name] = 0.0
             feedback.append(msg("check.field_missing", field=spec.label(name)))
             continue
-        try:
-            score, notes = check_value(value, key[name], spec, tolerance=tolerance)
-        except AnswerFormatError as err:
-            raise AnswerFormatError(msg("check.field_format", field=spec.label(name),
-                                        detail=err.message)) from err
-        scores[name] = score
-        if score < 1:
+        scores[name], notes = score_value(values[name], key[name], spec, tolerance=tolerance)
+        if scores[name] < 1:
             feedback.extend(msg("check.field_wrong", field=spec.label(name), reason=n) for n in notes)
     total = sum(s.weight for s in specs.values()) or 1.0
     fraction = sum(scores[n] * s.weight for n, s in specs.items()) / total
@@ -380,20 +407,48 @@ class _ColumnResult:
     alt_hits: dict[str, int] | None = None
 
 
-def _given_rows(given: pd.DataFrame, key_columns: list[str], key_specs: dict) -> tuple[dict, list[str]]:
-    """Given rows by normalised row key (first occurrence) and the keys of repeated rows."""
-    cols = []
+def _number_cell(value: Any, row: str, name: str) -> float:
+    """One table cell as a float (NaN when blank or a placeholder such as ``-``/``#DIV/0!``)."""
+    if _blank(value) or (isinstance(value, str) and value.strip().casefold() in NA_TOKENS):
+        return math.nan
+    try:
+        return to_float(value)
+    except AnswerFormatError as err:
+        raise AnswerFormatError(msg("check.table_cell_format", row=row, column=column_msg(name),
+                                    detail=err.message)) from err
+
+
+def prepare_table(given: Any, key_columns: list[str], value_columns: Mapping[str, FieldSpec]) -> pd.DataFrame:
+    """The table reduced to canonical key columns and numeric value columns, or a format error.
+
+    Raises :class:`AnswerFormatError` when ``given`` is not a table, lacks a key column, or has a cell
+    that is not a number (placeholders like ``-`` count as blank). Value columns it lacks are left out
+    (:func:`check_table` names them as missing). Call it from a kind's ``parse``.
+    """
+    if not isinstance(given, pd.DataFrame):
+        raise AnswerFormatError(msg("check.not_a_table"))
+    out = pd.DataFrame(index=given.index)
     for c in key_columns:
-        found = _find_column(given, c, key_specs.get(c))
+        found = _find_column(given, c)
         if found is None:
             raise AnswerFormatError(msg("check.table_missing_key_column", column=column_msg(c)))
-        cols.append(found)
+        out[c] = given[found]
+    row_names = [" / ".join(norm_key(v) for v in r) for r in out[key_columns].itertuples(index=False)]
+    for name, spec in value_columns.items():
+        found = _find_column(given, name, spec)
+        if found is not None:
+            out[name] = [_number_cell(v, rk, name) for v, rk in zip(given[found], row_names, strict=True)]
+    return out
+
+
+def _given_rows(given: pd.DataFrame, key_columns: list[str]) -> tuple[dict, list[str]]:
+    """Given rows by normalised row key (first occurrence) and the keys of repeated rows."""
     rows: dict[str, dict] = {}
     repeated: list[str] = []
     for record in given.to_dict("records"):
-        if all(_blank(record[c]) for c in cols):
+        if all(_blank(record[c]) for c in key_columns):
             continue
-        rk = " / ".join(norm_key(record[c]) for c in cols)
+        rk = _row_key(record, key_columns)
         if rk in rows:
             repeated.append(rk)
         else:
@@ -401,16 +456,9 @@ def _given_rows(given: pd.DataFrame, key_columns: list[str], key_specs: dict) ->
     return rows, repeated
 
 
-def _cell(record: Mapping, col: str, rk: str, name: str) -> float | None:
-    """The number in a given cell (None when blank); an unreadable cell is a format error."""
-    value = record.get(col)
-    if _blank(value):
-        return None
-    try:
-        return to_float(value)
-    except AnswerFormatError as err:
-        raise AnswerFormatError(msg("check.table_cell_format", row=rk, column=column_msg(name),
-                                    detail=err.message)) from err
+def _cell(record: Mapping, name: str) -> float | None:
+    value = record.get(name)
+    return None if value is None or math.isnan(value) else float(value)
 
 
 def _cell_ok(value: float | None, key: Any, spec: FieldSpec, tolerance: float) -> bool:
@@ -420,14 +468,14 @@ def _cell_ok(value: float | None, key: Any, spec: FieldSpec, tolerance: float) -
     return value is not None and _matcher(float(key), spec.unit, tolerance, spec.precision)(value)
 
 
-def _check_column(name: str, spec: FieldSpec, col: str, keyed: dict, given: dict, alt_rows: dict,
+def _check_column(name: str, spec: FieldSpec, keyed: dict, given: dict, alt_rows: dict,
                   tolerance: float) -> _ColumnResult:
     """Compares one value column over the key rows present in the given table."""
     res = _ColumnResult(wrong=[], alt_hits={})
     for rk, key_rec in keyed.items():
         if rk not in given:
             continue
-        value, key = _cell(given[rk], col, rk, name), key_rec.get(name)
+        value, key = _cell(given[rk], name), key_rec.get(name)
         if _cell_ok(value, key, spec, tolerance):
             continue
         res.wrong.append(rk)
@@ -437,9 +485,8 @@ def _check_column(name: str, spec: FieldSpec, col: str, keyed: dict, given: dict
         res.high += value > key
         res.slips += is_percent_slip(value, key, unit=spec.unit, tolerance=tolerance)
         alts = {k: rows.get(rk, {}).get(name) for k, rows in alt_rows.items()}
-        named = matching_alternative(value, key, alts, unit=spec.unit, tolerance=tolerance,
-                                     precision=spec.precision)
-        if named is not None:
+        for named in matching_alternatives(value, key, alts, unit=spec.unit, tolerance=tolerance,
+                                           precision=spec.precision):
             res.alt_hits[named] = res.alt_hits.get(named, 0) + 1  # type: ignore[index]
     return res
 
@@ -460,10 +507,18 @@ def _column_feedback(label: Msg, res: _ColumnResult) -> list[Msg]:
     return out
 
 
+def _row_feedback(missing: list[str], extra: list[str]) -> list[Msg]:
+    out = []
+    if extra:
+        out.append(msg("check.table_extra_rows", n=len(extra), rows=_listing(extra)))
+    if missing:
+        out.append(msg("check.table_missing_rows", n=len(missing), rows=_listing(missing)))
+    return out
+
+
 def check_table(given: pd.DataFrame, key_rows: list[dict], *, key_columns: list[str],
                 value_columns: dict[str, FieldSpec], tolerance: float,
-                alternatives: dict[str, list[dict]] | None = None,
-                key_specs: dict[str, FieldSpec] | None = None) -> Check:
+                alternatives: Mapping[str, list[dict]] | None = None) -> Check:
     """Grades a table: rows matched on ``key_columns`` in any order, one credit per correct cell.
 
     The score is correct cells / (key cells + cells of extra rows), so extra or repeated rows cost too.
@@ -472,37 +527,26 @@ def check_table(given: pd.DataFrame, key_rows: list[dict], *, key_columns: list[
     ``details``: ``wrong_cells`` [[row key, column], …], ``missing_rows``, ``extra_rows``,
     ``missing_columns``, ``cells_right``, ``cells_total`` — never key values.
     """
-    if not isinstance(given, pd.DataFrame):
-        raise AnswerFormatError(msg("check.not_a_table"))
-    key_specs = key_specs or {}
+    table = prepare_table(given, key_columns, value_columns)
     keyed = {_row_key(r, key_columns): r for r in key_rows}
-    rows, repeated = _given_rows(given, key_columns, key_specs)
+    rows, repeated = _given_rows(table, key_columns)
     alt_rows = {k: {_row_key(r, key_columns): r for r in t} for k, t in (alternatives or {}).items()}
     missing = [rk for rk in keyed if rk not in rows]
     extra = [rk for rk in rows if rk not in keyed] + repeated
-    feedback: list[Msg] = []
-    wrong_cells: list[list[str]] = []
-    missing_cols: list[str] = []
+    feedback, wrong_cells, missing_cols = _row_feedback(missing, extra), [], []
     for name, spec in value_columns.items():
-        col = _find_column(given, name, spec)
-        present = [rk for rk in keyed if rk in rows]
-        if col is None:
+        if name not in table.columns:
             missing_cols.append(name)
             feedback.append(msg("check.table_missing_column", column=spec.label(name)))
-            wrong_cells += [[rk, name] for rk in present]
+            wrong_cells += [[rk, name] for rk in keyed if rk in rows]
             continue
-        res = _check_column(name, spec, col, keyed, rows, alt_rows, tolerance)
-        if res.wrong:
-            wrong_cells += [[rk, name] for rk in res.wrong]
-            feedback += _column_feedback(spec.label(name), res)
-    if missing:
-        feedback.insert(0, msg("check.table_missing_rows", n=len(missing), rows=_listing(missing)))
-    if extra:
-        feedback.insert(0, msg("check.table_extra_rows", n=len(extra), rows=_listing(extra)))
-    n_cols = len(value_columns)
-    total = n_cols * (len(keyed) + len(extra))
-    right = n_cols * (len(keyed) - len(missing)) - len(wrong_cells)
-    feedback.insert(0, msg("check.table_summary", right=right, total=n_cols * len(keyed)))
+        res = _check_column(name, spec, keyed, rows, alt_rows, tolerance)
+        wrong_cells += [[rk, name] for rk in res.wrong]
+        feedback += _column_feedback(spec.label(name), res) if res.wrong else []
+    cells = len(value_columns) * len(keyed)
+    right = cells - len(value_columns) * len(missing) - len(wrong_cells)
+    total = cells + len(value_columns) * len(extra)
+    feedback.insert(0, msg("check.table_summary", right=right, total=cells))
     details = {"wrong_cells": wrong_cells, "missing_rows": missing, "extra_rows": extra,
-               "missing_columns": missing_cols, "cells_right": right, "cells_total": n_cols * len(keyed)}
+               "missing_columns": missing_cols, "cells_right": right, "cells_total": cells}
     return Check(right / total if total else 0.0, feedback, details=details)

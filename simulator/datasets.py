@@ -7,7 +7,6 @@ grade all read one copy. Pandas copy-on-write is on, so handing out cached frame
 from __future__ import annotations
 
 import io
-import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,30 +164,29 @@ def csv_bytes(df: pd.DataFrame, dataset: str, lang: str = "zh") -> bytes:
 
 
 def xlsx_bytes(frames: dict[str, pd.DataFrame], lang: str = "zh") -> bytes:
-    """One workbook, one sheet per dataset; byte-stable (fixed timestamps in the zip and properties)."""
+    """One workbook, one sheet per dataset; byte-stable (XlsxWriter dates zip entries 1980-01-01).
+
+    Columns are written straight through XlsxWriter (pandas' ``to_excel`` is ~20× slower per cell).
+    """
     import datetime as dt
 
+    import xlsxwriter
+
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, df in frames.items():
-            for_export(df, name, lang).to_excel(writer, sheet_name=name[:31], index=False)
-        fixed = dt.datetime(2000, 1, 1)
-        writer.book.properties.created = fixed
-        writer.book.properties.modified = fixed
-    return _stable_zip(buffer.getvalue())
-
-
-def _stable_zip(data: bytes) -> bytes:
-    """Rewrites a zip with every entry dated 1980-01-01, so identical content gives identical bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": False, "in_memory": True,
+                                        "strings_to_formulas": False, "strings_to_urls": False,
+                                        "nan_inf_to_errors": True})
+    book.set_properties({"created": dt.datetime(2000, 1, 1)})
+    bold = book.add_format({"bold": True})
+    for name, df in frames.items():
+        sheet = book.add_worksheet(name[:31])
+        out = for_export(df, name, lang)
+        sheet.write_row(0, 0, [str(c) for c in out.columns], bold)
+        for j, col in enumerate(out.columns):
+            values = out[col].astype(object).where(out[col].notna(), None).tolist()
+            sheet.write_column(1, j, values)
+    book.close()
+    return buffer.getvalue()
 
 
 def write_datasets(frames: dict[str, pd.DataFrame], out_dir: Path, lang: str = "zh",

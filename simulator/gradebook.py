@@ -199,6 +199,11 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def _text_cell(value: Any) -> Any:
+    """Line breaks as ``\n`` (XLSX turns a bare ``\r`` into ``\n`` anyway; both formats then agree)."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
 def table(rows: Iterable[GradebookRow], tasks: Sequence[TaskInfo], lang: str | None = None):
     """``(headers, records)`` of the gradebook; ``lang=None`` keeps canonical English column names.
 
@@ -214,7 +219,7 @@ def table(rows: Iterable[GradebookRow], tasks: Sequence[TaskInfo], lang: str | N
         scores = [row.tasks[task.id].score if task.id in row.tasks else None for task in tasks]
         when = row.submitted_at.strftime("%Y-%m-%d %H:%M:%S") if row.submitted_at else None
         cells = [row.trainee_id, row.name, status, *scores, row.total, row.max_total, row.passed, when]
-        records.append([neutralise(cell) for cell in cells])
+        records.append([_text_cell(neutralise(cell)) for cell in cells])
     return headers, records
 
 

@@ -270,3 +270,27 @@ def parse_month(raw: Any) -> str:
     if match and 1 <= int(match.group(2)) <= 12:
         return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
     return parse_date(raw)[:7]
+
+
+_WEEK_RE = re.compile(r"^(\d{4})[-\s]?(?:w|年第)(\d{1,2})周?$")
+_RANGE_SPLIT = re.compile(r"\s*(?:~|～|至|到|—|–|--)\s*|\s+-\s+")
+
+
+def parse_week(raw: Any) -> str:
+    """A week as its Monday ``YYYY-MM-DD``: from any date in it, an ISO week (``2024-W45``,
+    ``2024年第45周``) or a range (``2024-11-04~2024-11-10``, first date counts).
+
+    >>> parse_week("2024-11-10"), parse_week("2024-W45"), parse_week("2024/11/04 至 2024/11/10")
+    ('2024-11-04', '2024-11-04', '2024-11-04')
+    """
+    text = "" if isinstance(raw, dt.date) or hasattr(raw, "strftime") else \
+        normalise_text("" if raw is None else str(raw)).casefold()
+    match = _WEEK_RE.match(text)
+    if match:
+        try:
+            return dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1).isoformat()
+        except ValueError:
+            raise AnswerFormatError(msg("parse.not_a_date", text=text[:60])) from None
+    parts = _RANGE_SPLIT.split(text) if text else []
+    day = dt.date.fromisoformat(parse_date(parts[0] if len(parts) == 2 else raw))
+    return (day - dt.timedelta(days=day.weekday())).isoformat()

@@ -108,7 +108,8 @@ class Scenario(_Strict):
     def provided_datasets(self) -> set[str]:
         names = set(self.sources)
         for family in self.datasets:
-            names.update(FAMILIES[family].DATASETS)
+            if family in FAMILIES:
+                names.update(FAMILIES[family].DATASETS)
         return names
 
     def needed_families(self) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 from scipy import optimize, stats
-from statsmodels.stats.power import NormalIndPower, normal_sample_size_one_tail
+from statsmodels.stats.power import normal_sample_size_one_tail
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_effectsize,
@@ -197,7 +197,7 @@ def sample_size_proportions(baseline: float, delta: float, alpha: float = 0.05, 
     Methods (metrics.md vector p1 0.04, δ 0.01 → 6745 / 6239 / 6743 / 6726):
     ``pbar`` statsmodels ``samplesize_proportions_2indep_onetail`` (pooled p̄ under H0);
     ``evan_miller`` Evan Miller's calculator (√(2·p1·q1) under H0); ``unpooled`` p1q1 + p2q2 under both;
-    ``cohens_h`` statsmodels ``NormalIndPower`` on Cohen's h.
+    ``cohens_h`` the normal formula 2(z₁₋α/₂ + z₁₋β)²/h² on Cohen's h (statsmodels ``proportion_effectsize``).
     """
     p1, p2 = baseline, baseline + delta
     a1 = _one_tail_alpha(alpha, sides)
@@ -216,13 +216,14 @@ def sample_size_proportions(baseline: float, delta: float, alpha: float = 0.05, 
 
 
 def _normal_ind_n(effect: float, alpha: float, power: float, sides: int) -> float:
-    alt = "two-sided" if sides == 2 else "larger"
-    return float(NormalIndPower().solve_power(effect, alpha=alpha, power=power, ratio=1.0, alternative=alt))
+    """n per arm = 2(z₁₋α' + z₁₋β)²/effect² for a standardised effect (statsmodels' one-tail form)."""
+    return float(normal_sample_size_one_tail(effect, power, _one_tail_alpha(alpha, sides),
+                                             std_null=math.sqrt(2)))
 
 
 def sample_size_means(sigma: float, delta: float, alpha: float = 0.05, power: float = 0.8,
                       sides: int = 2) -> float:
-    """Unrounded n per arm for a difference ``delta`` of means with SD ``sigma`` (NormalIndPower).
+    """Unrounded n per arm for a difference ``delta`` of means with SD ``sigma``: 2(z₁₋α/₂ + z₁₋β)²σ²/Δ².
 
     >>> math.ceil(sample_size_means(30, 5))
     566
@@ -249,15 +250,15 @@ def mde_proportions(baseline: float, n: float, alpha: float = 0.05, power: float
 
 
 def mde_means(sigma: float, n: float, alpha: float = 0.05, power: float = 0.8, sides: int = 2) -> float:
-    """Smallest difference of means detectable with ``n`` per arm (NormalIndPower solved for effect)."""
+    """Smallest difference of means detectable with ``n`` per arm (inverts :func:`sample_size_means`)."""
     return _normal_ind_effect(n, alpha, power, sides) * sigma
 
 
 def _normal_ind_effect(n: float, alpha: float, power: float, sides: int) -> float:
-    """Standardised effect detectable with ``n`` per arm (statsmodels NormalIndPower)."""
-    alt = "two-sided" if sides == 2 else "larger"
-    return float(NormalIndPower().solve_power(None, nobs1=n, alpha=alpha, power=power, ratio=1.0,
-                                              alternative=alt))
+    """Standardised effect detectable with ``n`` per arm: (z₁₋α' + z₁₋β)·√(2/n), inverting
+    :func:`_normal_ind_n` (quantiles from scipy)."""
+    z = stats.norm.isf(_one_tail_alpha(alpha, sides)) + stats.norm.isf(1 - power)
+    return float(z * math.sqrt(2 / n))
 
 
 @dataclass(frozen=True)

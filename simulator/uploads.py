@@ -3,7 +3,9 @@
 :func:`read_table` returns a frame with canonical headers (see :mod:`simulator.labels`; unknown
 headers kept as they are and listed in ``df.attrs["unknown_headers"]``), numeric-looking columns as
 numbers (percent strings → fractions, ``¥``, thousands separators, full-width digits), id columns kept
-as text, and date/week columns as ``YYYY-MM-DD`` strings (month columns ``YYYY-MM``).
+as text, date columns as ``YYYY-MM-DD`` strings, week columns as their Monday's ``YYYY-MM-DD`` (as
+:func:`simulator.metrics.add_period` labels weeks) and month columns as ``YYYY-MM``.
+Unparseable cells in those columns are kept as text, for the checker to point at.
 
 Problems raise :class:`TableReadError` with a bilingual message naming what is wrong and where.
 """
@@ -24,7 +26,7 @@ import pandas as pd
 
 from simulator.i18n import Msg, msg, register
 from simulator.labels import canonical_column, rename_to_canonical
-from simulator.parsing import parse_date, parse_month, parse_number
+from simulator.parsing import parse_date, parse_month, parse_number, parse_week
 from simulator.tasks.base import AnswerFormatError
 
 register({
@@ -54,7 +56,8 @@ NA_TOKENS = {"", "-", "--", "—", "——", "n/a", "na", "nan", "null", "none",
              "#num!", "/"}
 """Cell texts read as blank in numeric columns (placeholders platform exports use)."""
 
-DATE_COLUMNS = {"date", "day", "week", "publish_date", "snapshot_date", "assigned_date"}
+DATE_COLUMNS = {"date", "day", "publish_date", "snapshot_date", "assigned_date"}
+WEEK_COLUMNS = {"week"}
 MONTH_COLUMNS = {"month"}
 _HEADER_SCAN_ROWS = 30
 
@@ -358,6 +361,8 @@ def convert_column(column: str, values: pd.Series, percent: bool = False) -> pd.
         return _expand([_or_text(parse_date, v) for v in cells], codes, values.index, None)
     if column in MONTH_COLUMNS:
         return _expand([_or_text(parse_month, v) for v in cells], codes, values.index, None)
+    if column in WEEK_COLUMNS:
+        return _expand([_or_text(parse_week, v) for v in cells], codes, values.index, None)
     if is_id_column(column) and cells and all(v is not None and _plain_integer(v) for v in cells) \
             and (codes >= 0).all():
         return _expand([int(v) for v in cells], codes, values.index, 0).astype("int64")
@@ -371,17 +376,19 @@ def convert_column(column: str, values: pd.Series, percent: bool = False) -> pd.
     return out.astype("int64") if integral and len(out) and not (percent or _has_percent(cells)) else out
 
 
+def _is_period_column(column: str) -> bool:
+    return column in DATE_COLUMNS | WEEK_COLUMNS | MONTH_COLUMNS or column.endswith("_date")
+
+
 def _already_typed(column: str, values: pd.Series) -> pd.Series | None:
-    """Columns of a frame that already carry numbers or datetimes."""
+    """Columns of a frame that already carry numbers or datetimes (week/month go cell by cell)."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        if column in DATE_COLUMNS | MONTH_COLUMNS or column.endswith("_date"):
-            fmt = "%Y-%m" if column in MONTH_COLUMNS else "%Y-%m-%d"
-            return values.dt.strftime(fmt).astype(object).where(values.notna(), None)
-        return values.dt.strftime("%Y-%m-%d %H:%M:%S").astype(object).where(values.notna(), None)
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        if column in DATE_COLUMNS | MONTH_COLUMNS or column.endswith("_date"):
+        if column in WEEK_COLUMNS | MONTH_COLUMNS:
             return None
-        if is_id_column(column) and values.dtype.kind == "f":
+        fmt = "%Y-%m-%d" if _is_period_column(column) else "%Y-%m-%d %H:%M:%S"
+        return values.dt.strftime(fmt).astype(object).where(values.notna(), None)
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        if _is_period_column(column) or (is_id_column(column) and values.dtype.kind == "f"):
             return None
         return values
     return None

@@ -58,3 +58,45 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+class Worker:
+    """Parent side: starts ``store_worker.py`` on ``url`` and exchanges JSON lines with it.
+
+    Starting does not wait, so several workers boot in parallel; the first command waits for "ready".
+    """
+
+    def __init__(self, url: str):
+        import subprocess
+        from pathlib import Path
+
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), url],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+        )  # fmt: skip
+        self._ready = False
+
+    def send(self, **cmd) -> None:
+        if not self._ready:
+            assert self.recv() == {"ready": True}
+            self._ready = True
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(cmd) + "\n")
+        self.proc.stdin.flush()
+
+    def recv(self) -> dict:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"worker ended (exit code {self.proc.poll()})")
+        return json.loads(line)
+
+    def call(self, **cmd) -> dict:
+        self.send(**cmd)
+        return self.recv()
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            assert self.proc.stdin is not None
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)

@@ -73,12 +73,14 @@ def test_generate_en_headers_are_canonical(tmp_path):
 def test_xlsx_has_one_sheet_per_dataset_and_is_byte_stable(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):
-        assert main(["generate", TOUR, "--trainee", "t-1", "--out", str(out), "--format", "xlsx"]) == 0
+        assert main(["generate", TOUR, "--trainee", "t-1", "--out", str(out), "--format", "xlsx",
+                     "--scale", "0.2"]) == 0
     data = (a / "datasets.xlsx").read_bytes()
     assert data == (b / "datasets.xlsx").read_bytes()
     sheets = pd.read_excel(io.BytesIO(data), sheet_name=None)
-    frames = generate_datasets(load_scenario(TOUR), "t-1")
+    frames = generate_datasets(load_scenario(TOUR), "t-1", scale=0.2)
     assert set(sheets) == set(frames)
+    assert {name: len(df) for name, df in sheets.items()} == {name: len(df) for name, df in frames.items()}
     assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
 
 

@@ -19,6 +19,7 @@ from simulator.parsing import (
     parse_date,
     parse_month,
     parse_number,
+    parse_week,
 )
 from simulator.tasks.base import AnswerFormatError
 
@@ -153,6 +154,19 @@ def test_parse_month():
     assert parse_month(dt.date(2024, 11, 5)) == "2024-11"
     with pytest.raises(AnswerFormatError):
         parse_month("2024-13")
+
+
+@pytest.mark.parametrize("raw", ["2024-11-04", "2024-11-10", "2024/11/07", "2024-W45", "2024w45",
+                                 "2024年第45周", "2024-11-04~2024-11-10", "2024/11/04 至 2024/11/10",
+                                 dt.date(2024, 11, 9), pd.Timestamp("2024-11-05 10:00")])
+def test_parse_week(raw):
+    assert parse_week(raw) == "2024-11-04"
+
+
+def test_parse_week_rejects():
+    for raw in ["第45周", "2024-W54", "abc", ""]:
+        with pytest.raises(AnswerFormatError):
+            parse_week(raw)
 
 
 def test_normalise_text():

@@ -201,10 +201,16 @@ def test_generated_datasets_round_trip_through_chinese_csv_and_xlsx():
 
 
 def test_week_and_month_columns():
-    text = "周,月份,消耗\n2024/11/4,2024年11月,1\n45607,2024-12,2\n"
+    text = ("周,月份,消耗\n2024/11/4,2024年11月,1\n45607,2024-12,2\n2024-W45,2025/1,3\n"
+            "2024-11-10~2024-11-16,2024-02-15,4\n第45周,11月,5\n")
     df = read_table(text.encode("gbk"))
-    assert df["week"].tolist() == ["2024-11-04", "2024-11-11"]
-    assert df["month"].tolist() == ["2024-11", "2024-12"]
+    assert df["week"].tolist() == ["2024-11-04", "2024-11-11", "2024-11-04", "2024-11-04", "第45周"]
+    assert df["month"].tolist() == ["2024-11", "2024-12", "2025-01", "2024-02", "11月"]
+    day = pd.to_datetime(["2024-11-06"])
+    frame = pd.DataFrame({"week": day, "month": day, "date": day,
+                          "start_time": pd.to_datetime(["2024-11-06 20:30"])})
+    assert read_table(frame).iloc[0].tolist() == \
+        ["2024-11-04", "2024-11", "2024-11-06", "2024-11-06 20:30:00"]
 
 
 def test_dataset_specific_headers():
@@ -276,6 +282,15 @@ def test_encoding_error_says_where():
     with pytest.raises(TableReadError) as info:
         read_table(data, filename="a.csv")
     assert info.value.message.args["line"] == 3
+
+
+def test_doctests():
+    import doctest
+
+    import simulator.uploads as uploads
+
+    result = doctest.testmod(uploads)
+    assert result.attempted >= 3 and result.failed == 0
 
 
 if __name__ == "__main__":

@@ -7,9 +7,9 @@ profile). The funnel is nested binomials, so ``views ≥ viewers ≥ product_exp
 product_click_users ≥ buyers`` by construction. Buyers, clickers and exposures are spread over the
 session's products so that every product keeps ``exposure ≥ click ≥ buyers`` and ``orders ≥ buyers``;
 session orders, gmv and refunds are the sums over its products (money computed in whole fen). Traffic
-sources split the views with a multinomial; the minute curve (rise, peak, decay, bumps for 福袋/秒杀)
-is spread by cumulative rounding, so ``peak_online`` is its maximum, ``watch_seconds`` is 60 × Σ online
-and Σ entries is the views.
+sources split the views with a multinomial. The minute curves (rise, peak, decay, bumps for 福袋/秒杀)
+come first: views are Σ entries, ``peak_online`` is the highest online and ``watch_seconds`` is
+60 × Σ online, so 平均在线 = watch_seconds / 60 / duration_min agrees with the curve.
 
 >>> from simulator.seeding import family_rng
 >>> out = generate(family_rng("demo", 1, "t-1", 1.0, FAMILY), Params())
@@ -56,9 +56,13 @@ Unit = Annotated[float, Field(ge=0, le=1)]
 
 
 def _ordered(pair: tuple[Any, Any]) -> tuple[Any, Any]:
+    """``pair`` unchanged if it reads (low, high); else a ValueError."""
     if pair[0] > pair[1]:
         raise ValueError("range must be (low, high) with low <= high")
     return pair
+
+
+_RANGE_TOPS = {"duration_range": 720, "products_per_session": 200, "avg_watch_seconds": 3600}
 
 
 class Params(StrictModel):
@@ -95,17 +99,11 @@ class Params(StrictModel):
                                         description="promotion days with their lift on views")
     defects: Defects = Field(Defects(), description="defects injected into live_sessions")
 
-    @field_validator("viewer_ratio", "exposure_rate", "product_ctr", "click_to_buy", "interaction_rate",
-                     "follow_rate", "refund_rate")
+    @field_validator(*RATES, "duration_range", "products_per_session", "avg_watch_seconds")
     @classmethod
-    def _rate_range(cls, pair: tuple[float, float]) -> tuple[float, float]:
-        return _ordered(pair)
-
-    @field_validator("duration_range", "products_per_session", "avg_watch_seconds")
-    @classmethod
-    def _positive_range(cls, pair: tuple[Any, Any], info: ValidationInfo) -> tuple[Any, Any]:
-        top = {"duration_range": 720, "products_per_session": 200, "avg_watch_seconds": 3600}[info.field_name]
-        if pair[0] <= 0 or pair[1] > top:
+    def _range(cls, pair: tuple[Any, Any], info: ValidationInfo) -> tuple[Any, Any]:
+        top = _RANGE_TOPS.get(info.field_name or "")
+        if top is not None and (pair[0] <= 0 or pair[1] > top):
             raise ValueError(f"must be positive and at most {top}")
         return _ordered(pair)
 
@@ -212,7 +210,7 @@ class Sessions:
     duration: np.ndarray
     """Length in minutes (int64)."""
     counts: dict[str, np.ndarray]
-    """Session column name → int64 counts (views … buyers; orders, fen and minute totals added later)."""
+    """Session totals by name: expected_views, then the funnel, minute totals, orders and sums in fen."""
     rates: dict[str, np.ndarray]
     """Each session's drawn rates."""
 
@@ -315,7 +313,7 @@ def beta_concentration(mean: np.ndarray, cv: float) -> np.ndarray:
 
 
 def _beta_around(rng: np.random.Generator, mean: np.ndarray, cv: float) -> np.ndarray:
-    """Per-session rates with mean exactly ``mean`` and relative spread ``cv``; 0 and 1 stay put."""
+    """Per-session rates with mean exactly ``mean`` and spread ``cv`` (see beta_concentration)."""
     m, kappa = np.clip(mean, 1e-9, 1 - 1e-9), beta_concentration(mean, cv)
     draw = rng.beta(kappa * m, kappa * (1 - m)) if cv > 0 else m
     return np.where(mean <= 0, 0.0, np.where(mean >= 1, 1.0, draw))
@@ -380,7 +378,8 @@ def _spread_over_products(rng: np.random.Generator, params: Params, total: dict[
     return {"exposure_users": exposure, "click_users": clicks, "buyers": buyers, "orders": orders}
 
 
-def _group_sum(values: np.ndarray, count: np.ndarray, ufunc: np.ufunc = np.add, dtype: Any = None) -> np.ndarray:
+def _group_sum(values: np.ndarray, count: np.ndarray, ufunc: np.ufunc = np.add,
+               dtype: Any = None) -> np.ndarray:
     """Sums (or other ``ufunc`` reductions) of consecutive groups of ``count`` values (every count ≥ 1).
 
     >>> _group_sum(np.array([1, 2, 3, 4]), np.array([3, 1])).tolist()
@@ -440,14 +439,14 @@ def _curve_weights(rng: np.random.Generator, duration: np.ndarray,
     n, k = duration.size, MAX_BUMPS
     per_session = np.concatenate([
         [rng.uniform(3, 12, n), rng.uniform(0.1, 0.45, n) * duration, rng.uniform(0.6, 2.0, n) * duration,
-         duration], rng.uniform(0.15, 0.95, (k, n)) * duration, 1 / rng.uniform(2, 8, (k, n)),
+         duration, 1 / rng.uniform(2, 8, n)], rng.uniform(0.15, 0.95, (k, n)) * duration,
         rng.uniform(0.1, 0.6, (k, n)) * (rng.random((k, n)) < 0.7)]).astype(np.float32)
-    rise_tau, peak, decay_tau, length, *bump = np.repeat(per_session, duration, axis=1)
+    rise_tau, peak, decay_tau, length, inv_width, *bump = np.repeat(per_session, duration, axis=1)
     tf = t.astype(np.float32)
     early = np.exp(-(tf + 1) / rise_tau)
     shape = (1 - early) * np.exp(-np.maximum(tf - peak, 0) / decay_tau)
     bumps = np.ones_like(shape)
-    for centre, inv_width, height in zip(bump[:k], bump[k:2 * k], bump[2 * k:], strict=True):
+    for centre, height in zip(bump[:k], bump[k:], strict=True):
         z = (tf - centre) * inv_width
         bumps += height / (1 + z * z)
     noise = rng.random((2, t.size), dtype=np.float32)
@@ -523,7 +522,8 @@ def _truth(params: Params, accounts: Accounts, sources: list[str], dates: pd.Dat
     return {
         "source_mix": {s: params.source_mix[s] / total for s in sources},
         "accounts": profiles,
-        "rate_cv": params.rate_cv,
+        "rate_cv": params.rate_cv, "views_median": params.views_median, "views_sigma": params.views_sigma,
+        "account_mix_concentration": params.account_mix_concentration,
         "session_mix_concentration": params.session_mix_concentration,
         "cross_buy_rate": params.cross_buy_rate, "repeat_order_rate": params.repeat_order_rate,
         "promotion_lifts": {d.strftime("%Y-%m-%d"): float(v) for d, v in sorted(lifts.items())},

@@ -176,20 +176,21 @@ def _snapshot(df: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
 
 
 def _dates(params: Params, df: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
-    days = sorted(pd.to_datetime(df["snapshot_date"]).dropna().unique())
+    days = np.unique(df["snapshot_date"].dropna().to_numpy(dtype="datetime64[ns]"))
     if len(days) < 2:
         raise ValueError("audience_5a needs at least two snapshot dates")
     t0 = pd.Timestamp(params.t0) if params.t0 else pd.Timestamp(days[0])
     t1 = pd.Timestamp(params.t1) if params.t1 else pd.Timestamp(days[-1])
     for day in (t0, t1):
-        if day not in set(map(pd.Timestamp, days)):
+        if not (days == day.to_datetime64()).any():
             raise ValueError(f"no audience_5a snapshot on {day.date()}")
     return t0, t1
 
 
-def user_states(params: Params, df: pd.DataFrame) -> pd.DataFrame:
+def user_states(params: Params, df: pd.DataFrame, dates: tuple[pd.Timestamp, pd.Timestamp] | None = None
+                ) -> pd.DataFrame:
     """One row per user seen at T0 or T1: ``s0``, ``s1`` state codes (0 = none) and the segment level."""
-    t0, t1 = _dates(params, df)
+    t0, t1 = dates or _dates(params, df)
     s0, s1 = _snapshot(df, t0), _snapshot(df, t1)
     users = s0.index.union(s1.index)
     out = pd.DataFrame({"s0": s0.reindex(users).fillna(0).astype(np.int64).to_numpy(),
@@ -216,7 +217,7 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
     """The 5A map key: counts, flows, rates on the T0 base, 新增, 流失 (and segments when asked)."""
     df = data[params.dataset]
     t0, t1 = _dates(params, df)
-    states = user_states(params, df)
+    states = user_states(params, df, (t0, t1))
     matrix = np.zeros((len(STATES), len(STATES)), dtype=np.int64)
     np.add.at(matrix, (states["s0"].to_numpy(), states["s1"].to_numpy()), 1)
     counts_t0 = {s: int(matrix[i + 1].sum()) for i, s in enumerate(STAGES)}

@@ -257,10 +257,18 @@ def _finite(value: float) -> float | None:
     return float(value) if value is not None and np.isfinite(value) else None
 
 
+def row_values(df: pd.DataFrame, name: str, dataset: str | None = None) -> pd.Series:
+    """Each row's value of metric ``name`` (NaN where a ratio's denominator is 0)."""
+    m = metrics.get(name)
+    sums = {c: pd.to_numeric(df[metrics.resolve_column(df, c, dataset)], errors="coerce") for c in m.columns}
+    return pd.Series(metrics.formula_from_sums(m, sums), index=df.index)
+
+
 def _group_mean(df: pd.DataFrame, p: Params, per: str) -> float:
-    """The mean over ``per`` groups of each group's total."""
+    """The mean over ``per`` groups of each group's total (for summable metrics only)."""
     df = with_periods(df, [per])
-    return float(metrics.table(df, [per], [p.metric], p.dataset)[p.metric].mean())
+    totals = row_values(df, p.metric, p.dataset).groupby(df[per], observed=True, sort=False).sum()
+    return float(totals.mean())
 
 
 def value_of(df: pd.DataFrame, p: Params, per: str | None = None, variant: str | None = None) -> float:
@@ -274,15 +282,31 @@ def value_of(df: pd.DataFrame, p: Params, per: str | None = None, variant: str |
 
 def row_mean(df: pd.DataFrame, name: str, dataset: str | None = None) -> float:
     """The mean over rows of each row's value (a ratio's undefined rows skipped) — a trap, not a key."""
-    m = metrics.get(name)
-    sums = {c: pd.to_numeric(df[metrics.resolve_column(df, c, dataset)], errors="coerce") for c in m.columns}
-    return float(pd.Series(metrics.formula_from_sums(m, sums)).mean())
+    return float(row_values(df, name, dataset).mean())
+
+
+def _has_column(df: pd.DataFrame, column: str, dataset: str | None) -> bool:
+    try:
+        metrics.resolve_column(df, column, dataset)
+    except metrics.MetricError:
+        return False
+    return True
+
+
+def _periods_needed(p: Params, df: pd.DataFrame) -> list[str]:
+    """Period columns the key and its traps group or filter by (added once, before filtering)."""
+    wanted = [c for c in p.filter if c in PERIODS]
+    if p.per in PERIODS:
+        wanted += list(PERIODS)
+    elif any(c in df.columns for c in DATE_COLUMNS):
+        wanted.append("day")
+    return list(dict.fromkeys(wanted))
 
 
 def _ratio_traps(sub: pd.DataFrame, p: Params) -> dict[str, list[float | None]]:
     traps: dict[str, list[float | None]] = {}
     for v in metrics.variants_for(p.metric):
-        if v.name != p.variant:
+        if v.name != p.variant and all(_has_column(sub, c, p.dataset) for c in v.formula.columns):
             traps.setdefault(v.message.key, []).append(metrics.variant_value(p.metric, v.name, sub, p.dataset))
     if p.variant:
         traps["metric.standard_definition"] = [metrics.compute(p.metric, sub, p.dataset)]
@@ -322,6 +346,7 @@ def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params) -> dict[str, 
 def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
     """``{"value": …, "misconceptions": {catalog key: [values]}}`` (full precision, canonical units)."""
     df = metrics.frame_for(data, params.dataset)
+    df = with_periods(df, _periods_needed(params, df))
     sub = apply_filter(df, params.filter)
     if sub.empty:
         raise ValueError(f"metric task: the filter leaves no rows of {params.dataset}")

@@ -75,3 +75,12 @@ def status_box(status: str) -> Callable[..., Any]:
     """The Streamlit alert that suits a status (success, warning, error or info)."""
     return {"correct": st.success, "partial": st.warning, "wrong": st.error,
             "invalid": st.warning}.get(status, st.info)
+
+
+def md_escape(text: str) -> str:
+    """Text safe inside Streamlit markdown: ``$`` would start LaTeX, so it is escaped.
+
+    >>> md_escape("¥5 or $5")
+    '¥5 or \\\\$5'
+    """
+    return str(text).replace("$", "\\$")

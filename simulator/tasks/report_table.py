@@ -1,0 +1,261 @@
+"""``report_table``: a 运营数据统计报表 (L4/6.1.1, L2/1.1.1) — metrics grouped by dimensions.
+
+The trainee uploads the table (CSV or XLSX, any Excel encoding, Chinese or English headers). Rows are
+matched on the group columns in any order; each correct cell earns credit. Ratios are ratios of the
+group's sums; the key also records what the common mistakes give per cell (``misconceptions``: catalog
+key → rows), so feedback can name, per column, the mean of daily (or row) ratios, a wrong formula
+variant, or an ignored filter.
+
+>>> df = pd.DataFrame({"date": pd.to_datetime(["2024-11-01", "2024-11-02", "2024-11-09"]),
+...                    "impressions": [50000, 25000, 80000], "clicks": [2500, 3000, 5000]})
+>>> key = make(Params(dataset="ad_delivery", by="week", metrics=["clicks", "ctr"]), {"ad_delivery": df})
+>>> key["columns"], [round(r["ctr"], 4) for r in key["rows"]]
+(['week', 'clicks', 'ctr'], [0.0733, 0.0625])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, field_validator, model_validator
+
+from simulator import checking, metrics
+from simulator.checking import FieldSpec
+from simulator.i18n import msg, register, t
+from simulator.labels import column_label, rename_to_labels
+from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.metric import (
+    DATE_COLUMNS,
+    ENTITY_ALIASES,
+    PERIODS,
+    Filter,
+    apply_filter,
+    date_column,
+    describe_filter,
+    known_metric,
+    needed_datasets,
+    row_values,
+    with_periods,
+)
+from simulator.uploads import TableReadError, read_table
+
+KIND = "report_table"
+
+register({
+    "report_table.mean_of_ratios": {
+        "zh": "看起来是先算每天的比率再取平均;各组的比率应为该组分子合计 ÷ 分母合计。",
+        "en": "This looks like the mean of the daily ratios; each group's ratio is its summed numerator "
+              "÷ its summed denominator."},
+    "report_table.mean_of_row_ratios": {
+        "zh": "看起来是把每一行的比率取了平均;各组的比率应为该组分子合计 ÷ 分母合计。",
+        "en": "This looks like the mean of the rows' ratios; each group's ratio is its summed numerator "
+              "÷ its summed denominator."},
+    "report_table.filter_ignored": {
+        "zh": "看起来没有按题目的筛选条件取数;请只统计符合条件的数据。",
+        "en": "The filter seems to have been ignored; count only the matching rows."},
+    "report_table.describe": {
+        "zh": "根据数据表 {dataset}{filter},按{by}分组制作运营数据统计报表,列出:{metrics}。"
+              "表格第一行为表头,先放分组列({by}),再放各指标列;每组一行,顺序不限。"
+              "比率类指标一律用该组的合计计算(如 点击率 = 该组点击数合计 ÷ 展示数合计),不要对每天的比率求平均。"
+              "{periods}上传 CSV 或 XLSX 文件,表头可用中文或英文。",
+        "en": "From table {dataset}{filter}, build an operations report grouped by {by}, with: {metrics}. "
+              "Put the headers in the first row, the group columns ({by}) first, then the metrics; one row "
+              "per group, in any order. Compute every ratio from the group's totals (e.g. CTR = the group's "
+              "clicks ÷ its impressions), never as a mean of daily ratios. {periods}Upload a CSV or XLSX "
+              "file; headers may be Chinese or English."},
+    "report_table.metric_item": {"zh": "{label}({rounding})", "en": "{label} ({rounding})"},
+    "report_table.periods": {
+        "zh": "周列填写该周周一的日期(YYYY-MM-DD,周一至周日为一周),月列填写 YYYY-MM,日期列填写 YYYY-MM-DD。",
+        "en": "Write a week as its Monday's date (YYYY-MM-DD; weeks run Monday to Sunday), a month as "
+              "YYYY-MM and a day as YYYY-MM-DD. "},
+})
+
+
+class Params(TaskParams):
+    """A grouped report: ``dataset``, ``by`` (columns or day/week/month), ``metrics``, ``filter``."""
+
+    dataset: str = Field(description="dataset to report on, e.g. ad_delivery")
+    by: list[str] = Field(min_length=1, description="group columns, or day/week/month of the date column")
+    metrics: list[str] = Field(min_length=1, description="canonical metric names, in column order")
+    filter: Filter = Field(default_factory=dict,
+                           description="column → value, list of values, or {from, to} dates (inclusive)")
+    precision: dict[str, int] = Field(default_factory=dict,
+                                      description="metric → decimals asked (default: the metric's)")
+
+    @field_validator("by", mode="before")
+    @classmethod
+    def _one_or_many(cls, by: Any) -> Any:
+        by = [by] if isinstance(by, str) else by
+        return [ENTITY_ALIASES.get(b, b) for b in by] if isinstance(by, list) else by
+
+    @field_validator("metrics")
+    @classmethod
+    def _known(cls, names: list[str]) -> list[str]:
+        if len(set(names)) != len(names):
+            raise ValueError("a metric is listed twice")
+        return [known_metric(n) for n in names]
+
+    @model_validator(mode="after")
+    def _precisions(self) -> Params:
+        extra = [m for m in self.precision if m not in self.metrics]
+        if extra:
+            raise ValueError(f"precision: {', '.join(extra)} not among the report's metrics")
+        if any(not 0 <= p <= 8 for p in self.precision.values()):
+            raise ValueError("precision: decimals must be between 0 and 8")
+        return self
+
+    def datasets(self) -> list[str]:
+        return needed_datasets(self.dataset, self.metrics, list(self.filter) + self.by)
+
+    def specs(self) -> dict[str, FieldSpec]:
+        """How each metric column is checked (unit and decimals)."""
+        return {m: FieldSpec(unit=metrics.METRICS[m].unit,
+                             precision=self.precision.get(m, metrics.METRICS[m].precision))
+                for m in self.metrics}
+
+
+# --------------------------------------------------------------------------- key
+
+def _records(grouped: pd.DataFrame) -> list[dict]:
+    """JSON-ready rows (NaN → None, dates → YYYY-MM-DD)."""
+    return metrics.json_records(grouped.replace([np.inf, -np.inf], np.nan))
+
+
+def _mean_of_daily(sub: pd.DataFrame, p: Params, ratios: list[str]) -> pd.DataFrame | None:
+    if not ratios or not any(c in sub.columns for c in DATE_COLUMNS) or {"day", "date"} & set(p.by):
+        return None
+    cols = {m: metrics.mean_of_ratios(sub, m, p.by, "day", date_column(sub), p.dataset) for m in ratios}
+    return pd.DataFrame(cols).reset_index()
+
+
+def _mean_of_rows(sub: pd.DataFrame, p: Params, ratios: list[str]) -> pd.DataFrame | None:
+    if not ratios:
+        return None
+    cols = {m: row_values(sub, m, p.dataset).groupby([sub[b] for b in p.by], observed=True).mean()
+            for m in ratios}
+    return pd.DataFrame(cols).reset_index()
+
+
+def _variant_tables(sub: pd.DataFrame, p: Params) -> dict[str, pd.DataFrame]:
+    """Per variant message key: the table that formula variant gives (only metrics that have one)."""
+    out: dict[str, pd.DataFrame] = {}
+    for m in p.metrics:
+        for v in metrics.variants_for(m):
+            try:
+                cols = [metrics.resolve_column(sub, c, p.dataset) for c in v.formula.columns]
+            except metrics.MetricError:
+                continue
+            grouped = sub.groupby(p.by, observed=True)[cols].sum()
+            sums = {c: grouped[col] for c, col in zip(v.formula.columns, cols, strict=True)}
+            frame = out.setdefault(v.message.key, pd.DataFrame(index=grouped.index))
+            frame[m] = metrics.formula_from_sums(v.formula, sums)
+    return {k: f.reset_index() for k, f in out.items()}
+
+
+def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params) -> dict[str, list[dict]]:
+    """Catalog key → the rows each known mistake gives (group columns plus affected metrics)."""
+    ratios = [m for m in p.metrics if not metrics.METRICS[m].is_sum]
+    tables: dict[str, pd.DataFrame | None] = {
+        "report_table.mean_of_ratios": _mean_of_daily(sub, p, ratios),
+        "report_table.mean_of_row_ratios": _mean_of_rows(sub, p, ratios),
+        **_variant_tables(sub, p)}
+    if p.filter:
+        tables["report_table.filter_ignored"] = metrics.table(df, p.by, p.metrics, p.dataset)
+    return {k: _records(v) for k, v in tables.items() if v is not None}
+
+
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+    """``{"columns": by + metrics, "rows": [records], "misconceptions": {key: rows}}`` (full precision)."""
+    df = metrics.frame_for(data, params.dataset)
+    periods = [b for b in params.by + list(params.filter) if b in PERIODS]
+    if any(c in df.columns for c in DATE_COLUMNS):
+        periods.append("day")
+    df = with_periods(df, list(dict.fromkeys(periods)))
+    sub = apply_filter(df, params.filter)
+    if sub.empty:
+        raise ValueError(f"report_table task: the filter leaves no rows of {params.dataset}")
+    table = metrics.table(sub, params.by, params.metrics, params.dataset)
+    return {"columns": params.by + params.metrics, "rows": _records(table),
+            "misconceptions": misconceptions(df, sub, params)}
+
+
+# --------------------------------------------------------------------------- answers
+
+def _read(raw: Any, params: Params, ctx: TaskContext | None) -> pd.DataFrame:
+    if isinstance(raw, Mapping) and "rows" in raw:
+        raw = pd.DataFrame(list(raw["rows"]), columns=raw.get("columns"))
+    if isinstance(raw, str) and "\n" not in raw or isinstance(raw, Path):
+        path = Path(raw)
+        if not path.is_absolute() and ctx is not None and ctx.base_dir is not None:
+            path = Path(ctx.base_dir) / path
+        raw = path
+    if not isinstance(raw, (pd.DataFrame, Path, bytes)):
+        raise AnswerFormatError(msg("check.not_a_table"))
+    try:
+        return read_table(raw, dataset=params.dataset)
+    except TableReadError as err:
+        raise AnswerFormatError(err.message) from err
+
+
+def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
+    """An uploaded table (path, bytes, DataFrame, or ``{"columns", "rows"}``) with canonical columns.
+
+    Raises :class:`AnswerFormatError` when unreadable, lacking a group column, or with a non-number cell.
+    """
+    return checking.prepare_table(_read(raw, params, ctx), params.by, params.specs())
+
+
+def check(answer: dict, parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:
+    """Partial credit per correct cell; wrong rows/columns and per-column mistakes named."""
+    return checking.check_table(parsed, answer["rows"], key_columns=params.by, value_columns=params.specs(),
+                                tolerance=ctx.tolerance if ctx else 0.005,
+                                alternatives=answer.get("misconceptions"))
+
+
+def _display(value: Any, unit: str, precision: int) -> str:
+    if value is None:
+        return ""
+    return checking.format_number(float(value), unit, precision)
+
+
+def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
+    """The key as a trainee's sheet: Chinese headers, rows reversed, numbers typed with % and commas."""
+    frame = pd.DataFrame(answer["rows"], columns=answer["columns"]).iloc[::-1]
+    for m, spec in params.specs().items():
+        frame[m] = [_display(v, spec.unit, spec.precision or 0) for v in frame[m]]
+    return rename_to_labels(frame.reset_index(drop=True), "zh", params.dataset)
+
+
+def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
+    """The key with one cell moved 10–40% (or a row dropped, when that cell is blank)."""
+    frame = pd.DataFrame(answer["rows"], columns=answer["columns"])
+    row, col = int(rng.integers(len(frame))), str(rng.choice(params.metrics))
+    value = frame.at[row, col]
+    if value is None or pd.isna(value) or value == 0:
+        return frame.drop(index=row)
+    frame[col] = frame[col].astype(float)
+    frame.at[row, col] = float(value) * (1 + rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 0.4))
+    return frame
+
+
+def malformed(params: Params) -> bytes:
+    return b"\x00\x01\x02\x03 not a table \xff\xfe"
+
+
+def describe(params: Params, lang: str = "zh") -> str:
+    """The instruction: grouping, metrics with rounding, the filter, and the upload format."""
+    sep = "、" if lang == "zh" else ", "
+    by = sep.join(column_label(b, lang, params.dataset) for b in params.by)
+    items = []
+    for m, spec in params.specs().items():
+        rounding = checking.rounding_msg(spec.unit, spec.precision or 0).render(lang)
+        items.append(t("report_table.metric_item", lang, label=metrics.METRICS[m].label(lang), rounding=rounding))
+    where = t("metric.describe_filter", lang, conditions=describe_filter(params.filter, lang, params.dataset)) \
+        if params.filter else ""
+    periods = t("report_table.periods", lang) if set(params.by) & {*PERIODS, "date"} else ""
+    return t("report_table.describe", lang, dataset=params.dataset, filter=where, by=by,
+             metrics=sep.join(items), periods=periods)

@@ -1,0 +1,113 @@
+"""One practice task: its text, the answer inputs, 检查 (check), the result and the best score so far.
+
+Each card is an ``st.fragment``: typing, uploading and checking rerun only that card. Grading happens on
+the server with :func:`simulator.grading.grade_detailed`; only the resulting ``TaskResult`` (status,
+points, feedback, wrong-cell positions) is kept in the session, never the key.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+
+import pandas as pd
+import streamlit as st
+
+from simulator import tasks as registry
+from simulator.grading import TaskResult, grade_detailed
+from simulator.i18n import t
+from simulator.scenario import Scenario, TaskSpec
+from simulator.tasksheet import task_text, task_title
+from simulator.ui import progress, results, session
+from simulator.ui.answer_forms import FormContext, answer_inputs
+from simulator.ui.widgets import fmt_points, guard, md_escape
+
+log = logging.getLogger("simulator.ui")
+NS = "practice"
+SLOW_CHECK_SECONDS = 0.3
+
+
+def result_key(scenario_id: str, trainee_id: str, task_id: str) -> str:
+    return session.key(NS, "result", scenario_id, trainee_id, task_id)
+
+
+def progress_key(scenario_id: str, trainee_id: str) -> str:
+    return session.key(NS, "progress", scenario_id, trainee_id)
+
+
+def saved_progress(scenario_id: str, trainee_id: str) -> dict[str, progress.TaskProgress]:
+    """The trainee's progress on a scenario, read from the store once per session."""
+    name = progress_key(scenario_id, trainee_id)
+    if name not in st.session_state:
+        try:
+            st.session_state[name] = progress.load_progress(trainee_id, scenario_id)
+        except Exception:  # noqa: BLE001 - practice goes on without saved progress
+            log.exception("could not read practice progress")
+            st.session_state[name] = {}
+    return st.session_state[name]
+
+
+def check(scenario: Scenario, trainee_id: str, task: TaskSpec, raw: object, lang: str) -> TaskResult:
+    """Grades one answer on the server (the key never leaves this function)."""
+    started = time.perf_counter()
+    graded = grade_detailed(scenario, trainee_id, {task.id: raw}, lang=lang)
+    elapsed = time.perf_counter() - started
+    if elapsed > SLOW_CHECK_SECONDS:
+        log.warning("check of %s/%s took %.0f ms", scenario.id, task.id, elapsed * 1000)
+    return next(r for r in graded.tasks if r.id == task.id)
+
+
+def _record(scenario: Scenario, trainee_id: str, result: TaskResult) -> None:
+    saved = saved_progress(scenario.id, trainee_id)
+    try:
+        saved[result.id] = progress.record_check(trainee_id, scenario.id, result)
+    except Exception:  # noqa: BLE001 - the check result is still shown
+        log.exception("could not save practice progress")
+        old = saved.get(result.id)
+        best = max(result.score, old.best_score if old else 0.0)
+        tries = (old.attempts if old else 0) + (result.status != "invalid")
+        saved[result.id] = progress.TaskProgress(result.id, best, result.max_score, tries, result.status)
+        st.warning(t("ui.error.store", session.lang()), icon="⚠️")
+
+
+def _header(task: TaskSpec, lang: str) -> None:
+    st.markdown(f"#### {md_escape(task.id)}. {md_escape(task_title(task, lang))}")
+    st.caption(t("ui.task.meta", lang, points=fmt_points(task.points), kind=t(f"ui.kind.{task.kind}", lang),
+                 skills=", ".join(task.skills)))
+    with guard("ui.error.task_text"):
+        st.markdown(md_escape(task_text(task, lang)))
+
+
+def _best_line(saved: progress.TaskProgress | None, lang: str) -> None:
+    if saved is not None and saved.attempts:
+        st.caption(t("ui.task.best", lang, best=fmt_points(saved.best_score), max=fmt_points(saved.max_score),
+                     n=saved.attempts))
+
+
+@st.fragment
+def task_card(scenario: Scenario, trainee_id: str, task: TaskSpec, frames: Mapping[str, pd.DataFrame]) -> None:
+    """The card of one task (rerun on its own when its inputs change)."""
+    lang = session.lang()
+    with st.container(border=True):
+        _header(task, lang)
+        params = registry.get(task.kind).Params(**task.params)
+        fc = FormContext(task, params, frames, lang, session.key(NS, "ans", scenario.id, task.id))
+        collected = None
+        with guard("ui.error.inputs"):
+            collected = answer_inputs(fc)
+        if collected is None:
+            return
+        rkey = result_key(scenario.id, trainee_id, task.id)
+        if st.button(t("ui.answer.check", lang), key=session.key(NS, "check", scenario.id, task.id),
+                     type="primary", icon=":material/fact_check:"):
+            if collected.raw is None:
+                st.warning(t("ui.answer.empty" if collected.problem is None else "ui.answer.fix_upload", lang))
+            else:
+                with guard("ui.error.check"):
+                    st.session_state[rkey] = check(scenario, trainee_id, task, collected.raw, lang)
+                    _record(scenario, trainee_id, st.session_state[rkey])
+        result = st.session_state.get(rkey)
+        if result is not None:
+            results.show(result, lang, collected.table)
+        _best_line(saved_progress(scenario.id, trainee_id).get(task.id), lang)
