@@ -1,20 +1,21 @@
-"""Mock exams over the store: create, join, save, time, hand in; the clock is always the server's.
+"""Mock exams, the trainee's side: join, save, time left, hand in; the clock is always the server's.
 
 Every function takes ``now`` (default: the current UTC time) so tests can inject a clock, and ``store``
 (default: :func:`simulator.store.get_store`). The deadline is fixed when a trainee starts:
 ``min(started_at + duration, closes_at)``; after it, or after hand-in, saves are refused on the server.
 
 Trainee-facing results (:class:`AttemptView`, :class:`SavedAck`, :class:`SavedAnswer`) carry no scenario
-file and no key. Grading, results and manual marks are in :mod:`simulator.exam_admin` and re-exported.
+file and no key. The instructor's side (create, monitor, results, release: :mod:`simulator.exam_admin`;
+grading, manual marks, regrading: :mod:`simulator.exam_grading`) is importable from here too.
 
->>> # exam = create_exam("l3_analysis", minutes=100)
->>> # attempt = join(exam.code, "T001", "李雷")
->>> # save_answer(exam.code, "T001", "t1", "3.45%")
+>>> # exam = create_exam("tour-all-datasets", minutes=100)      # instructor
+>>> # view = join(exam.code, "T001", "李雷")                     # trainee: starts or resumes
+>>> # ack = save_answer(exam.code, "T001", "t1", "3.45%")        # ack.saved_at → 已保存
+>>> # submit(exam.code, "T001")
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
@@ -30,7 +31,6 @@ from sqlalchemy.orm import Session
 from simulator.auth import Throttle, Throttled
 from simulator.gradebook import TaskInfo
 from simulator.i18n import Msg, msg, register
-from simulator.scenario_source import describe_tasks, resolve_scenario
 from simulator.store import Answer, AnswerHistory, Attempt, Exam, Store, Trainee, get_store, utcnow
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -193,77 +193,6 @@ def exam_info(exam: Exam) -> ExamInfo:
     )  # fmt: skip
 
 
-def _normalise_roster(roster: Any) -> dict[str, str] | None:
-    if roster is None:
-        return None
-    if isinstance(roster, dict):
-        pairs = roster.items()
-    else:
-        pairs = [(r, "") if isinstance(r, str) else (r[0], r[1] if len(r) > 1 else "") for r in roster]
-    return {_clean_id(k): str(v or "") for k, v in pairs}
-
-
-def create_exam(
-    scenario_id_or_yaml: str,
-    minutes: int | None = None,
-    opens_at: datetime | None = None,
-    closes_at: datetime | None = None,
-    roster: Any = None,
-    feedback_policy: str = "release",
-    *,
-    title: str | None = None,
-    version: int | None = None,
-    tasks: list[TaskInfo] | None = None,
-    created_by: str = "",
-    now: datetime | None = None,
-    store: Store | None = None,
-) -> ExamInfo:
-    """Creates an exam from a shipped id, a file path, a stored scenario version or YAML text.
-
-    ``minutes`` defaults to the scenario's ``duration_minutes``, else 100. The scenario file is frozen
-    into the exam (data files it brings stay beside the original file); ``tasks`` (id, kind, points,
-    skills) default to the ones :func:`simulator.scenario_source.describe_tasks` reads.
-    ``roster``: ids, ``(id, name)`` pairs or ``{id: name}``; ``None`` lets anyone with the code in.
-    """
-    store, now = store or get_store(), utcnow(now)
-    source = resolve_scenario(scenario_id_or_yaml, version=version, store=store)
-    minutes = int(minutes or source.duration_minutes or 100)
-    if feedback_policy not in FEEDBACK_POLICIES or not 1 <= minutes <= 24 * 60:
-        raise ExamError(msg("exam.bad_settings", what=f"minutes={minutes}, feedback={feedback_policy}"))
-    opens = utcnow(opens_at) if opens_at else now
-    if closes_at is not None and utcnow(closes_at) <= opens:
-        raise ExamError(msg("exam.bad_settings", what="closes_at <= opens_at"))
-    task_list = list(tasks) if tasks is not None else describe_tasks(source)
-    fields = dict(
-        scenario_id=source.scenario_id, scenario_version=source.version,
-        scenario_sha=hashlib.sha256(source.yaml_text.encode("utf-8")).hexdigest(),
-        scenario_yaml=source.yaml_text, source_path=str(source.path) if source.path else None,
-        tasks=tasks_json(task_list), title=title or source.title, duration_minutes=minutes,
-        opens_at=opens, closes_at=utcnow(closes_at) if closes_at else None,
-        feedback_policy=feedback_policy, released=False, roster=_normalise_roster(roster),
-        created_at=now, created_by=created_by,
-    )  # fmt: skip
-    for _ in range(5):  # a clash of random codes is astronomically rare; retry anyway
-        try:
-            with store.write() as s:
-                exam = Exam(code=new_code(), **fields)
-                s.add(exam)
-            return exam_info(exam)
-        except IntegrityError:
-            continue
-    raise RuntimeError("could not find a free exam code")
-
-
-def get_exam(code: str, store: Store | None = None) -> ExamInfo:
-    """The exam with ``code``; :class:`UnknownExam` if there is none (no throttling: instructors only)."""
-    store = store or get_store()
-    with store.read() as s:
-        exam = s.get(Exam, normalise_code(code))
-        if exam is None:
-            raise UnknownExam(msg("exam.unknown_code"))
-        return exam_info(exam)
-
-
 def status_at(attempt: Attempt | AttemptView, now: datetime | None = None) -> str:
     """``submitted``, ``timed_out`` (deadline passed without hand-in) or ``in_progress``."""
     if attempt.submitted_at is not None:
@@ -359,7 +288,9 @@ def join(
     raise refusal
 
 
-def attempt_view(code: str, trainee_id: str, now: datetime | None = None, *, store: Store | None = None):
+def attempt_view(
+    code: str, trainee_id: str, now: datetime | None = None, *, store: Store | None = None
+) -> AttemptView:
     """The trainee's attempt at ``now`` without joining; :class:`ExamError` if they never joined."""
     store, now = store or get_store(), utcnow(now)
     with store.read() as s:
@@ -465,25 +396,31 @@ def submit(
         return _view(exam, attempt, trainee.name if trainee else "", now)
 
 
-_ADMIN = (
-    "GradeChange", "RosterRow", "exam_scenario_yaml", "grade_attempt", "grade_pending", "list_exams",
-    "manual_grade", "manual_summary", "regrade", "release_results", "results", "roster_status",
-    "trainee_result",
-)  # fmt: skip
+_ELSEWHERE = {
+    "simulator.exam_admin": (
+        "RosterRow", "create_exam", "exam_scenario_yaml", "get_exam", "list_exams", "release_results",
+        "results", "roster_status", "trainee_result",
+    ),
+    "simulator.exam_grading": (
+        "GradeChange", "Grader", "grade_attempt", "grade_pending", "manual_grade", "manual_summary",
+        "regrade",
+    ),
+}  # fmt: skip
+_HOME = {name: module for module, names in _ELSEWHERE.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    """The instructor's side lives in :mod:`simulator.exam_admin`; its names are importable from here."""
-    if name in _ADMIN:
-        from simulator import exam_admin
+    """The instructor's side lives in :mod:`simulator.exam_admin` and :mod:`simulator.exam_grading`;
+    their public names are importable from here too (lazily, as they import this module)."""
+    if name in _HOME:
+        import importlib
 
-        return getattr(exam_admin, name)
+        return getattr(importlib.import_module(_HOME[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
     "AttemptView", "ExamClosed", "ExamError", "ExamInfo", "ExamNotOpen", "NotOnRoster", "SavedAck",
-    "SavedAnswer", "TooManyAttempts", "UnknownExam", "attempt_view", "create_exam", "exam_info", "get_exam",
-    "join", "new_code", "normalise_code", "save_answer", "saved_answers", "status_at", "submit", "time_left",
-    *_ADMIN,
+    "SavedAnswer", "TooManyAttempts", "UnknownExam", "attempt_view", "exam_info", "join", "new_code",
+    "normalise_code", "save_answer", "saved_answers", "status_at", "submit", "time_left", *_HOME,
 ]  # fmt: skip

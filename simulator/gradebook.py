@@ -117,7 +117,9 @@ class GradebookRow:
     """True while a hand-marked task still lacks its final score."""
 
 
-def summarize_manual(task_id: str, scores: dict[str, float], comments: dict[str, str] | None = None):
+def summarize_manual(
+    task_id: str, scores: dict[str, float], comments: dict[str, str] | None = None
+) -> ManualSummary:
     """Median and spread of raters' scores; final only for an odd number of raters, at least 3.
 
     >>> summarize_manual("t9", {"a": 6, "b": 8, "c": 7}).final
@@ -204,7 +206,9 @@ def _text_cell(value: Any) -> Any:
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
-def table(rows: Iterable[GradebookRow], tasks: Sequence[TaskInfo], lang: str | None = None):
+def table(
+    rows: Iterable[GradebookRow], tasks: Sequence[TaskInfo], lang: str | None = None
+) -> tuple[list[str], list[list[Any]]]:
     """``(headers, records)`` of the gradebook; ``lang=None`` keeps canonical English column names.
 
     Columns: trainee_id, name, status, one per task id, total, max_score, passed, submitted_at.
@@ -252,7 +256,9 @@ def to_xlsx_bytes(rows: Iterable[GradebookRow], tasks: Sequence[TaskInfo], lang:
     return buf.getvalue()
 
 
-def write_gradebook(path: str | Path, rows: Sequence[GradebookRow], tasks: Sequence[TaskInfo], lang=None):
+def write_gradebook(
+    path: str | Path, rows: Sequence[GradebookRow], tasks: Sequence[TaskInfo], lang: str | None = None
+) -> None:
     """Writes ``.csv`` or ``.xlsx`` by the file's suffix; other suffixes raise ``ValueError``."""
     path = Path(path)
     suffix = path.suffix.lower()
@@ -326,7 +332,9 @@ def skill_mastery(rows: Iterable[GradebookRow], tasks: Sequence[TaskInfo]) -> di
     return {s: round(earned[s] / possible[s], 6) for s in sorted(possible) if possible[s] > 0}
 
 
-def score_distribution(rows: Iterable[GradebookRow], width: float = 10, top: float = 100):
+def score_distribution(
+    rows: Iterable[GradebookRow], width: float = 10, top: float = 100
+) -> list[tuple[float, float, int]]:
     """``[(low, high, count), …]`` of totals in bins ``[low, high)``; the last bin includes ``top``.
 
     >>> score_distribution([], width=50)

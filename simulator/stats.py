@@ -68,9 +68,18 @@ class DiffTest:
         return self.diff / self.mean_control if self.mean_control else math.nan
 
 
-def two_proportions(x_t: int, n_t: int, x_c: int, n_c: int, alternative: Alternative = "two-sided",
-                    alpha: float = 0.05, pooled: bool = True, ci_method: str = "wald") -> DiffTest:
-    """z-test of two proportions, pooled SE (``proportions_ztest``) or unpooled (Wald), with a CI.
+def two_proportions(
+    x_t: int,
+    n_t: int,
+    x_c: int,
+    n_c: int,
+    alternative: Alternative = "two-sided",
+    alpha: float = 0.05,
+    pooled: bool = True,
+    ci_method: str | None = "wald",
+) -> DiffTest:
+    """z-test of two proportions, pooled SE (``proportions_ztest``) or unpooled (Wald), with a CI
+    (``ci_method`` None skips the interval: NaN bounds).
 
     >>> r = two_proportions(250, 5000, 200, 5000, pooled=False)
     >>> round(r.se, 8), round(r.p_value, 6), round(r.ci_low, 6)
@@ -82,10 +91,15 @@ def two_proportions(x_t: int, n_t: int, x_c: int, n_c: int, alternative: Alterna
         pool = (x_t + x_c) / (n_t + n_c)
         se = math.sqrt(pool * (1 - pool) * (1 / n_t + 1 / n_c))
     else:
-        res = test_proportions_2indep(x_t, n_t, x_c, n_c, method="wald", compare="diff",
-                                      alternative=alternative)
+        res = test_proportions_2indep(
+            x_t, n_t, x_c, n_c, method="wald", compare="diff", alternative=alternative
+        )
         z, p, se = res.statistic, res.pvalue, math.sqrt(res.variance)
-    low, high = confint_proportions_2indep(x_t, n_t, x_c, n_c, method=ci_method, compare="diff", alpha=alpha)
+    low, high = (
+        (math.nan, math.nan)
+        if ci_method is None
+        else confint_proportions_2indep(x_t, n_t, x_c, n_c, method=ci_method, compare="diff", alpha=alpha)
+    )
     return DiffTest(p_t, p_c, p_t - p_c, float(se), float(z), float(p), float(low), float(high))
 
 
@@ -106,17 +120,33 @@ def _welch_df(v_t: float, n_t: float, v_c: float, n_c: float) -> float:
     return (a + b) ** 2 / (a**2 / (n_t - 1) + b**2 / (n_c - 1))
 
 
-def means_test_from_stats(m_t: float, s_t: float, n_t: int, m_c: float, s_c: float, n_c: int,
-                          alternative: Alternative = "two-sided", alpha: float = 0.05,
-                          equal_var: bool = False) -> DiffTest:
+def means_test_from_stats(
+    m_t: float,
+    s_t: float,
+    n_t: int,
+    m_c: float,
+    s_c: float,
+    n_c: int,
+    alternative: Alternative = "two-sided",
+    alpha: float = 0.05,
+    equal_var: bool = False,
+) -> DiffTest:
     """Welch's (or Student's) t-test from summary statistics, with the two-sided (1 − α) CI.
 
     >>> r = means_test_from_stats(105, 35, 520, 100, 30, 500)
     >>> round(r.statistic, 6), round(r.df, 4), round(r.p_value, 6), round(r.ci_low, 6)
     (2.452699, 1004.9149, 0.014348, 0.999657)
     """
-    res = stats.ttest_ind_from_stats(m_t, s_t, n_t, m_c, s_c, n_c, equal_var=equal_var,
-                                     alternative="greater" if alternative == "larger" else "two-sided")
+    res = stats.ttest_ind_from_stats(
+        m_t,
+        s_t,
+        n_t,
+        m_c,
+        s_c,
+        n_c,
+        equal_var=equal_var,
+        alternative="greater" if alternative == "larger" else "two-sided",
+    )
     if equal_var:
         dof = float(n_t + n_c - 2)
         pooled = ((n_t - 1) * s_t**2 + (n_c - 1) * s_c**2) / dof
@@ -129,9 +159,13 @@ def means_test_from_stats(m_t: float, s_t: float, n_t: int, m_c: float, s_c: flo
     return DiffTest(m_t, m_c, diff, se, float(res.statistic), float(res.pvalue), float(low), float(high), dof)
 
 
-def means_test(treatment: Sequence[float] | np.ndarray, control: Sequence[float] | np.ndarray,
-               alternative: Alternative = "two-sided", alpha: float = 0.05,
-               equal_var: bool = False) -> DiffTest:
+def means_test(
+    treatment: Sequence[float] | np.ndarray,
+    control: Sequence[float] | np.ndarray,
+    alternative: Alternative = "two-sided",
+    alpha: float = 0.05,
+    equal_var: bool = False,
+) -> DiffTest:
     """Welch's (default) or Student's t-test on raw values (scipy ``ttest_ind``) with its CI.
 
     >>> r = means_test([3.0, 5.0, 7.0, 9.0], [1.0, 2.0, 3.0])
@@ -148,8 +182,17 @@ def means_test(treatment: Sequence[float] | np.ndarray, control: Sequence[float]
         p = float(res.pvalue)
     diff = float(t_arr.mean() - c_arr.mean())
     se = diff / float(res.statistic) if res.statistic else math.nan
-    return DiffTest(float(t_arr.mean()), float(c_arr.mean()), diff, se, float(res.statistic), p,
-                    float(low), float(high), float(res.df))
+    return DiffTest(
+        float(t_arr.mean()),
+        float(c_arr.mean()),
+        diff,
+        se,
+        float(res.statistic),
+        p,
+        float(low),
+        float(high),
+        float(res.df),
+    )
 
 
 def relative_lift_delta(x_t: int, n_t: int, x_c: int, n_c: int) -> tuple[float, float, float]:
@@ -190,8 +233,14 @@ def _one_tail_alpha(alpha: float, sides: int) -> float:
     return alpha / 2 if sides == 2 else alpha
 
 
-def sample_size_proportions(baseline: float, delta: float, alpha: float = 0.05, power: float = 0.8,
-                            sides: int = 2, method: str = "pbar") -> float:
+def sample_size_proportions(
+    baseline: float,
+    delta: float,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    sides: int = 2,
+    method: str = "pbar",
+) -> float:
     """Unrounded n per arm to detect ``baseline`` → ``baseline + delta`` (round up for the answer).
 
     Methods (metrics.md vector p1 0.04, δ 0.01 → 6745 / 6239 / 6743 / 6726):
@@ -207,8 +256,9 @@ def sample_size_proportions(baseline: float, delta: float, alpha: float = 0.05, 
     if method in ("evan_miller", "unpooled"):
         sd_alt = math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
         sd_null = math.sqrt(2 * p1 * (1 - p1)) if method == "evan_miller" else sd_alt
-        return float(normal_sample_size_one_tail(abs(delta), power, a1, std_null=sd_null,
-                                                 std_alternative=sd_alt))
+        return float(
+            normal_sample_size_one_tail(abs(delta), power, a1, std_null=sd_null, std_alternative=sd_alt)
+        )
     if method == "cohens_h":
         h = abs(float(proportion_effectsize(p2, p1)))
         return _normal_ind_n(h, alpha, power, sides)
@@ -217,12 +267,14 @@ def sample_size_proportions(baseline: float, delta: float, alpha: float = 0.05, 
 
 def _normal_ind_n(effect: float, alpha: float, power: float, sides: int) -> float:
     """n per arm = 2(z₁₋α' + z₁₋β)²/effect² for a standardised effect (statsmodels' one-tail form)."""
-    return float(normal_sample_size_one_tail(effect, power, _one_tail_alpha(alpha, sides),
-                                             std_null=math.sqrt(2)))
+    return float(
+        normal_sample_size_one_tail(effect, power, _one_tail_alpha(alpha, sides), std_null=math.sqrt(2))
+    )
 
 
-def sample_size_means(sigma: float, delta: float, alpha: float = 0.05, power: float = 0.8,
-                      sides: int = 2) -> float:
+def sample_size_means(
+    sigma: float, delta: float, alpha: float = 0.05, power: float = 0.8, sides: int = 2
+) -> float:
     """Unrounded n per arm for a difference ``delta`` of means with SD ``sigma``: 2(z₁₋α/₂ + z₁₋β)²σ²/Δ².
 
     >>> math.ceil(sample_size_means(30, 5))
@@ -231,8 +283,9 @@ def sample_size_means(sigma: float, delta: float, alpha: float = 0.05, power: fl
     return _normal_ind_n(abs(delta) / sigma, alpha, power, sides)
 
 
-def mde_proportions(baseline: float, n: float, alpha: float = 0.05, power: float = 0.8, sides: int = 2,
-                    method: str = "pbar") -> float:
+def mde_proportions(
+    baseline: float, n: float, alpha: float = 0.05, power: float = 0.8, sides: int = 2, method: str = "pbar"
+) -> float:
     """Smallest absolute lift detectable with ``n`` per arm: inverts :func:`sample_size_proportions`
     (Cohen's h in closed form: p2 = sin²(asin √p1 + h/2)).
 
@@ -319,6 +372,7 @@ def fit_power_nonlinear(spend: Sequence[float] | np.ndarray, gmv: Sequence[float
     """
     s, g = np.asarray(spend, dtype=float), np.asarray(gmv, dtype=float)
     start = fit_curve(s, g, "power")
-    (k, e), _ = optimize.curve_fit(lambda x, k, e: k * np.power(x, e), s, g, p0=[start.a, start.b],
-                                   maxfev=20000)
+    (k, e), _ = optimize.curve_fit(
+        lambda x, k, e: k * np.power(x, e), s, g, p0=[start.a, start.b], maxfev=20000
+    )
     return CurveFit("power", float(k), float(e))

@@ -22,7 +22,6 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,7 +41,6 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
-    select,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -220,7 +218,7 @@ class PracticeProgress(Base):
     max_score: Mapped[float] = mapped_column(Float, default=0.0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_status: Mapped[str] = mapped_column(String(16), default="")
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Setting(Base):
@@ -258,11 +256,23 @@ def data_dir() -> Path:
     return Path(os.environ.get("SIMULATOR_DATA_DIR") or ".simulator-data")
 
 
+def normalise_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` (as hosting panels print them) → the psycopg 3 driver.
+
+    >>> normalise_url("postgres://sim:pw@db:5432/sim")
+    'postgresql+psycopg://sim:pw@db:5432/sim'
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 def database_url() -> str:
     """``SIMULATOR_DATABASE_URL``, else the SQLite file ``<data dir>/simulator.db``."""
     url = os.environ.get("SIMULATOR_DATABASE_URL")
     if url:
-        return url
+        return normalise_url(url.strip())
     return f"sqlite:///{(data_dir() / 'simulator.db').resolve()}"
 
 
@@ -290,7 +300,7 @@ def make_engine(url: str | None = None) -> Engine:
 
     The SQLite file's folder is created if missing. ``sqlite://`` (memory) uses one shared connection.
     """
-    url = url or database_url()
+    url = normalise_url(url or database_url())
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":
@@ -344,6 +354,24 @@ class Store:
         """Closes every pooled connection (the store can be used again; it reconnects)."""
         self.engine.dispose()
 
+    def backup_sqlite(self, dest: str | Path) -> Path:
+        """A consistent copy of an SQLite store while it is in use (``VACUUM INTO``); not for PostgreSQL.
+
+        Use ``pg_dump`` for PostgreSQL (see ``docs/deploy.md``).
+        """
+        if self.dialect != "sqlite":
+            raise ValueError("backup_sqlite works on SQLite stores only; use pg_dump for PostgreSQL")
+        dest = Path(dest)
+        if dest.exists():
+            raise FileExistsError(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        raw = self.engine.raw_connection()  # driver-level autocommit: VACUUM runs outside a transaction
+        try:
+            raw.cursor().execute("VACUUM INTO ?", (str(dest),))
+        finally:
+            raw.close()
+        return dest
+
 
 _STORES: dict[str, Store] = {}
 _STORES_LOCK = threading.Lock()
@@ -365,98 +393,3 @@ def reset_stores() -> None:
         for store in _STORES.values():
             store.dispose()
         _STORES.clear()
-
-
-# --- trainees and practice progress ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProgressRow:
-    """A trainee's practice record for one task."""
-
-    scenario_id: str
-    task_id: str
-    best_score: float
-    max_score: float
-    attempts: int
-    """Checks that were read (a format error does not count)."""
-    last_status: str
-    updated_at: datetime
-
-
-def save_trainee(trainee_id: str, name: str = "", *, store: Store | None = None) -> str:
-    """Creates the trainee or updates a non-empty ``name``; returns the stored name."""
-    store = store or get_store()
-    with store.write() as s:
-        row = s.get(Trainee, trainee_id)
-        if row is None:
-            row = Trainee(id=trainee_id, name=name.strip()[:200])
-            s.add(row)
-        elif name.strip():
-            row.name = name.strip()[:200]
-        return row.name
-
-
-def trainee_name(trainee_id: str, *, store: Store | None = None) -> str | None:
-    """The stored name of ``trainee_id`` (``None`` if unknown), to restore a trainee by id."""
-    store = store or get_store()
-    with store.read() as s:
-        row = s.get(Trainee, trainee_id)
-        return row.name if row else None
-
-
-def record_practice(
-    trainee_id: str,
-    scenario_id: str,
-    task_results: list[dict[str, Any]],
-    *,
-    scenario_version: int | None = None,
-    now: datetime | None = None,
-    store: Store | None = None,
-) -> list[ProgressRow]:
-    """Stores a practice check (the ``tasks`` of a grade result) and updates best score and count.
-
-    An ``invalid`` result (format error) is stored but costs no attempt and sets no best score.
-    """
-    store, now = store or get_store(), utcnow(now)
-    save_trainee(trainee_id, store=store)
-    with store.write() as s:
-        for task in task_results:
-            task_id, status = str(task["id"]), str(task["status"])
-            score, max_score = float(task["score"]), float(task["max_score"])
-            s.add(Grade(
-                trainee_id=trainee_id, scenario_id=scenario_id, scenario_version=scenario_version,
-                task_id=task_id, score=score, max_score=max_score, status=status,
-                feedback=str(task.get("feedback") or ""), graded_at=now, current=True,
-            ))  # fmt: skip
-            if status == "invalid":
-                continue
-            row = s.scalar(select(PracticeProgress).where(
-                PracticeProgress.trainee_id == trainee_id, PracticeProgress.scenario_id == scenario_id,
-                PracticeProgress.task_id == task_id,
-            ).with_for_update())  # fmt: skip
-            if row is None:
-                row = PracticeProgress(trainee_id=trainee_id, scenario_id=scenario_id, task_id=task_id)
-                row.best_score, row.attempts = score, 0
-                s.add(row)
-            row.best_score, row.max_score = max(row.best_score, score), max_score
-            row.attempts, row.last_status, row.updated_at = row.attempts + 1, status, now
-    return practice_progress(trainee_id, scenario_id, store=store)
-
-
-def practice_progress(
-    trainee_id: str, scenario_id: str | None = None, *, store: Store | None = None
-) -> list[ProgressRow]:
-    """The trainee's practice records (one scenario or all), by scenario and task id."""
-    store = store or get_store()
-    with store.read() as s:
-        query = select(PracticeProgress).where(PracticeProgress.trainee_id == trainee_id)
-        if scenario_id is not None:
-            query = query.where(PracticeProgress.scenario_id == scenario_id)
-        rows = s.scalars(query.order_by(PracticeProgress.scenario_id, PracticeProgress.task_id))
-        return [
-            ProgressRow(
-                r.scenario_id, r.task_id, r.best_score, r.max_score, r.attempts, r.last_status, r.updated_at
-            )
-            for r in rows
-        ]

@@ -56,8 +56,10 @@ def make_grader(key: dict[str, str] | None = None, calls: list | None = None):
                               "feedback": "待人工评分"})  # fmt: skip
                 continue
             ok = _correct(task, answers.get(task.id), key, base_dir)
-            tasks.append({"id": task.id, "score": float(task.points) if ok else 0.0, "max_score": task.points,
-                          "status": "correct" if ok else "wrong", "feedback": "正确" if ok else "请检查口径"})  # fmt: skip
+            score, status = (float(task.points), "correct") if ok else (0.0, "wrong")
+            feedback = "正确" if ok else "请检查口径"
+            tasks.append({"id": task.id, "score": score, "max_score": task.points, "status": status,
+                          "feedback": feedback})  # fmt: skip
         score = sum(t["score"] for t in tasks)
         return {"scenario": "demo-exam", "trainee": trainee_id, "score": score, "max_score": 100,
                 "passed": score >= 60, "tasks": tasks}  # fmt: skip

@@ -14,7 +14,11 @@ A line is printed only after the store call returned, i.e. after the transaction
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
+from pathlib import Path
 
 from simulator import exams
 from simulator.store import Store
@@ -67,9 +71,6 @@ class Worker:
     """
 
     def __init__(self, url: str):
-        import subprocess
-        from pathlib import Path
-
         self.proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).resolve()), url],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
@@ -96,7 +97,21 @@ class Worker:
         return self.recv()
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            assert self.proc.stdin is not None
+        """Ends the worker (end of input, or a kill if it is stuck) and closes its pipes."""
+        if self.proc.poll() is None and self.proc.stdin and not self.proc.stdin.closed:
             self.proc.stdin.close()
-            self.proc.wait(timeout=30)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=30)
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe and not pipe.closed:
+                pipe.close()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or ``kill -9`` would: no clean-up runs in the worker."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.close()

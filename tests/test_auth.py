@@ -74,7 +74,9 @@ def test_sessions_expire_and_end_at_logout(store):
             auth.require_instructor(missing, store, T0)
     auth.require_instructor(token, store, T0)
     with store.read() as s:  # only a hash of the token is kept
-        assert s.scalars(select(InstructorSession.token_hash)).all() == [hashlib.sha256(token.encode()).hexdigest()]
+        assert s.scalars(select(InstructorSession.token_hash)).all() == [
+            hashlib.sha256(token.encode()).hexdigest()
+        ]
     auth.logout(token, store)
     assert not auth.session_valid(token, store, T0)
 

@@ -102,7 +102,12 @@ def test_resume_in_a_new_session_and_after_the_engine_is_recreated(tmp_path):
     first.dispose()
     second = Store(url)  # a restarted server
     view = exams.join(code, "T001", "", T0 + 25 * MIN, store=second)
-    assert (view.name, view.started_at, view.deadline, view.seconds_left) == ("李雷", T0, T0 + 100 * MIN, 75 * 60)
+    assert (view.name, view.started_at, view.deadline, view.seconds_left) == (
+        "李雷",
+        T0,
+        T0 + 100 * MIN,
+        75 * 60,
+    )
     saved = exams.saved_answers(code, "T001", store=second)
     assert {k: a.value for k, a in saved.items()} == {"t1": "0.0345", "t2": {"choice": "B"}}
     assert saved["t2"].saved_at == T0 + 4 * MIN
@@ -123,7 +128,9 @@ def test_every_save_is_kept_in_the_history(store):
 def test_uploads_are_stored_as_bytes_with_a_safe_name_and_capped(store, monkeypatch):
     code = new_exam(store).code
     exams.join(code, "T001", "", T0, store=store)
-    exams.save_answer(code, "T001", "t3", b"\xef\xbb\xbfa,b\n1,2\n", T0, filename="../../etc/报表.csv", store=store)
+    exams.save_answer(
+        code, "T001", "t3", b"\xef\xbb\xbfa,b\n1,2\n", T0, filename="../../etc/报表.csv", store=store
+    )
     saved = exams.saved_answers(code, "T001", store=store)["t3"]
     assert (saved.filename, saved.file_bytes, saved.value) == ("报表.csv", b"\xef\xbb\xbfa,b\n1,2\n", None)
     monkeypatch.setattr(exams, "MAX_UPLOAD_BYTES", 10)
@@ -222,8 +229,8 @@ def test_results_grade_finished_attempts_and_list_the_roster(store):
     _sit(store, code, "T001", {"t1": KEY["t1"], "t5": KEY["t5"]}, T0)
     exams.join(code, "T002", "", T0, store=store)  # still writing
     rows = exams.results(code, T0 + 20 * MIN, store=store, grader=grader)
-    assert [(r.trainee_id, r.status, r.total) for r in rows] == [
-        ("T001", "submitted", 40.0), ("T002", "in_progress", None), ("T003", "not_started", None)]  # fmt: skip
+    expected = [("T001", "submitted", 40.0), ("T002", "in_progress", None), ("T003", "not_started", None)]
+    assert [(r.trainee_id, r.status, r.total) for r in rows] == expected
     timed_out = exams.results(code, T0 + 120 * MIN, store=store, grader=grader)
     assert timed_out[1].status == "timed_out" and timed_out[1].total == 0.0
 
@@ -243,8 +250,15 @@ def test_manual_grades_settle_on_the_median_of_an_odd_number_of_raters(store):
     five = exams.manual_grade(code, "T001", "t4", "钱老师", 16, now=T0, store=store)
     assert (five.final, five.spread) == (16, 8)
     row = exams.results(code, T0 + 20 * MIN, store=store, grader=grader)[0]
-    assert (row.tasks["t4"].score, row.tasks["t4"].status, row.total, row.pending_manual) == (16, "partial", 26, False)
-    again = exams.manual_grade(code, "T001", "t4", "钱老师", 12, now=T0, store=store)  # a rater changes a mark
+    assert (row.tasks["t4"].score, row.tasks["t4"].status, row.total, row.pending_manual) == (
+        16,
+        "partial",
+        26,
+        False,
+    )
+    again = exams.manual_grade(
+        code, "T001", "t4", "钱老师", 12, now=T0, store=store
+    )  # a rater changes a mark
     assert again.final == 14 and exams.manual_summary(code, "T001", "t4", store=store).scores["钱老师"] == 12
     for bad in (-1, 21):
         with pytest.raises(ExamError):

@@ -13,7 +13,10 @@ import pytest
 from simulator import gradebook as gb
 from simulator.gradebook import ManualSummary, TaskGrade, TaskInfo
 
-TASKS = [TaskInfo("t1", "metric", 40, ("L3/6.1.4",)), TaskInfo("t2", "report_table", 60, ("L3/6.1.4", "L3/6.2.1"))]
+TASKS = [
+    TaskInfo("t1", "metric", 40, ("L3/6.1.4",)),
+    TaskInfo("t2", "report_table", 60, ("L3/6.1.4", "L3/6.2.1")),
+]
 SCORES = {"A": (40, 60), "B": (40, 45), "C": (0, 60), "D": (40, 15), "E": (40, 0), "F": (0, 30), "G": (20, 0),
           "H": (0, 0)}  # fmt: skip
 WHEN = datetime(2025, 3, 1, 2, 30, tzinfo=UTC)
@@ -52,12 +55,19 @@ def test_a_scenario_not_worth_100_points_is_scaled_to_100():
 def test_a_settled_manual_score_replaces_the_ungraded_one():
     tasks = [TaskInfo("t1", "metric", 60), TaskInfo("t9", "free_text", 40)]
     auto = {"t1": TaskGrade("t1", 60, 60, "correct"), "t9": TaskGrade("t9", 0, 40, "ungraded", "待评")}
-    pending = gb.build_row("A", "", "submitted", None, None, tasks, auto, {"t9": gb.summarize_manual("t9", {"a": 30})})
+    pending = gb.build_row(
+        "A", "", "submitted", None, None, tasks, auto, {"t9": gb.summarize_manual("t9", {"a": 30})}
+    )
     assert (pending.total, pending.pending_manual, pending.tasks["t9"].status) == (60, True, "ungraded")
     settled = gb.summarize_manual("t9", {"a": 30, "b": 36, "c": 20}, {"a": "ok"})
     assert settled == ManualSummary("t9", {"a": 30, "b": 36, "c": 20}, {"a": "ok"}, 30, 16)
     row = gb.build_row("A", "", "submitted", None, None, tasks, auto, {"t9": settled})
-    assert (row.total, row.pending_manual, row.tasks["t9"].status, row.tasks["t9"].manual) == (90, False, "partial", settled)
+    assert (row.total, row.pending_manual, row.tasks["t9"].status, row.tasks["t9"].manual) == (
+        90,
+        False,
+        "partial",
+        settled,
+    )
 
 
 def test_item_analysis_matches_hand_computed_values():
@@ -84,9 +94,11 @@ def test_formula_injection_is_neutralised_in_both_formats():
     rows = class_rows(NASTY)
     headers, records = gb.table(rows, TASKS)
     names = {r[0]: r[1] for r in records}
-    assert names["A"] == "'=HYPERLINK(\"http://evil\",\"点我\")" and names["G"] == "李雷 = 好"
+    assert names["A"] == '\'=HYPERLINK("http://evil","点我")' and names["G"] == "李雷 = 好"
     assert all(names[k].startswith("'") for k in "ABCDEF")
-    cells = [c for line in csv.reader(io.StringIO(gb.to_csv_bytes(rows, TASKS).decode("utf-8-sig"))) for c in line]
+    cells = [
+        c for line in csv.reader(io.StringIO(gb.to_csv_bytes(rows, TASKS).decode("utf-8-sig"))) for c in line
+    ]
     assert len(cells) == 10 * 9 and not [c for c in cells if c.startswith(gb.FORMULA_PREFIXES)]
     sheet = openpyxl.load_workbook(io.BytesIO(gb.to_xlsx_bytes(rows, TASKS))).active
     cells = [sheet.cell(row=r, column=2) for r in range(2, sheet.max_row + 1)]
@@ -103,9 +115,19 @@ def test_csv_with_bom_and_xlsx_round_trip_to_the_same_table():
                            keep_default_na=False, na_values=[""])  # fmt: skip
     from_xlsx = pd.read_excel(io.BytesIO(gb.to_xlsx_bytes(rows, TASKS)), dtype={"trainee_id": str})
     headers, records = gb.table(rows, TASKS)
-    expected = pd.DataFrame(records, columns=headers)
+    expected = pd.DataFrame([[float("nan") if c is None else c for c in r] for r in records], columns=headers)
     assert list(from_csv.columns) == headers == list(from_xlsx.columns)
-    assert headers == ["trainee_id", "name", "status", "t1", "t2", "total", "max_score", "passed", "submitted_at"]
+    assert headers == [
+        "trainee_id",
+        "name",
+        "status",
+        "t1",
+        "t2",
+        "total",
+        "max_score",
+        "passed",
+        "submitted_at",
+    ]
     pd.testing.assert_frame_equal(from_csv, from_xlsx, check_dtype=False)
     pd.testing.assert_frame_equal(from_csv.drop(columns="passed"), expected.drop(columns="passed"),
                                   check_dtype=False)  # fmt: skip
@@ -116,7 +138,12 @@ def test_csv_with_bom_and_xlsx_round_trip_to_the_same_table():
 def test_chinese_headers_and_files_by_suffix(tmp_path):
     rows = class_rows()
     headers, records = gb.table(rows, TASKS, lang="zh")
-    assert headers[:3] == ["学号", "姓名", "状态"] and headers[-4:] == ["总分", "满分", "是否通过", "交卷时间(UTC)"]
+    assert headers[:3] == ["学号", "姓名", "状态"] and headers[-4:] == [
+        "总分",
+        "满分",
+        "是否通过",
+        "交卷时间(UTC)",
+    ]
     assert records[0][2] == "已交卷" and records[-1][2] == "未开始"
     gb.write_gradebook(tmp_path / "book.xlsx", rows, TASKS, "zh")
     gb.write_gradebook(tmp_path / "book.csv", rows, TASKS)

@@ -18,10 +18,11 @@ from simulator import stats
 def doc(value: float, text: str) -> None:
     """``value`` equals the metrics.md figure ``text`` to all the digits the document gives."""
     decimals = len(text.split(".")[1]) if "." in text else 0
-    assert abs(value - float(text)) <= 0.5 * 10.0 ** -decimals + 1e-12, (value, text)
+    assert abs(value - float(text)) <= 0.5 * 10.0**-decimals + 1e-12, (value, text)
 
 
 # ----------------------------------------------------------------------------- metrics.md: A/B tests
+
 
 def test_pooled_z_test_vector():
     r = stats.two_proportions(250, 5000, 200, 5000)
@@ -80,8 +81,10 @@ def test_srm_vector():
 
 # ----------------------------------------------------------------------------- metrics.md: sample sizes
 
-@pytest.mark.parametrize("method, expected", [("pbar", 6745), ("evan_miller", 6239), ("unpooled", 6743),
-                                              ("cohens_h", 6726)])
+
+@pytest.mark.parametrize(
+    "method, expected", [("pbar", 6745), ("evan_miller", 6239), ("unpooled", 6743), ("cohens_h", 6726)]
+)
 def test_sample_size_vectors(method, expected):
     assert math.ceil(stats.sample_size_proportions(0.04, 0.01, 0.05, 0.8, 2, method)) == expected
 
@@ -99,8 +102,11 @@ def test_sample_size_closed_forms_agree_with_textbook_formulas():
     za, zb = sps.norm.ppf(0.975), sps.norm.ppf(0.8)
     pbar = (p1 + p2) / 2
     textbook = {
-        "pbar": (za * math.sqrt(2 * pbar * (1 - pbar)) + zb * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / 0.01**2,
-        "evan_miller": (za * math.sqrt(2 * p1 * (1 - p1)) + zb * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2 / 0.01**2,
+        "pbar": (za * math.sqrt(2 * pbar * (1 - pbar)) + zb * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))) ** 2
+        / 0.01**2,
+        "evan_miller": (za * math.sqrt(2 * p1 * (1 - p1)) + zb * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2)))
+        ** 2
+        / 0.01**2,
         "unpooled": (za + zb) ** 2 * (p1 * (1 - p1) + p2 * (1 - p2)) / 0.01**2,
         "cohens_h": 2 * (za + zb) ** 2 / float(proportion_effectsize(p2, p1)) ** 2,
     }
@@ -113,8 +119,9 @@ def test_sample_size_closed_forms_agree_with_textbook_formulas():
 def test_mde_inverts_sample_size(method, sides):
     n = stats.sample_size_proportions(0.03, 0.006, 0.05, 0.9, sides, method)
     assert stats.mde_proportions(0.03, n, 0.05, 0.9, sides, method) == pytest.approx(0.006, rel=1e-6)
-    assert stats.mde_means(12.0, stats.sample_size_means(12.0, 1.5, sides=sides), sides=sides) == \
-        pytest.approx(1.5, rel=1e-6)
+    assert stats.mde_means(
+        12.0, stats.sample_size_means(12.0, 1.5, sides=sides), sides=sides
+    ) == pytest.approx(1.5, rel=1e-6)
 
 
 # ----------------------------------------------------------------------------- metrics.md: ROI curves
@@ -172,11 +179,15 @@ def test_unknown_names_are_errors():
 
 # ----------------------------------------------------------------------------- second routes on random data
 
+
 def test_proportion_tests_agree_with_second_routes_on_random_data():
     rng = np.random.default_rng(20240611)
     for _ in range(100):
         n_t, n_c = (int(v) for v in rng.integers(300, 20000, size=2))
-        x_t, x_c = int(rng.binomial(n_t, rng.uniform(0.01, 0.3))), int(rng.binomial(n_c, rng.uniform(0.01, 0.3)))
+        x_t, x_c = (
+            int(rng.binomial(n_t, rng.uniform(0.01, 0.3))),
+            int(rng.binomial(n_c, rng.uniform(0.01, 0.3))),
+        )
         pooled = stats.two_proportions(x_t, n_t, x_c, n_c)
         chi = sps.chi2_contingency([[x_t, n_t - x_t], [x_c, n_c - x_c]], correction=False)
         assert pooled.p_value == pytest.approx(chi.pvalue, rel=1e-7, abs=1e-14)
@@ -188,7 +199,9 @@ def test_proportion_tests_agree_with_second_routes_on_random_data():
         se = math.sqrt(p1 * (1 - p1) / n_t + p2 * (1 - p2) / n_c)
         assert unpooled.se == pytest.approx(se, rel=1e-12)
         z = sps.norm.ppf(0.975)
-        assert (unpooled.ci_low, unpooled.ci_high) == pytest.approx((p1 - p2 - z * se, p1 - p2 + z * se), rel=1e-9)
+        assert (unpooled.ci_low, unpooled.ci_high) == pytest.approx(
+            (p1 - p2 - z * se, p1 - p2 + z * se), rel=1e-9
+        )
 
 
 def test_welch_from_data_matches_summary_route():
@@ -201,11 +214,16 @@ def test_welch_from_data_matches_summary_route():
         for field in ("statistic", "p_value", "ci_low", "ci_high", "df", "se"):
             assert getattr(raw, field) == pytest.approx(getattr(summ, field), rel=1e-9)
         one = stats.means_test(a, b, alternative="larger")
-        assert one.p_value == pytest.approx(sps.ttest_ind(a, b, equal_var=False, alternative="greater").pvalue)
-        student = stats.means_test_from_stats(a.mean(), a.std(ddof=1), len(a), b.mean(), b.std(ddof=1), len(b),
-                                              equal_var=True)
+        assert one.p_value == pytest.approx(
+            sps.ttest_ind(a, b, equal_var=False, alternative="greater").pvalue
+        )
+        student = stats.means_test_from_stats(
+            a.mean(), a.std(ddof=1), len(a), b.mean(), b.std(ddof=1), len(b), equal_var=True
+        )
         assert student.p_value == pytest.approx(sps.ttest_ind(a, b).pvalue, rel=1e-9)
-        assert (student.ci_low, student.ci_high) == pytest.approx(sps.ttest_ind(a, b).confidence_interval(), rel=1e-9)
+        assert (student.ci_low, student.ci_high) == pytest.approx(
+            sps.ttest_ind(a, b).confidence_interval(), rel=1e-9
+        )
 
 
 def test_srm_matches_goodness_of_fit_by_hand():

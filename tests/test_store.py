@@ -6,8 +6,6 @@ marker; see ``helpers_pg.py``).
 
 from __future__ import annotations
 
-import os
-import signal
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -17,7 +15,8 @@ from helpers_pg import db_url, pg_server, pg_url  # noqa: F401  (fixtures)
 from sqlalchemy import func, select, text
 from store_worker import Worker
 
-from simulator import exams, store as store_mod
+from simulator import exams
+from simulator import store as store_mod
 from simulator.migrations import current_revision, head_revision
 from simulator.scenario_source import list_scenario_versions, resolve_scenario, save_scenario_version
 from simulator.store import Answer, AnswerHistory, Attempt, Store, Trainee
@@ -142,14 +141,10 @@ def test_killing_the_app_process_mid_exam_loses_no_acknowledged_answer(store):
         worker.send(op="flood", code=code, trainee="T001", tasks=[t.id for t in TASKS], n=100_000)
         while len(acked) < 40:
             acked.append(worker.recv())
-        os.kill(worker.proc.pid, signal.SIGKILL)  # mid-exam, most likely mid-transaction
-        worker.proc.wait(timeout=30)
-    finally:
-        if worker.proc.poll() is None:
-            worker.proc.kill()
-    try:
+        worker.kill()  # SIGKILL mid-exam, most likely mid-transaction
         current = reader.call(op="read", code=code, trainee="T001")["answers"]
     finally:
+        worker.close()
         reader.close()
     last_ack = {}
     for ack in acked:
@@ -158,19 +153,6 @@ def test_killing_the_app_process_mid_exam_loses_no_acknowledged_answer(store):
     with store.read() as s:
         history = set(s.execute(select(AnswerHistory.task_id, AnswerHistory.value_json)).all())
     assert {(a["task"], str(a["ack"])) for a in acked} <= history
-
-
-def test_practice_progress_keeps_the_best_score_and_counts_read_checks(store):
-    def check(score, status):
-        return [{"id": "t1", "score": score, "max_score": 20, "status": status, "feedback": ""}]
-
-    store_mod.record_practice("T001", "demo", check(5, "partial"), now=T0, store=store)
-    store_mod.record_practice("T001", "demo", check(0, "invalid"), now=T0 + MIN, store=store)
-    rows = store_mod.record_practice("T001", "demo", check(0, "wrong"), now=T0 + 2 * MIN, store=store)
-    assert [(r.task_id, r.best_score, r.attempts, r.last_status) for r in rows] == [("t1", 5, 2, "wrong")]
-    assert store_mod.practice_progress("T001", store=store) == rows
-    assert store_mod.save_trainee("T001", "李雷", store=store) == "李雷"
-    assert store_mod.trainee_name("T001", store=store) == "李雷" and store_mod.trainee_name("X", store=store) is None
 
 
 def test_scenario_versions_are_numbered_and_exams_can_use_them(store):
@@ -210,3 +192,18 @@ def test_several_stores_starting_at_once_on_a_new_database_migrate_once(tmp_path
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
     for s in stores:
         s.dispose()
+
+
+def test_a_live_sqlite_store_can_be_backed_up_and_urls_pick_psycopg(tmp_path):
+    live = Store(f"sqlite:///{tmp_path / 'live.db'}")
+    code = new_exam(live)
+    exams.join(code, "T001", "", T0, store=live)
+    exams.save_answer(code, "T001", "t1", "0.0345", T0 + MIN, store=live)
+    copy = Store(f"sqlite:///{live.backup_sqlite(tmp_path / 'backup' / 'copy.db')}")
+    assert exams.saved_answers(code, "T001", store=copy)["t1"].value == "0.0345"
+    with pytest.raises(FileExistsError):
+        live.backup_sqlite(tmp_path / "backup" / "copy.db")
+    assert store_mod.normalise_url("postgresql://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+    assert store_mod.normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+    live.dispose()
+    copy.dispose()

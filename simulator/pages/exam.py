@@ -15,7 +15,7 @@ def render() -> None:
     """Title and a note that mock exams arrive with the next issue."""
     lang = session.lang()
     st.title(t("ui.nav.exam", lang))
-    st.info(t("ui.placeholder.exam", lang), icon="⏳")
+    st.info(t("ui.placeholder.exam", lang), icon=":material/hourglass_top:")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ def render() -> None:
     """Title and a note that the instructor workspace arrives with the next issue."""
     lang = session.lang()
     st.title(t("ui.nav.instructor", lang))
-    st.info(t("ui.placeholder.instructor", lang), icon="⏳")
+    st.info(t("ui.placeholder.instructor", lang), icon=":material/hourglass_top:")
 
 
 if __name__ == "__main__":

@@ -18,8 +18,7 @@ from simulator.grading import answer_key
 from simulator.i18n import t
 from simulator.scenario import Scenario, ScenarioError
 from simulator.tasksheet import dataset_lines, task_title
-from simulator.ui import catalog, explore, picker, session
-from simulator.ui.task_card import saved_progress, task_card
+from simulator.ui import catalog, picker, session
 from simulator.ui.widgets import fmt_points, guard, md_escape, status_label
 
 log = logging.getLogger("simulator.ui")
@@ -36,10 +35,10 @@ def load_frames(scenario: Scenario, trainee_id: str, lang: str) -> Mapping[str, 
         return frames
     except ScenarioError:
         log.exception("scenario %s has a data problem", scenario.id)
-        st.error(t("ui.error.scenario_data", lang), icon="⚠️")
+        st.error(t("ui.error.scenario_data", lang), icon=":material/warning:")
     except Exception:  # noqa: BLE001 - a plain message instead of a traceback
         log.exception("could not make data for %s", scenario.id)
-        st.error(t("ui.error.generate", lang), icon="⚠️")
+        st.error(t("ui.error.generate", lang), icon=":material/warning:")
     return None
 
 
@@ -59,6 +58,8 @@ def sheet_header(scenario: Scenario, frames: Mapping[str, pd.DataFrame], lang: s
 
 def progress_table(scenario: Scenario, trainee_id: str, lang: str) -> tuple[pd.DataFrame, float]:
     """One row per task with best score and checks; and the best total out of 100."""
+    from simulator.ui.task_card import saved_progress
+
     saved = saved_progress(scenario.id, trainee_id)
     rows, earned = [], 0.0
     for task in scenario.tasks:
@@ -76,6 +77,8 @@ def progress_table(scenario: Scenario, trainee_id: str, lang: str) -> tuple[pd.D
 
 
 def progress_view(scenario: Scenario, trainee_id: str, lang: str) -> None:
+    from simulator.ui.task_card import saved_progress
+
     table, total = progress_table(scenario, trainee_id, lang)
     done = sum(1 for v in saved_progress(scenario.id, trainee_id).values() if v.best_score >= v.max_score > 0)
     c1, c2, c3 = st.columns(3)
@@ -87,6 +90,8 @@ def progress_view(scenario: Scenario, trainee_id: str, lang: str) -> None:
 
 
 def tasks_view(scenario: Scenario, trainee_id: str, frames: Mapping[str, pd.DataFrame], lang: str) -> None:
+    from simulator.ui.task_card import task_card  # views load their modules when first shown
+
     sheet_header(scenario, frames, lang)
     st.caption(t("ui.task.how", lang))
     for task in scenario.tasks:
@@ -103,12 +108,12 @@ def render() -> None:
     with guard("ui.error.catalog"):
         entries = catalog.practice_entries()
     if not entries:
-        st.info(t("ui.pick.no_scenarios", lang), icon="📂")
+        st.info(t("ui.pick.no_scenarios", lang), icon=":material/folder_open:")
         return
     entry = picker.pick_scenario(entries, lang)
     who = picker.identify(lang)
     if session.get(picker.STORE_WARNING):
-        st.warning(t("ui.error.store", lang), icon="⚠️")
+        st.warning(t("ui.error.store", lang), icon=":material/warning:")
     if entry is None or who is None:
         return
     frames = load_frames(entry.scenario, who.id, lang)
@@ -118,6 +123,8 @@ def render() -> None:
                                 default="tasks", format_func=lambda v: t(f"ui.view.{v}", lang),
                                 label_visibility="collapsed")
     if view == "data":
+        from simulator.ui import explore
+
         explore.render(entry.scenario, who.id, frames, lang)
     elif view == "progress":
         progress_view(entry.scenario, who.id, lang)

@@ -9,8 +9,8 @@ Optionally per segment (gender, age_band or city_tier, 人群细分 L3/5.3.1): a
 流失, and 渗透率 = asset users at T1 / the platform's users in that segment (given in the params).
 
 >>> import pandas as pd
->>> df = pd.DataFrame({"user_id": [1, 1, 2, 3], "stage": ["A1", "A2", "O", "A3"],
-...                    "snapshot_date": pd.to_datetime(["2024-10-01", "2024-11-01", "2024-10-01", "2024-11-01"])})
+>>> days = pd.to_datetime(["2024-10-01", "2024-11-01", "2024-10-01", "2024-11-01"])
+>>> df = pd.DataFrame({"user_id": [1, 1, 2, 3], "stage": ["A1", "A2", "O", "A3"], "snapshot_date": days})
 >>> key = make(Params(), {"audience_5a": df}, None)
 >>> key["flows"]["A1>A2"], key["flows"]["none>A3"], key["flows"]["O>none"], key["new"], key["lost"]
 (1, 1, 1, 1, 0)
@@ -38,98 +38,152 @@ ASSET = STAGES[1:]
 STATES = ("none", *STAGES)
 FLOWS = tuple(f"{a}>{b}" for a in STATES for b in STATES if not (a == b == "none"))
 SEGMENTS = ("gender", "age_band", "city_tier")
-FieldName = Literal["counts_t0", "counts_t1", "flows", "flow_rates", "new", "lost", "by_segment",
-                    "penetration"]
+FieldName = Literal[
+    "counts_t0", "counts_t1", "flows", "flow_rates", "new", "lost", "by_segment", "penetration"
+]
 SEGMENT_METRICS = ("asset_t0", "asset_t1", "new", "lost")
 
-register({
-    "five_a_map.field.counts_t0": {"zh": "T0各阶段人数", "en": "Users per stage at T0"},
-    "five_a_map.field.counts_t1": {"zh": "T1各阶段人数", "en": "Users per stage at T1"},
-    "five_a_map.field.flows": {"zh": "流转人数", "en": "Flows (users)"},
-    "five_a_map.field.flow_rates": {"zh": "流转率", "en": "Flow rates"},
-    "five_a_map.field.new": {"zh": "新增人数", "en": "New users (新增)"},
-    "five_a_map.field.lost": {"zh": "流失人数", "en": "Lost users (流失)"},
-    "five_a_map.field.by_segment": {"zh": "分人群资产", "en": "Asset by segment"},
-    "five_a_map.field.penetration": {"zh": "渗透率", "en": "Penetration"},
-    "five_a_map.stage.none": {"zh": "资产外", "en": "outside"},
-    "five_a_map.stage.O": {"zh": "O 机会人群", "en": "O Opportunity"},
-    "five_a_map.stage.A1": {"zh": "A1 了解", "en": "A1 Aware"},
-    "five_a_map.stage.A2": {"zh": "A2 吸引", "en": "A2 Appeal"},
-    "five_a_map.stage.A3": {"zh": "A3 问询", "en": "A3 Ask"},
-    "five_a_map.stage.A4": {"zh": "A4 行动", "en": "A4 Act"},
-    "five_a_map.stage.A5": {"zh": "A5 拥护", "en": "A5 Advocate"},
-    "five_a_map.not_mapping": {
-        "zh": "请按字段作答,例如 {{counts_t0: {{A1: 120, …}}, flows: {{\"A1>A2\": 30, …}}, new: 80}}。",
-        "en": "Answer per field, e.g. {{counts_t0: {{A1: 120, …}}, flows: {{\"A1>A2\": 30, …}}, new: 80}}."},
-    "five_a_map.bad_entry": {
-        "zh": "“{field}”中无法识别“{entry}”:阶段写作 O、A1…A5 或 none(资产外),流转写作 A1>A2。",
-        "en": "In “{field}”, “{entry}” is not understood: stages are O, A1…A5 or none (outside); "
-              "flows are written A1>A2."},
-    "five_a_map.bad_value": {"zh": "“{field}”中“{entry}”:{detail}", "en": "In “{field}”, “{entry}”: {detail}"},
-    "five_a_map.entries_wrong": {
-        "zh": "“{field}”有 {n} 处不正确:{entries}。", "en": "“{field}” has {n} wrong entr(ies): {entries}."},
-    "five_a_map.entries_missing": {
-        "zh": "“{field}”缺少 {n} 项:{entries}。", "en": "“{field}” lacks {n} entr(ies): {entries}."},
-    "five_a_map.value_wrong": {"zh": "“{field}”不正确。", "en": "“{field}” is wrong."},
-    "five_a_map.t1_base": {
-        "zh": "流转率的分母用了T1的阶段人数;流转率(i→j)应以T0时阶段i的人数为基数。",
-        "en": "The flow rates divide by stage sizes at T1; a flow rate i→j is over the users in i at T0."},
-    "five_a_map.reversed": {
-        "zh": "流转方向颠倒了:“A1>A2”指T0在A1、T1在A2的用户。",
-        "en": "The flows are reversed: “A1>A2” means users in A1 at T0 and in A2 at T1."},
-    "five_a_map.new_absent_only": {
-        "zh": "新增只统计了T0无记录的用户;T0为O机会人群、T1进入A1–A5的用户也算新增。",
-        "en": "新增 counts only users absent at T0; users in O at T0 who reach A1–A5 at T1 are new too."},
-    "five_a_map.new_with_o": {
-        "zh": "新增把T1进入O机会人群的用户也算进去了;O不属于5A人群资产(A1–A5)。",
-        "en": "新增 includes users who only reached O; O is not part of the 5A asset (A1–A5)."},
-    "five_a_map.new_net": {
-        "zh": "新增不是资产总量的净变化;净变化 = 新增 − 流失。",
-        "en": "新增 is not the net change of the asset; net change = 新增 − 流失."},
-    "five_a_map.lost_absent_only": {
-        "zh": "流失只统计了T1无记录的用户;从A1–A5退回O机会人群的用户也算流失。",
-        "en": "流失 counts only users absent at T1; users who fell back from A1–A5 to O are lost too."},
-    "five_a_map.lost_with_o": {
-        "zh": "流失把O机会人群中消失的用户也算进去了;流失只看T0在A1–A5的用户。",
-        "en": "流失 includes users who left from O; only users in A1–A5 at T0 can be lost."},
-    "five_a_map.describe": {
-        "zh": "根据数据集 audience_5a(5A人群资产快照),以 T0 = {t0}、T1 = {t1} 编制5A关系资产图。"
-              "5A人群资产指A1–A5;O为机会人群;某日无记录的用户视为资产外(none)。同一用户同日多条记录按最深阶段计。"
-              "请填写:{fields}。流转人数写作“A1>A2”(T0在A1、T1在A2),含“none>A1”(从资产外进入)和“A3>none”(离开)。"
-              "流转率(i→j) = 流转人数(i→j) ÷ T0时阶段i的人数。新增 = T1在A1–A5、T0为O或无记录的用户;"
-              "流失 = T0在A1–A5、T1为O或无记录的用户。人数填整数;比率保留{decimals}位小数或以百分数保留{pct}位小数。",
-        "en": "From dataset audience_5a (5A asset snapshots), build the 5A relationship-asset map between "
-              "T0 = {t0} and T1 = {t1}. The 5A asset is A1–A5; O is the opportunity pool; a user with no row "
-              "on a date is outside (none). A user with several rows on a date counts in the deepest stage. "
-              "Give: {fields}. Flows are written “A1>A2” (A1 at T0, A2 at T1), including “none>A1” (entered "
-              "from outside) and “A3>none” (left). Flow rate i→j = flow(i→j) ÷ users in i at T0. 新增 = users "
-              "in A1–A5 at T1 who were O or absent at T0; 流失 = users in A1–A5 at T0 who are O or absent at "
-              "T1. Counts as whole numbers; rates to {decimals} decimals (or {pct} as a percentage)."},
-    "five_a_map.describe_segment": {
-        "zh": "另按“{segment}”分人群,给出每个人群的 asset_t0、asset_t1(T0/T1 的A1–A5人数)、new、lost{pen}。",
-        "en": " Also split by “{segment}”: for each level give asset_t0, asset_t1 (A1–A5 users at T0/T1), "
-              "new and lost{pen}."},
-    "five_a_map.describe_penetration": {
-        "zh": ",以及渗透率 = T1的A1–A5人数 ÷ 平台该人群用户数(平台用户数:{population})",
-        "en": ", and penetration = A1–A5 users at T1 ÷ the platform's users in that level (platform users: "
-              "{population})"},
-    "five_a_map.first_snapshot": {"zh": "最早的快照日期", "en": "the earliest snapshot date"},
-    "five_a_map.last_snapshot": {"zh": "最晚的快照日期", "en": "the latest snapshot date"},
-    "five_a_map.segment.gender": {"zh": "性别", "en": "gender"},
-    "five_a_map.segment.age_band": {"zh": "年龄段", "en": "age band"},
-    "five_a_map.segment.city_tier": {"zh": "城市等级", "en": "city tier"},
-})
+register(
+    {
+        "five_a_map.field.counts_t0": {"zh": "T0各阶段人数", "en": "Users per stage at T0"},
+        "five_a_map.field.counts_t1": {"zh": "T1各阶段人数", "en": "Users per stage at T1"},
+        "five_a_map.field.flows": {"zh": "流转人数", "en": "Flows (users)"},
+        "five_a_map.field.flow_rates": {"zh": "流转率", "en": "Flow rates"},
+        "five_a_map.field.new": {"zh": "新增人数", "en": "New users (新增)"},
+        "five_a_map.field.lost": {"zh": "流失人数", "en": "Lost users (流失)"},
+        "five_a_map.field.by_segment": {"zh": "分人群资产", "en": "Asset by segment"},
+        "five_a_map.field.penetration": {"zh": "渗透率", "en": "Penetration"},
+        "five_a_map.stage.none": {"zh": "资产外", "en": "outside"},
+        "five_a_map.stage.O": {"zh": "O 机会人群", "en": "O Opportunity"},
+        "five_a_map.stage.A1": {"zh": "A1 了解", "en": "A1 Aware"},
+        "five_a_map.stage.A2": {"zh": "A2 吸引", "en": "A2 Appeal"},
+        "five_a_map.stage.A3": {"zh": "A3 问询", "en": "A3 Ask"},
+        "five_a_map.stage.A4": {"zh": "A4 行动", "en": "A4 Act"},
+        "five_a_map.stage.A5": {"zh": "A5 拥护", "en": "A5 Advocate"},
+        "five_a_map.not_mapping": {
+            "zh": '请按字段作答,例如 {{counts_t0: {{A1: 120, …}}, flows: {{"A1>A2": 30, …}}, new: 80}}。',
+            "en": 'Answer per field, e.g. {{counts_t0: {{A1: 120, …}}, flows: {{"A1>A2": 30, …}}, new: 80}}.',
+        },
+        "five_a_map.bad_entry": {
+            "zh": "“{field}”中无法识别“{entry}”:阶段写作 O、A1…A5 或 none(资产外),流转写作 A1>A2。",
+            "en": "In “{field}”, “{entry}” is not understood: stages are O, A1…A5 or none (outside); flows "
+            "are written A1>A2.",
+        },
+        "five_a_map.bad_value": {
+            "zh": "“{field}”中“{entry}”:{detail}",
+            "en": "In “{field}”, “{entry}”: {detail}",
+        },
+        "five_a_map.entries_wrong": {
+            "zh": "“{field}”有 {n} 处不正确:{entries}。",
+            "en": "“{field}” has {n} wrong entr(ies): {entries}.",
+        },
+        "five_a_map.entries_missing": {
+            "zh": "“{field}”缺少 {n} 项:{entries}。",
+            "en": "“{field}” lacks {n} entr(ies): {entries}.",
+        },
+        "five_a_map.value_wrong": {"zh": "“{field}”不正确。", "en": "“{field}” is wrong."},
+        "five_a_map.t1_base": {
+            "zh": "流转率的分母用了T1的阶段人数;流转率(i→j)应以T0时阶段i的人数为基数。",
+            "en": "The flow rates divide by stage sizes at T1; a flow rate i→j is over the users in i at T0.",
+        },
+        "five_a_map.reversed": {
+            "zh": "流转方向颠倒了:“A1>A2”指T0在A1、T1在A2的用户。",
+            "en": "The flows are reversed: “A1>A2” means users in A1 at T0 and in A2 at T1.",
+        },
+        "five_a_map.new_absent_only": {
+            "zh": "新增只统计了T0无记录的用户;T0为O机会人群、T1进入A1–A5的用户也算新增。",
+            "en": "新增 counts only users absent at T0; users in O at T0 who reach A1–A5 at T1 are new too.",
+        },
+        "five_a_map.new_with_o": {
+            "zh": "新增把T1进入O机会人群的用户也算进去了;O不属于5A人群资产(A1–A5)。",
+            "en": "新增 includes users who only reached O; O is not part of the 5A asset (A1–A5).",
+        },
+        "five_a_map.new_net": {
+            "zh": "新增不是资产总量的净变化;净变化 = 新增 − 流失。",
+            "en": "新增 is not the net change of the asset; net change = 新增 − 流失.",
+        },
+        "five_a_map.lost_absent_only": {
+            "zh": "流失只统计了T1无记录的用户;从A1–A5退回O机会人群的用户也算流失。",
+            "en": "流失 counts only users absent at T1; users who fell back from A1–A5 to O are lost too.",
+        },
+        "five_a_map.lost_with_o": {
+            "zh": "流失把O机会人群中消失的用户也算进去了;流失只看T0在A1–A5的用户。",
+            "en": "流失 includes users who left from O; only users in A1–A5 at T0 can be lost.",
+        },
+        "five_a_map.describe": {
+            "zh": "根据数据集 audience_5a(5A人群资产快照),以 T0 = {t0}、T1 = {t1} 编制5A关系资产图。"
+            "5A人群资产指A1–A5;O为机会人群;某日无记录的用户视为资产外(none)。"
+            "同一用户同日多条记录按最深阶段计。请填写:{fields}。流转人数写作“A1>A2”(T0在A1、T1在A2),"
+            "含“none>A1”(从资产外进入)和“A3>none”(离开)。流转率(i→j) = 流转人数(i→j) ÷ T0时阶段i的人数。"
+            "新增 = T1在A1–A5、T0为O或无记录的用户;流失 = T0在A1–A5、T1为O或无记录的用户。人数填整数;"
+            "比率保留{decimals}位小数或以百分数保留{pct}位小数。",
+            "en": "From dataset audience_5a (5A asset snapshots), build the 5A relationship-asset map "
+            "between T0 = {t0} and T1 = {t1}. The 5A asset is A1–A5; O is the opportunity pool; a user with "
+            "no row on a date is outside (none). A user with several rows on a date counts in the deepest "
+            "stage. Give: {fields}. Flows are written “A1>A2” (A1 at T0, A2 at T1), including “none>A1” "
+            "(entered from outside) and “A3>none” (left). Flow rate i→j = flow(i→j) ÷ users in i at T0. "
+            "新增 = users in A1–A5 at T1 who were O or absent at T0; 流失 = users in A1–A5 at T0 who are O "
+            "or absent at T1. Counts as whole numbers; rates to {decimals} decimals (or {pct} as a "
+            "percentage).",
+        },
+        "five_a_map.describe_segment": {
+            "zh": "另按“{segment}”分人群,给出每个人群的 asset_t0、asset_t1(T0/T1 的A1–A5人数)、new、"
+            "lost{pen}。",
+            "en": " Also split by “{segment}”: for each level give asset_t0, asset_t1 (A1–A5 users at T0/T1)"
+            ", new and lost{pen}.",
+        },
+        "five_a_map.describe_penetration": {
+            "zh": ",以及渗透率 = T1的A1–A5人数 ÷ 平台该人群用户数(平台用户数:{population})",
+            "en": ", and penetration = A1–A5 users at T1 ÷ the platform's users in that level (platform "
+            "users: {population})",
+        },
+        "five_a_map.first_snapshot": {"zh": "最早的快照日期", "en": "the earliest snapshot date"},
+        "five_a_map.last_snapshot": {"zh": "最晚的快照日期", "en": "the latest snapshot date"},
+        "five_a_map.segment.gender": {"zh": "性别", "en": "gender"},
+        "five_a_map.segment.age_band": {"zh": "年龄段", "en": "age band"},
+        "five_a_map.segment.city_tier": {"zh": "城市等级", "en": "city tier"},
+    }
+)
 
 _STAGE_WORDS = {
-    "o": "O", "机会": "O", "机会人群": "O", "opportunity": "O",
-    "a1": "A1", "了解": "A1", "aware": "A1", "a2": "A2", "吸引": "A2", "appeal": "A2",
-    "a3": "A3", "问询": "A3", "ask": "A3", "a4": "A4", "行动": "A4", "购买": "A4", "act": "A4",
-    "a5": "A5", "拥护": "A5", "复购": "A5", "advocate": "A5",
-    "none": "none", "无": "none", "资产外": "none", "外部": "none", "outside": "none", "absent": "none",
-    "null": "none", "-": "none",
+    "o": "O",
+    "机会": "O",
+    "机会人群": "O",
+    "opportunity": "O",
+    "a1": "A1",
+    "了解": "A1",
+    "aware": "A1",
+    "a2": "A2",
+    "吸引": "A2",
+    "appeal": "A2",
+    "a3": "A3",
+    "问询": "A3",
+    "ask": "A3",
+    "a4": "A4",
+    "行动": "A4",
+    "购买": "A4",
+    "act": "A4",
+    "a5": "A5",
+    "拥护": "A5",
+    "复购": "A5",
+    "advocate": "A5",
+    "none": "none",
+    "无": "none",
+    "资产外": "none",
+    "外部": "none",
+    "outside": "none",
+    "absent": "none",
+    "null": "none",
+    "-": "none",
 }
-_SEGMENT_WORDS = {"t0资产人数": "asset_t0", "t1资产人数": "asset_t1", "新增": "new", "新增人数": "new",
-                  "流失": "lost", "流失人数": "lost"}
+_SEGMENT_WORDS = {
+    "t0资产人数": "asset_t0",
+    "t1资产人数": "asset_t1",
+    "新增": "new",
+    "新增人数": "new",
+    "流失": "lost",
+    "流失人数": "lost",
+}
 _ARROW = re.compile(r"\s*(?:->|→|=>|>|—>|至|到)\s*")
 
 
@@ -140,9 +194,11 @@ class Params(TaskParams):
     t0: dt.date | None = Field(None, description="first snapshot date (default: the earliest)")
     t1: dt.date | None = Field(None, description="second snapshot date (default: the latest)")
     segment: Literal["gender", "age_band", "city_tier"] | None = Field(
-        None, description="segment column for 人群细分 (adds by_segment)")
+        None, description="segment column for 人群细分 (adds by_segment)"
+    )
     platform_population: dict[str, int] | None = Field(
-        None, description="platform users per level of `segment` at T1, for 渗透率")
+        None, description="platform users per level of `segment` at T1, for 渗透率"
+    )
     ask: list[FieldName] | None = Field(None, description="graded fields (default: all available)")
     precision: int = Field(4, ge=1, le=8, description="decimals of rates as fractions")
 
@@ -168,6 +224,7 @@ class Params(TaskParams):
 
 # ----------------------------------------------------------------------------- key
 
+
 def _snapshot(df: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
     """user_id → deepest state code on ``day`` (1 = O … 6 = A5)."""
     rows = df[df["snapshot_date"] == day]
@@ -187,14 +244,20 @@ def _dates(params: Params, df: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp
     return t0, t1
 
 
-def user_states(params: Params, df: pd.DataFrame, dates: tuple[pd.Timestamp, pd.Timestamp] | None = None
-                ) -> pd.DataFrame:
+def user_states(
+    params: Params, df: pd.DataFrame, dates: tuple[pd.Timestamp, pd.Timestamp] | None = None
+) -> pd.DataFrame:
     """One row per user seen at T0 or T1: ``s0``, ``s1`` state codes (0 = none) and the segment level."""
     t0, t1 = dates or _dates(params, df)
     s0, s1 = _snapshot(df, t0), _snapshot(df, t1)
     users = s0.index.union(s1.index)
-    out = pd.DataFrame({"s0": s0.reindex(users).fillna(0).astype(np.int64).to_numpy(),
-                        "s1": s1.reindex(users).fillna(0).astype(np.int64).to_numpy()}, index=users)
+    out = pd.DataFrame(
+        {
+            "s0": s0.reindex(users).fillna(0).astype(np.int64).to_numpy(),
+            "s1": s1.reindex(users).fillna(0).astype(np.int64).to_numpy(),
+        },
+        index=users,
+    )
     if params.segment:
         seg = df[df["snapshot_date"].isin([t0, t1])].sort_values("snapshot_date", ascending=False)
         seg = seg.drop_duplicates("user_id").set_index("user_id")[params.segment].astype(str)
@@ -209,8 +272,12 @@ def _in_asset(codes: pd.Series) -> pd.Series:
 def _summary(states: pd.DataFrame) -> dict[str, int]:
     """Asset sizes at T0 and T1, 新增 and 流失 of a set of users."""
     a0, a1 = _in_asset(states["s0"]), _in_asset(states["s1"])
-    return {"asset_t0": int(a0.sum()), "asset_t1": int(a1.sum()),
-            "new": int((a1 & ~a0).sum()), "lost": int((a0 & ~a1).sum())}
+    return {
+        "asset_t0": int(a0.sum()),
+        "asset_t1": int(a1.sum()),
+        "new": int((a1 & ~a0).sum()),
+        "lost": int((a0 & ~a1).sum()),
+    }
 
 
 def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict:
@@ -223,23 +290,39 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
     counts_t0 = {s: int(matrix[i + 1].sum()) for i, s in enumerate(STAGES)}
     counts_t1 = {s: int(matrix[:, i + 1].sum()) for i, s in enumerate(STAGES)}
     flows = {f: int(matrix[STATES.index(a), STATES.index(b)]) for f in FLOWS for a, b in [f.split(">")]}
-    rates = {f: flows[f] / counts_t0[a] for f in FLOWS for a in [f.split(">")[0]]
-             if a != "none" and counts_t0[a] > 0}
+    rates = {
+        f: flows[f] / counts_t0[a]
+        for f in FLOWS
+        for a in [f.split(">")[0]]
+        if a != "none" and counts_t0[a] > 0
+    }
     summary = _summary(states)
-    answer: dict[str, Any] = {"t0": t0.strftime("%Y-%m-%d"), "t1": t1.strftime("%Y-%m-%d"),
-                              "counts_t0": counts_t0, "counts_t1": counts_t1, "flows": flows,
-                              "flow_rates": rates, "new": summary["new"], "lost": summary["lost"]}
+    answer: dict[str, Any] = {
+        "t0": t0.strftime("%Y-%m-%d"),
+        "t1": t1.strftime("%Y-%m-%d"),
+        "counts_t0": counts_t0,
+        "counts_t1": counts_t1,
+        "flows": flows,
+        "flow_rates": rates,
+        "new": summary["new"],
+        "lost": summary["lost"],
+    }
     if params.segment:
-        answer["by_segment"] = {str(level): _summary(group)
-                                for level, group in states.groupby("segment", sort=True)}
+        answer["by_segment"] = {
+            str(level): _summary(group) for level, group in states.groupby("segment", sort=True)
+        }
     if params.platform_population:
         seg = answer["by_segment"]
-        answer["penetration"] = {lv: seg.get(lv, {"asset_t1": 0})["asset_t1"] / pop
-                                 for lv, pop in params.platform_population.items() if pop > 0}
+        answer["penetration"] = {
+            lv: seg.get(lv, {"asset_t1": 0})["asset_t1"] / pop
+            for lv, pop in params.platform_population.items()
+            if pop > 0
+        }
     return answer
 
 
 # ----------------------------------------------------------------------------- parsing
+
 
 def _norm(text: Any) -> str:
     return unicodedata.normalize("NFKC", str(text)).strip()
@@ -283,8 +366,9 @@ def _number(value: Any, name: str, entry: str) -> float:
     try:
         return checking.to_float(value)
     except AnswerFormatError as err:
-        raise AnswerFormatError(msg("five_a_map.bad_value", field=_label(name), entry=entry,
-                                    detail=err.message)) from err
+        raise AnswerFormatError(
+            msg("five_a_map.bad_value", field=_label(name), entry=entry, detail=err.message)
+        ) from err
 
 
 def _entry_key(name: str, token: Any, params: Params) -> str | None:
@@ -313,8 +397,10 @@ def _parse_map(name: str, value: Any, params: Params) -> dict[str, Any]:
             inner = item if isinstance(item, Mapping) else {}
             if not inner:
                 raise AnswerFormatError(msg("five_a_map.bad_entry", field=_label(name), entry=entry))
-            out[entry] = {_SEGMENT_WORDS.get(_norm(k).casefold(), _norm(k).casefold()):
-                          _number(v, name, f"{entry}.{k}") for k, v in inner.items()}
+            out[entry] = {
+                _SEGMENT_WORDS.get(_norm(k).casefold(), _norm(k).casefold()): _number(v, name, f"{entry}.{k}")
+                for k, v in inner.items()
+            }
         else:
             out[entry] = _number(item, name, entry)
     return out
@@ -324,7 +410,11 @@ def _top_field(token: Any) -> str | None:
     """Top-level field name from a canonical name or its zh/en label."""
     text = _norm(token).casefold()
     for name in ("counts_t0", "counts_t1", "flows", "flow_rates", "new", "lost", "by_segment", "penetration"):
-        labels = {name, t(f"five_a_map.field.{name}", "zh").casefold(), t(f"five_a_map.field.{name}", "en").casefold()}
+        labels = {
+            name,
+            t(f"five_a_map.field.{name}", "zh").casefold(),
+            t(f"five_a_map.field.{name}", "en").casefold(),
+        }
         if text in labels:
             return name
     return None
@@ -360,8 +450,8 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> dict[str,
     return out
 
 
-
 # ----------------------------------------------------------------------------- checking
+
 
 def _units(name: str) -> str:
     return "ratio" if name in ("flow_rates", "penetration") else "count"
@@ -370,16 +460,25 @@ def _units(name: str) -> str:
 def _flat(name: str, value: Any) -> dict[str, float]:
     """A field as entry → number (by_segment flattened to ``"level/metric"``)."""
     if name == "by_segment":
-        return {f"{lv}/{m}": float(v) for lv, inner in value.items() for m, v in inner.items()
-                if m in SEGMENT_METRICS}
+        return {
+            f"{lv}/{m}": float(v)
+            for lv, inner in value.items()
+            for m, v in inner.items()
+            if m in SEGMENT_METRICS
+        }
     if isinstance(value, Mapping):
         return {str(k): float(v) for k, v in value.items()}
     return {name: float(value)}
 
 
 def _matches(given: float, key: float, name: str, params: Params, ctx: TaskContext) -> bool:
-    score, _ = checking.diagnose(given, key, unit=_units(name), tolerance=ctx.tolerance,
-                                 precision=params.precision if _units(name) == "ratio" else None)
+    score, _ = checking.diagnose(
+        given,
+        key,
+        unit=_units(name),
+        tolerance=ctx.tolerance,
+        precision=params.precision if _units(name) == "ratio" else None,
+    )
     return score >= 1
 
 
@@ -387,23 +486,36 @@ def _alternatives(name: str, answer: dict) -> dict[str, dict[str, float]]:
     """Misconception key → the entries that misconception gives, computed from the key itself."""
     flows, c0, c1 = answer["flows"], answer["counts_t0"], answer["counts_t1"]
     if name == "flow_rates":
-        return {"five_a_map.t1_base": {f: flows[f] / c1[f.split(">")[1]] for f in answer["flow_rates"]
-                                       if f.split(">")[1] != "none" and c1[f.split(">")[1]] > 0}}
+        return {
+            "five_a_map.t1_base": {
+                f: flows[f] / c1[f.split(">")[1]]
+                for f in answer["flow_rates"]
+                if f.split(">")[1] != "none" and c1[f.split(">")[1]] > 0
+            }
+        }
     if name == "flows":
-        return {"five_a_map.reversed": {f"{a}>{b}": flows[f"{b}>{a}"] for f in flows for a, b in [f.split(">")]}}
+        return {
+            "five_a_map.reversed": {f"{a}>{b}": flows[f"{b}>{a}"] for f in flows for a, b in [f.split(">")]}
+        }
     entered = sum(flows[f"none>{a}"] for a in ASSET)
     left = sum(flows[f"{a}>none"] for a in ASSET)
     if name == "new":
-        return {"five_a_map.new_absent_only": {"new": entered},
-                "five_a_map.new_with_o": {"new": answer["new"] + flows["none>O"]},
-                "five_a_map.new_net": {"new": sum(c1[a] for a in ASSET) - sum(c0[a] for a in ASSET)}}
+        return {
+            "five_a_map.new_absent_only": {"new": entered},
+            "five_a_map.new_with_o": {"new": answer["new"] + flows["none>O"]},
+            "five_a_map.new_net": {"new": sum(c1[a] for a in ASSET) - sum(c0[a] for a in ASSET)},
+        }
     if name == "lost":
-        return {"five_a_map.lost_absent_only": {"lost": left},
-                "five_a_map.lost_with_o": {"lost": answer["lost"] + flows["O>none"]}}
+        return {
+            "five_a_map.lost_absent_only": {"lost": left},
+            "five_a_map.lost_with_o": {"lost": answer["lost"] + flows["O>none"]},
+        }
     return {}
 
 
-def _check_field(name: str, answer: dict, given: Any, params: Params, ctx: TaskContext) -> tuple[float, list[Msg], list[str]]:
+def _check_field(
+    name: str, answer: dict, given: Any, params: Params, ctx: TaskContext
+) -> tuple[float, list[Msg], list[str]]:
     """Score of one field, its messages and its wrong entries (names only, never values)."""
     key = _flat(name, answer[name])
     got = _flat(name, given) if given is not None else {}
@@ -412,8 +524,13 @@ def _check_field(name: str, answer: dict, given: Any, params: Params, ctx: TaskC
     notes: list[Msg] = []
     bad = [e for e in wrong if e in got]
     for alt_key, alt in _alternatives(name, answer).items():
-        hits = [e for e in bad if e in alt and not _matches(alt[e], key[e], name, params, ctx)
-                and _matches(got[e], alt[e], name, params, ctx)]
+        hits = [
+            e
+            for e in bad
+            if e in alt
+            and not _matches(alt[e], key[e], name, params, ctx)
+            and _matches(got[e], alt[e], name, params, ctx)
+        ]
         if hits and len(hits) * 2 >= len(bad):
             notes.append(msg(alt_key))
     if bad and not notes and name in ("new", "lost", "flow_rates", "penetration"):
@@ -425,8 +542,9 @@ def _check_field(name: str, answer: dict, given: Any, params: Params, ctx: TaskC
     elif bad:
         out.append(msg("five_a_map.entries_wrong", field=_label(name), n=len(bad), entries=_listing(bad)))
     if missing:
-        out.append(msg("five_a_map.entries_missing", field=_label(name), n=len(missing),
-                       entries=_listing(missing)))
+        out.append(
+            msg("five_a_map.entries_missing", field=_label(name), n=len(missing), entries=_listing(missing))
+        )
     return 1 - len(wrong) / max(len(key), 1), out + notes, wrong
 
 
@@ -456,6 +574,7 @@ def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext
 
 # ----------------------------------------------------------------------------- selftest helpers
 
+
 def _pct(value: float, params: Params) -> str:
     return f"{round(value * 100, params.precision - 2):.{params.precision - 2}f}%"
 
@@ -466,8 +585,10 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict
     for name in params.fields():
         label, value = t(f"five_a_map.field.{name}", "zh"), answer[name]
         if name in ("flows", "flow_rates"):
-            out[label] = {f.replace(">", "→"): (_pct(v, params) if name == "flow_rates" else v)
-                          for f, v in value.items()}
+            out[label] = {
+                f.replace(">", "→"): (_pct(v, params) if name == "flow_rates" else v)
+                for f, v in value.items()
+            }
         elif name == "penetration":
             out[label] = {lv: _pct(v, params) for lv, v in value.items()}
         else:
@@ -475,12 +596,17 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict
     return out
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> dict[str, Any]:
+def perturb(
+    answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator
+) -> dict[str, Any]:
     """A plausible wrong answer: one asked field replaced by a misconception's value or shifted."""
     wrong = {k: (dict(v) if isinstance(v, dict) else v) for k, v in answer.items()}
     name = params.fields()[int(rng.integers(len(params.fields())))]
-    alts = [a for a in _alternatives(name, answer).values()
-            if any(abs(a[e] - v) > 1e-6 for e, v in _flat(name, answer[name]).items() if e in a)]
+    alts = [
+        a
+        for a in _alternatives(name, answer).values()
+        if any(abs(a[e] - v) > 1e-6 for e, v in _flat(name, answer[name]).items() if e in a)
+    ]
     if alts and name in ("new", "lost"):
         wrong[name] = int(alts[int(rng.integers(len(alts)))][name])
     elif alts:
@@ -489,8 +615,10 @@ def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.rando
         wrong[name] = answer[name] + max(2, answer[name] // 10)
     elif name == "by_segment":
         level = sorted(answer[name])[0]
-        wrong[name] = {**answer[name], level: {**answer[name][level],
-                                               "asset_t1": answer[name][level]["asset_t1"] + 3}}
+        wrong[name] = {
+            **answer[name],
+            level: {**answer[name][level], "asset_t1": answer[name][level]["asset_t1"] + 3},
+        }
     else:
         entry = max(answer[name], key=lambda e: answer[name][e])
         bump = 0.05 if _units(name) == "ratio" else max(2, answer[name][entry] // 10)
@@ -515,13 +643,24 @@ def describe(params: Params, lang: str = "zh") -> str:
     fields = sep.join(t(f"five_a_map.field.{n}", lang) for n in params.fields())
     t0 = params.t0.isoformat() if params.t0 else t("five_a_map.first_snapshot", lang)
     t1 = params.t1.isoformat() if params.t1 else t("five_a_map.last_snapshot", lang)
-    text = t("five_a_map.describe", lang, t0=t0, t1=t1, fields=fields,
-             decimals=params.precision, pct=params.precision - 2)
+    text = t(
+        "five_a_map.describe",
+        lang,
+        t0=t0,
+        t1=t1,
+        fields=fields,
+        decimals=params.precision,
+        pct=params.precision - 2,
+    )
     if params.segment:
         pen = ""
         if params.platform_population:
             population = sep.join(f"{k} {v}" for k, v in params.platform_population.items())
             pen = t("five_a_map.describe_penetration", lang, population=population)
-        text += t("five_a_map.describe_segment", lang,
-                  segment=t(f"five_a_map.segment.{params.segment}", lang), pen=pen)
+        text += t(
+            "five_a_map.describe_segment",
+            lang,
+            segment=t(f"five_a_map.segment.{params.segment}", lang),
+            pen=pen,
+        )
     return text

@@ -204,6 +204,12 @@ def needed_datasets(dataset: str, metric_names: list[str], columns: list[str]) -
     return out
 
 
+def frame(data: Mapping[str, pd.DataFrame], params: TaskParams) -> pd.DataFrame:
+    """:func:`metrics.frame_for` given only the datasets the task reads (skips joins it does not need)."""
+    wanted = {name: data[name] for name in params.datasets() if name in data}
+    return metrics.frame_for(wanted, params.dataset)  # type: ignore[attr-defined]
+
+
 def known_metric(name: str) -> str:
     """Validator helper: ``name`` must be a metric of :mod:`simulator.metrics`."""
     if name not in metrics.METRICS:
@@ -345,7 +351,7 @@ def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params) -> dict[str, 
 
 def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
     """``{"value": …, "misconceptions": {catalog key: [values]}}`` (full precision, canonical units)."""
-    df = metrics.frame_for(data, params.dataset)
+    df = frame(data, params)
     df = with_periods(df, _periods_needed(params, df))
     sub = apply_filter(df, params.filter)
     if sub.empty:

@@ -36,6 +36,7 @@ from simulator.tasks.metric import (
     apply_filter,
     date_column,
     describe_filter,
+    frame,
     known_metric,
     needed_datasets,
     row_values,
@@ -170,7 +171,7 @@ def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params) -> dict[str, 
 
 def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
     """``{"columns": by + metrics, "rows": [records], "misconceptions": {key: rows}}`` (full precision)."""
-    df = metrics.frame_for(data, params.dataset)
+    df = frame(data, params)
     periods = [b for b in params.by + list(params.filter) if b in PERIODS]
     if any(c in df.columns for c in DATE_COLUMNS):
         periods.append("day")
@@ -185,7 +186,9 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
 
 # --------------------------------------------------------------------------- answers
 
-def _read(raw: Any, params: Params, ctx: TaskContext | None) -> pd.DataFrame:
+def read_upload(raw: Any, dataset: str | None, ctx: TaskContext | None) -> pd.DataFrame:
+    """A submitted table — path (relative to ``ctx.base_dir``), bytes, DataFrame or ``{"columns", "rows"}``
+    — read with canonical headers; :class:`AnswerFormatError` when it cannot be read."""
     if isinstance(raw, Mapping) and "rows" in raw:
         raw = pd.DataFrame(list(raw["rows"]), columns=raw.get("columns"))
     if isinstance(raw, str) and "\n" not in raw or isinstance(raw, Path):
@@ -196,7 +199,7 @@ def _read(raw: Any, params: Params, ctx: TaskContext | None) -> pd.DataFrame:
     if not isinstance(raw, (pd.DataFrame, Path, bytes)):
         raise AnswerFormatError(msg("check.not_a_table"))
     try:
-        return read_table(raw, dataset=params.dataset)
+        return read_table(raw, dataset=dataset)
     except TableReadError as err:
         raise AnswerFormatError(err.message) from err
 
@@ -206,7 +209,7 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> pd.DataFr
 
     Raises :class:`AnswerFormatError` when unreadable, lacking a group column, or with a non-number cell.
     """
-    return checking.prepare_table(_read(raw, params, ctx), params.by, params.specs())
+    return checking.prepare_table(read_upload(raw, params.dataset, ctx), params.by, params.specs())
 
 
 def check(answer: dict, parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:

@@ -30,71 +30,111 @@ KIND = "roi_forecast"
 FIELDS = ("forecast_gmv", "roi", "marginal_roi", "increase_budget")
 NUMBERS = ("forecast_gmv", "roi", "marginal_roi")
 
-register({
-    "roi_forecast.field.forecast_gmv": {"zh": "预测成交金额", "en": "Forecast GMV"},
-    "roi_forecast.field.roi": {"zh": "预测ROI", "en": "Forecast ROI"},
-    "roi_forecast.field.marginal_roi": {"zh": "边际ROI", "en": "Marginal ROI"},
-    "roi_forecast.field.increase_budget": {"zh": "是否建议增加预算", "en": "Increase the budget"},
-    "roi_forecast.model.linear": {"zh": "线性模型 GMV = a + b·消耗", "en": "linear model GMV = a + b·spend"},
-    "roi_forecast.model.log": {"zh": "对数模型 GMV = a + b·ln(消耗)", "en": "log model GMV = a + b·ln(spend)"},
-    "roi_forecast.model.power": {"zh": "幂函数模型 GMV = k·消耗^e(对 ln消耗、lnGMV 做最小二乘)",
-                                 "en": "power model GMV = k·spend^e (least squares on ln spend, ln GMV)"},
-    "roi_forecast.variant.linear": {
-        "zh": "结果对应线性模型,与题目要求的模型不符。", "en": "This matches the linear model, not the model the task asks for."},
-    "roi_forecast.variant.log": {
-        "zh": "结果对应对数模型,与题目要求的模型不符。", "en": "This matches the log model, not the model the task asks for."},
-    "roi_forecast.variant.power": {
-        "zh": "结果对应幂函数模型,与题目要求的模型不符。", "en": "This matches the power model, not the model the task asks for."},
-    "roi_forecast.variant.power_nonlinear": {
-        "zh": "幂函数是在原始尺度上非线性拟合的;本题要求对 ln消耗、lnGMV 做线性最小二乘。",
-        "en": "The power curve was fitted on the original scale; the task fits ln GMV on ln spend by least squares."},
-    "roi_forecast.variant.average_roi": {
-        "zh": "边际ROI算成了平均ROI(GMV÷消耗);边际ROI是多投1元带来的GMV,即曲线在该预算处的斜率。",
-        "en": "That is the average ROI (GMV ÷ spend); marginal ROI is the extra GMV per extra yuan, the "
-              "curve's slope at the budget."},
-    "roi_forecast.variant.log_slope": {
-        "zh": "对数模型的边际ROI应为 b ÷ 消耗,不是系数 b 本身。",
-        "en": "For the log model the marginal ROI is b ÷ spend, not b itself."},
-    "roi_forecast.variant.power_exponent": {
-        "zh": "幂函数模型的边际ROI应为 e × GMV ÷ 消耗,不是指数 e 本身。",
-        "en": "For the power model the marginal ROI is e × GMV ÷ spend, not the exponent e itself."},
-    "roi_forecast.variant.paid_gmv": {
-        "zh": "用的是支付GMV;本题要求按签收GMV(ad_orders 中状态为 signed 的订单金额)预测。",
-        "en": "This uses paid GMV; the task forecasts signed GMV (ad_orders rows with status signed)."},
-    "roi_forecast.variant.not_daily": {
-        "zh": "拟合时没有先按日期汇总;应先把筛选范围内每天的消耗和GMV各自求和,再拟合。",
-        "en": "The fit was not on daily totals; sum spend and GMV per date over the filter first, then fit."},
-    "roi_forecast.decision": {
-        "zh": "加预算的判断应比较边际ROI与保本ROI:边际ROI ≥ 保本ROI 时才建议增加预算。",
-        "en": "Decide by comparing marginal ROI with break-even ROI: increase only when marginal ROI ≥ break-even."},
-    "roi_forecast.decision_average": {
-        "zh": "看起来用平均ROI与保本ROI比较做了判断;应比较边际ROI。",
-        "en": "This looks decided on the average ROI; compare the marginal ROI with break-even ROI."},
-    "roi_forecast.not_mapping": {
-        "zh": "请按字段作答,例如 {{forecast_gmv: 94628.29, roi: 1.58, marginal_roi: 0.55, increase_budget: 否}}。",
-        "en": "Answer per field, e.g. {{forecast_gmv: 94628.29, roi: 1.58, marginal_roi: 0.55, increase_budget: no}}."},
-    "roi_forecast.describe": {
-        "zh": "用数据集 ad_delivery{filter}预测日预算为 ¥{budget} 时的产出。先按日期汇总每天的消耗和{gmv}(剔除消耗或GMV为0的日期),"
-              "再用{model}拟合。请填写:{fields}。预测ROI = 预测GMV ÷ 预算;边际ROI = 曲线在该预算处的斜率"
-              "(多投1元带来的GMV);{breakeven}边际ROI ≥ 保本ROI 时建议增加预算。金额保留2位小数,预测ROI保留2位小数,边际ROI保留4位小数。",
-        "en": "Using dataset ad_delivery{filter}, forecast the result of a daily budget of ¥{budget}. Sum spend and "
-              "{gmv} per date (leave out days with no spend or no GMV), then fit the {model}. Give: {fields}. "
-              "Forecast ROI = forecast GMV ÷ budget; marginal ROI = the curve's slope at the budget (extra GMV "
-              "per extra yuan); {breakeven}increase the budget when marginal ROI ≥ break-even ROI. Money to 2 "
-              "decimals, forecast ROI to 2 decimals, marginal ROI to 4 decimals."},
-    "roi_forecast.filter_campaign": {"zh": "中计划 {ids} 的数据,", "en": " for campaign(s) {ids}"},
-    "roi_forecast.filter_objective": {"zh": "中优化目标为“{objective}”的计划,", "en": " for campaigns with objective “{objective}”"},
-    "roi_forecast.gmv.paid": {"zh": "成交金额(gmv)", "en": "paid GMV (gmv)"},
-    "roi_forecast.gmv.signed": {"zh": "签收GMV(ad_orders 中 status 为 signed 的订单金额)",
-                                "en": "signed GMV (amount of ad_orders rows with status signed)"},
-    "roi_forecast.breakeven_given": {"zh": "保本ROI = {value};", "en": "break-even ROI = {value}; "},
-    "roi_forecast.breakeven_margin": {
-        "zh": "保本ROI = 1 ÷ 毛利率,毛利率按 products 表的售价与成本{extra}、以所筛订单金额加权;",
-        "en": "break-even ROI = 1 ÷ gross margin rate, from the products table's price and unit cost{extra}, "
-              "weighted by the filtered orders' amounts; "},
-    "roi_forecast.breakeven_extra": {"zh": "(另计运费 ¥{shipping}/单、平台费率 {fee}、退货率 {ret})",
-                                     "en": " (plus shipping ¥{shipping} per unit, platform fee {fee}, returns {ret})"},
-})
+register(
+    {
+        "roi_forecast.field.forecast_gmv": {"zh": "预测成交金额", "en": "Forecast GMV"},
+        "roi_forecast.field.roi": {"zh": "预测ROI", "en": "Forecast ROI"},
+        "roi_forecast.field.marginal_roi": {"zh": "边际ROI", "en": "Marginal ROI"},
+        "roi_forecast.field.increase_budget": {"zh": "是否建议增加预算", "en": "Increase the budget"},
+        "roi_forecast.model.linear": {
+            "zh": "线性模型 GMV = a + b·消耗",
+            "en": "linear model GMV = a + b·spend",
+        },
+        "roi_forecast.model.log": {
+            "zh": "对数模型 GMV = a + b·ln(消耗)",
+            "en": "log model GMV = a + b·ln(spend)",
+        },
+        "roi_forecast.model.power": {
+            "zh": "幂函数模型 GMV = k·消耗^e(对 ln消耗、lnGMV 做最小二乘)",
+            "en": "power model GMV = k·spend^e (least squares on ln spend, ln GMV)",
+        },
+        "roi_forecast.variant.linear": {
+            "zh": "结果对应线性模型,与题目要求的模型不符。",
+            "en": "This matches the linear model, not the model the task asks for.",
+        },
+        "roi_forecast.variant.log": {
+            "zh": "结果对应对数模型,与题目要求的模型不符。",
+            "en": "This matches the log model, not the model the task asks for.",
+        },
+        "roi_forecast.variant.power": {
+            "zh": "结果对应幂函数模型,与题目要求的模型不符。",
+            "en": "This matches the power model, not the model the task asks for.",
+        },
+        "roi_forecast.variant.power_nonlinear": {
+            "zh": "幂函数是在原始尺度上非线性拟合的;本题要求对 ln消耗、lnGMV 做线性最小二乘。",
+            "en": "The power curve was fitted on the original scale; the task fits ln GMV on ln spend by "
+            "least squares.",
+        },
+        "roi_forecast.variant.average_roi": {
+            "zh": "边际ROI算成了平均ROI(GMV÷消耗);边际ROI是多投1元带来的GMV,即曲线在该预算处的斜率。",
+            "en": "That is the average ROI (GMV ÷ spend); marginal ROI is the extra GMV per extra yuan, the "
+            "curve's slope at the budget.",
+        },
+        "roi_forecast.variant.log_slope": {
+            "zh": "对数模型的边际ROI应为 b ÷ 消耗,不是系数 b 本身。",
+            "en": "For the log model the marginal ROI is b ÷ spend, not b itself.",
+        },
+        "roi_forecast.variant.power_exponent": {
+            "zh": "幂函数模型的边际ROI应为 e × GMV ÷ 消耗,不是指数 e 本身。",
+            "en": "For the power model the marginal ROI is e × GMV ÷ spend, not the exponent e itself.",
+        },
+        "roi_forecast.variant.paid_gmv": {
+            "zh": "用的是支付GMV;本题要求按签收GMV(ad_orders 中状态为 signed 的订单金额)预测。",
+            "en": "This uses paid GMV; the task forecasts signed GMV (ad_orders rows with status signed).",
+        },
+        "roi_forecast.variant.not_daily": {
+            "zh": "拟合时没有先按日期汇总;应先把筛选范围内每天的消耗和GMV各自求和,再拟合。",
+            "en": "The fit was not on daily totals; sum spend and GMV per date over the filter first, then "
+            "fit.",
+        },
+        "roi_forecast.decision": {
+            "zh": "加预算的判断应比较边际ROI与保本ROI:边际ROI ≥ 保本ROI 时才建议增加预算。",
+            "en": "Decide by comparing marginal ROI with break-even ROI: increase only when marginal ROI ≥ "
+            "break-even.",
+        },
+        "roi_forecast.decision_average": {
+            "zh": "看起来用平均ROI与保本ROI比较做了判断;应比较边际ROI。",
+            "en": "This looks decided on the average ROI; compare the marginal ROI with break-even ROI.",
+        },
+        "roi_forecast.not_mapping": {
+            "zh": "请按字段作答,例如 "
+            "{{forecast_gmv: 94628.29, roi: 1.58, marginal_roi: 0.55, increase_budget: 否}}。",
+            "en": "Answer per field, e.g. "
+            "{{forecast_gmv: 94628.29, roi: 1.58, marginal_roi: 0.55, increase_budget: no}}.",
+        },
+        "roi_forecast.describe": {
+            "zh": "用数据集 ad_delivery{filter}预测日预算为 ¥{budget} 时的产出。"
+            "先按日期汇总每天的消耗和{gmv}(剔除消耗或GMV为0的日期),再用{model}拟合。请填写:{fields}。"
+            "预测ROI = 预测GMV ÷ 预算;边际ROI = 曲线在该预算处的斜率(多投1元带来的GMV);{breakeven}边际ROI ≥ "
+            "保本ROI 时建议增加预算。金额保留2位小数,预测ROI保留2位小数,边际ROI保留4位小数。",
+            "en": "Using dataset ad_delivery{filter}, forecast the result of a daily budget of ¥{budget}. "
+            "Sum spend and {gmv} per date (leave out days with no spend or no GMV), then fit the {model}. "
+            "Give: {fields}. Forecast ROI = forecast GMV ÷ budget; marginal ROI = the curve's slope at the "
+            "budget (extra GMV per extra yuan); {breakeven}increase the budget when marginal ROI ≥ "
+            "break-even ROI. Money to 2 decimals, forecast ROI to 2 decimals, marginal ROI to 4 decimals.",
+        },
+        "roi_forecast.filter_campaign": {"zh": "中计划 {ids} 的数据,", "en": " for campaign(s) {ids}"},
+        "roi_forecast.filter_objective": {
+            "zh": "中优化目标为“{objective}”的计划,",
+            "en": " for campaigns with objective “{objective}”",
+        },
+        "roi_forecast.gmv.paid": {"zh": "成交金额(gmv)", "en": "paid GMV (gmv)"},
+        "roi_forecast.gmv.signed": {
+            "zh": "签收GMV(ad_orders 中 status 为 signed 的订单金额)",
+            "en": "signed GMV (amount of ad_orders rows with status signed)",
+        },
+        "roi_forecast.breakeven_given": {"zh": "保本ROI = {value};", "en": "break-even ROI = {value}; "},
+        "roi_forecast.breakeven_margin": {
+            "zh": "保本ROI = 1 ÷ 毛利率,毛利率按 products 表的售价与成本{extra}、以所筛订单金额加权;",
+            "en": "break-even ROI = 1 ÷ gross margin rate, from the products table's price and unit "
+            "cost{extra}, weighted by the filtered orders' amounts; ",
+        },
+        "roi_forecast.breakeven_extra": {
+            "zh": "(另计运费 ¥{shipping}/单、平台费率 {fee}、退货率 {ret})",
+            "en": " (plus shipping ¥{shipping} per unit, platform fee {fee}, returns {ret})",
+        },
+    }
+)
 
 
 class Params(TaskParams):
@@ -138,6 +178,7 @@ class Params(TaskParams):
 
 # ----------------------------------------------------------------------------- key
 
+
 def _rows(params: Params, data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """ad_delivery rows in the filter (with ``signed_gmv`` from ad_orders when ``signed``)."""
     df = metrics.frame_for(data, "ad_delivery") if params.signed else data["ad_delivery"]
@@ -171,18 +212,33 @@ def breakeven(params: Params, data: Mapping[str, pd.DataFrame], rows: pd.DataFra
     orders = data["ad_orders"]
     orders = orders[orders["campaign_id"].astype(str).isin(rows["campaign_id"].astype(str).unique())]
     amount = orders.groupby(orders["product_id"].astype(str))["amount"].sum()
-    products = data["products"].assign(product_id=lambda d: d["product_id"].astype(str)).set_index("product_id")
-    margin = {pid: 1 / metrics.breakeven_roi(float(products.at[pid, "price"]), float(products.at[pid, "unit_cost"]),
-                                             params.shipping, params.fee_rate, params.return_rate)
-              for pid in amount.index}
+    products = (
+        data["products"].assign(product_id=lambda d: d["product_id"].astype(str)).set_index("product_id")
+    )
+    margin = {
+        pid: 1
+        / metrics.breakeven_roi(
+            float(products.at[pid, "price"]),
+            float(products.at[pid, "unit_cost"]),
+            params.shipping,
+            params.fee_rate,
+            params.return_rate,
+        )
+        for pid in amount.index
+    }
     weighted = sum(amount[pid] * margin[pid] for pid in amount.index)
     return float(amount.sum() / weighted) if weighted > 0 else float("inf")
 
 
-def _variants(params: Params, rows: pd.DataFrame, daily: pd.DataFrame, fit: stats.CurveFit) -> dict[str, dict]:
+def _variants(
+    params: Params, rows: pd.DataFrame, daily: pd.DataFrame, fit: stats.CurveFit
+) -> dict[str, dict]:
     """Misconception key → the forecast values it gives."""
-    out = {f"roi_forecast.variant.{m}": _values(stats.fit_curve(daily["cost"], daily["gmv"], m), params.budget)
-           for m in stats.CURVES if m != params.model}
+    out = {
+        f"roi_forecast.variant.{m}": _values(stats.fit_curve(daily["cost"], daily["gmv"], m), params.budget)
+        for m in stats.CURVES
+        if m != params.model
+    }
     out["roi_forecast.variant.average_roi"] = {"marginal_roi": fit.predict(params.budget) / params.budget}
     if params.model == "log":
         out["roi_forecast.variant.log_slope"] = {"marginal_roi": fit.b}
@@ -190,17 +246,20 @@ def _variants(params: Params, rows: pd.DataFrame, daily: pd.DataFrame, fit: stat
         out["roi_forecast.variant.power_exponent"] = {"marginal_roi": fit.b}
         try:
             out["roi_forecast.variant.power_nonlinear"] = _values(
-                stats.fit_power_nonlinear(daily["cost"], daily["gmv"]), params.budget)
+                stats.fit_power_nonlinear(daily["cost"], daily["gmv"]), params.budget
+            )
         except (RuntimeError, ValueError):
             pass
     if params.signed:
         paid = daily_series(rows, "gmv")
-        out["roi_forecast.variant.paid_gmv"] = _values(stats.fit_curve(paid["cost"], paid["gmv"], params.model),
-                                                       params.budget)
+        out["roi_forecast.variant.paid_gmv"] = _values(
+            stats.fit_curve(paid["cost"], paid["gmv"], params.model), params.budget
+        )
     raw = _positive(rows["cost"], rows["signed_gmv" if params.signed else "gmv"])
     if len(raw) > len(daily) >= 2:
-        out["roi_forecast.variant.not_daily"] = _values(stats.fit_curve(raw["cost"], raw["gmv"], params.model),
-                                                        params.budget)
+        out["roi_forecast.variant.not_daily"] = _values(
+            stats.fit_curve(raw["cost"], raw["gmv"], params.model), params.budget
+        )
     return out
 
 
@@ -216,14 +275,24 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
     fit = stats.fit_curve(daily["cost"], daily["gmv"], params.model)
     values = _values(fit, params.budget)
     be = breakeven(params, data, rows)
-    return {**values, "increase_budget": bool(values["marginal_roi"] >= be), "breakeven_roi": be,
-            "model": params.model, "coef_a": fit.a, "coef_b": fit.b,
-            "daily": {"date": [d.strftime("%Y-%m-%d") for d in pd.to_datetime(daily.index)],
-                      "cost": daily["cost"].tolist(), "gmv": daily["gmv"].tolist()},
-            "variants": _variants(params, rows, daily, fit)}
+    return {
+        **values,
+        "increase_budget": bool(values["marginal_roi"] >= be),
+        "breakeven_roi": be,
+        "model": params.model,
+        "coef_a": fit.a,
+        "coef_b": fit.b,
+        "daily": {
+            "date": [d.strftime("%Y-%m-%d") for d in pd.to_datetime(daily.index)],
+            "cost": daily["cost"].tolist(),
+            "gmv": daily["gmv"].tolist(),
+        },
+        "variants": _variants(params, rows, daily, fit),
+    }
 
 
 # ----------------------------------------------------------------------------- parsing and checking
+
 
 def specs(params: Params, answer: dict | None = None) -> dict[str, FieldSpec]:
     """How each graded field is checked, with the variants' values as named alternatives."""
@@ -235,8 +304,12 @@ def specs(params: Params, answer: dict | None = None) -> dict[str, FieldSpec]:
             out[field] = FieldSpec(kind="bool", label_key=f"roi_forecast.field.{field}")
             continue
         alts = {k: v[field] for k, v in variants.items() if field in v}
-        out[field] = FieldSpec(unit=units[field][0], precision=units[field][1],
-                               label_key=f"roi_forecast.field.{field}", alternatives=alts or None)
+        out[field] = FieldSpec(
+            unit=units[field][0],
+            precision=units[field][1],
+            label_key=f"roi_forecast.field.{field}",
+            alternatives=alts or None,
+        )
     return out
 
 
@@ -251,23 +324,32 @@ def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext
     given = parsed.get("increase_budget")
     if given is not None and given != answer["increase_budget"]:
         by_average = answer["roi"] >= answer["breakeven_roi"]
-        result.feedback.append(msg("roi_forecast.decision_average" if given == by_average
-                                   else "roi_forecast.decision"))
+        result.feedback.append(
+            msg("roi_forecast.decision_average" if given == by_average else "roi_forecast.decision")
+        )
     return result
 
 
 # ----------------------------------------------------------------------------- selftest helpers
 
+
 def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict[str, Any]:
     """The key as typed: ``"¥94,628.29"``, ROI to 2 decimals, 是/否, Chinese labels for some fields."""
-    typed = {"forecast_gmv": f"¥{answer['forecast_gmv']:,.2f}", "roi": round(answer["roi"], 2),
-             "marginal_roi": round(answer["marginal_roi"], 4),
-             "increase_budget": "是" if answer["increase_budget"] else "否"}
-    return {(t(f"roi_forecast.field.{f}", "zh") if f in ("forecast_gmv", "increase_budget") else f): typed[f]
-            for f in params.fields()}
+    typed = {
+        "forecast_gmv": f"¥{answer['forecast_gmv']:,.2f}",
+        "roi": round(answer["roi"], 2),
+        "marginal_roi": round(answer["marginal_roi"], 4),
+        "increase_budget": "是" if answer["increase_budget"] else "否",
+    }
+    return {
+        (t(f"roi_forecast.field.{f}", "zh") if f in ("forecast_gmv", "increase_budget") else f): typed[f]
+        for f in params.fields()
+    }
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> dict[str, Any]:
+def perturb(
+    answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator
+) -> dict[str, Any]:
     """Another curve family's forecast (or a shifted one), decided consistently."""
     families = [k for k in answer["variants"] if k.rsplit(".", 1)[1] in stats.CURVES]
     name = families[int(rng.integers(len(families)))]
@@ -299,11 +381,22 @@ def describe(params: Params, lang: str = "zh") -> str:
     else:
         extra = ""
         if params.shipping or params.fee_rate or params.return_rate:
-            extra = t("roi_forecast.breakeven_extra", lang, shipping=params.shipping, fee=f"{params.fee_rate:.0%}",
-                      ret=f"{params.return_rate:.0%}")
+            extra = t(
+                "roi_forecast.breakeven_extra",
+                lang,
+                shipping=params.shipping,
+                fee=f"{params.fee_rate:.0%}",
+                ret=f"{params.return_rate:.0%}",
+            )
         be = t("roi_forecast.breakeven_margin", lang, extra=extra)
     sep = "、" if lang == "zh" else ", "
-    return t("roi_forecast.describe", lang, filter=flt, budget=f"{params.budget:,.0f}",
-             gmv=t("roi_forecast.gmv." + ("signed" if params.signed else "paid"), lang),
-             model=t(f"roi_forecast.model.{params.model}", lang), breakeven=be,
-             fields=sep.join(t(f"roi_forecast.field.{f}", lang) for f in params.fields()))
+    return t(
+        "roi_forecast.describe",
+        lang,
+        filter=flt,
+        budget=f"{params.budget:,.0f}",
+        gmv=t("roi_forecast.gmv." + ("signed" if params.signed else "paid"), lang),
+        model=t(f"roi_forecast.model.{params.model}", lang),
+        breakeven=be,
+        fields=sep.join(t(f"roi_forecast.field.{f}", lang) for f in params.fields()),
+    )

@@ -30,70 +30,101 @@ from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskPara
 KIND = "sample_size"
 Method = Literal["pbar", "evan_miller", "unpooled", "cohens_h"]
 
-register({
-    "sample_size.method.pbar": {
-        "zh": "合并比例 p̄ = (p1+p2)/2 的公式(statsmodels samplesize_proportions_2indep_onetail)",
-        "en": "the pooled p̄ = (p1+p2)/2 formula (statsmodels samplesize_proportions_2indep_onetail)"},
-    "sample_size.method.evan_miller": {
-        "zh": "Evan Miller 在线计算器的公式(H0 下用 2·p1·(1−p1))",
-        "en": "Evan Miller's calculator formula (2·p1·(1−p1) under H0)"},
-    "sample_size.method.unpooled": {
-        "zh": "非合并方差 p1(1−p1)+p2(1−p2) 的公式", "en": "the unpooled-variance formula p1(1−p1)+p2(1−p2)"},
-    "sample_size.method.cohens_h": {
-        "zh": "Cohen's h 效应量(反正弦变换)的公式", "en": "Cohen's h (arcsine) effect-size formula"},
-    "sample_size.method.means": {
-        "zh": "均值差公式 n = 2(z₁₋α/₂ + z₁₋β)²σ²/Δ²", "en": "the means formula n = 2(z₁₋α/₂ + z₁₋β)²σ²/Δ²"},
-    "sample_size.used_method": {
-        "zh": "你的结果对应{method};本题要求{wanted}。",
-        "en": "Your number matches {method}; the task asks for {wanted}."},
-    "sample_size.sides": {
-        "zh": "单侧/双侧弄错了:本题为{sides},临界值应为 z(1−α{half})。",
-        "en": "One- vs two-sided mixed up: the task is {sides}, so the critical value is z(1−α{half})."},
-    "sample_size.total": {
-        "zh": "给出的是两组合计;本题要每组样本量。", "en": "That is the total of both arms; the task asks per arm."},
-    "sample_size.half": {
-        "zh": "结果只有应有值的一半左右:每组样本量不要再除以2。",
-        "en": "That is about half the answer: do not halve the per-arm size."},
-    "sample_size.mde_type": {
-        "zh": "最小可检测效应(MDE)的绝对值/相对值弄混了:本题MDE为{kind}。",
-        "en": "Absolute and relative MDE are mixed up: the task's MDE is {kind}."},
-    "sample_size.round_up": {
-        "zh": "样本量应向上取整(不足1人也要补足)。", "en": "Round the sample size up, never down."},
-    "sample_size.too_high": {"zh": "结果偏大。", "en": "The number is too large."},
-    "sample_size.too_low": {"zh": "结果偏小。", "en": "The number is too small."},
-    "sample_size.kind.absolute": {"zh": "绝对值(百分点)", "en": "absolute (percentage points)"},
-    "sample_size.kind.relative": {"zh": "相对值(相对基线的比例)", "en": "relative (share of the baseline)"},
-    "sample_size.kind.means": {"zh": "均值之差,与σ同单位", "en": "difference of means, in σ's units"},
-    "sample_size.two_sided": {"zh": "双侧检验", "en": "a two-sided test"},
-    "sample_size.one_sided": {"zh": "单侧检验", "en": "a one-sided test"},
-    "sample_size.baseline_data": {
-        "zh": "基线转化率取数据集 experiment 中对照组的转化率,先四舍五入保留{d}位小数",
-        "en": "the baseline is the control arm's conversion rate in dataset experiment, first rounded to "
-              "{d} decimals"},
-    "sample_size.describe_n": {
-        "zh": "计算A/B测试每组所需样本量。{baseline};最小可检测效应 MDE = {mde}({kind});α = {alpha},{sides},"
-              "统计功效 1 − β = {power};两组等量。使用{method}。结果向上取整为整数(每组人数)。",
-        "en": "Compute the users needed per arm of an A/B test. {baseline}; minimum detectable effect "
-              "MDE = {mde} ({kind}); α = {alpha}, {sides}, power 1 − β = {power}; equal arms. Use {method}. "
-              "Round up to a whole number of users per arm."},
-    "sample_size.describe_mde": {
-        "zh": "每组 {n} 人时,计算A/B测试的最小可检测效应(MDE,{kind})。{baseline};α = {alpha},{sides},"
-              "统计功效 1 − β = {power};两组等量。使用{method}。{rounding}",
-        "en": "With {n} users per arm, compute the minimum detectable effect (MDE, {kind}). {baseline}; "
-              "α = {alpha}, {sides}, power 1 − β = {power}; equal arms. Use {method}. {rounding}"},
-    "sample_size.baseline_given": {"zh": "基线转化率 p1 = {p}", "en": "Baseline conversion rate p1 = {p}"},
-    "sample_size.sigma_given": {"zh": "指标标准差 σ = {s}", "en": "Standard deviation σ = {s}"},
-    "sample_size.round_ratio": {"zh": "保留4位小数或以百分数保留2位小数。",
-                                "en": "Give it to 4 decimals (or 2 as a percentage)."},
-    "sample_size.round_money": {"zh": "保留2位小数。", "en": "Give it to 2 decimals."},
-})
+register(
+    {
+        "sample_size.method.pbar": {
+            "zh": "合并比例 p̄ = (p1+p2)/2 的公式(statsmodels samplesize_proportions_2indep_onetail)",
+            "en": "the pooled p̄ = (p1+p2)/2 formula (statsmodels samplesize_proportions_2indep_onetail)",
+        },
+        "sample_size.method.evan_miller": {
+            "zh": "Evan Miller 在线计算器的公式(H0 下用 2·p1·(1−p1))",
+            "en": "Evan Miller's calculator formula (2·p1·(1−p1) under H0)",
+        },
+        "sample_size.method.unpooled": {
+            "zh": "非合并方差 p1(1−p1)+p2(1−p2) 的公式",
+            "en": "the unpooled-variance formula p1(1−p1)+p2(1−p2)",
+        },
+        "sample_size.method.cohens_h": {
+            "zh": "Cohen's h 效应量(反正弦变换)的公式",
+            "en": "Cohen's h (arcsine) effect-size formula",
+        },
+        "sample_size.method.means": {
+            "zh": "均值差公式 n = 2(z₁₋α/₂ + z₁₋β)²σ²/Δ²",
+            "en": "the means formula n = 2(z₁₋α/₂ + z₁₋β)²σ²/Δ²",
+        },
+        "sample_size.used_method": {
+            "zh": "你的结果对应{method};本题要求{wanted}。",
+            "en": "Your number matches {method}; the task asks for {wanted}.",
+        },
+        "sample_size.sides": {
+            "zh": "单侧/双侧弄错了:本题为{sides},临界值应为 z(1−α{half})。",
+            "en": "One- vs two-sided mixed up: the task is {sides}, so the critical value is z(1−α{half}).",
+        },
+        "sample_size.total": {
+            "zh": "给出的是两组合计;本题要每组样本量。",
+            "en": "That is the total of both arms; the task asks per arm.",
+        },
+        "sample_size.half": {
+            "zh": "结果只有应有值的一半左右:每组样本量不要再除以2。",
+            "en": "That is about half the answer: do not halve the per-arm size.",
+        },
+        "sample_size.mde_type": {
+            "zh": "最小可检测效应(MDE)的绝对值/相对值弄混了:本题MDE为{kind}。",
+            "en": "Absolute and relative MDE are mixed up: the task's MDE is {kind}.",
+        },
+        "sample_size.round_up": {
+            "zh": "样本量应向上取整(不足1人也要补足)。",
+            "en": "Round the sample size up, never down.",
+        },
+        "sample_size.too_high": {"zh": "结果偏大。", "en": "The number is too large."},
+        "sample_size.too_low": {"zh": "结果偏小。", "en": "The number is too small."},
+        "sample_size.kind.absolute": {"zh": "绝对值(百分点)", "en": "absolute (percentage points)"},
+        "sample_size.kind.relative": {
+            "zh": "相对值(相对基线的比例)",
+            "en": "relative (share of the baseline)",
+        },
+        "sample_size.kind.means": {"zh": "均值之差,与σ同单位", "en": "difference of means, in σ's units"},
+        "sample_size.two_sided": {"zh": "双侧检验", "en": "a two-sided test"},
+        "sample_size.one_sided": {"zh": "单侧检验", "en": "a one-sided test"},
+        "sample_size.baseline_data": {
+            "zh": "基线转化率取数据集 experiment 中对照组的转化率,先四舍五入保留{d}位小数",
+            "en": "the baseline is the control arm's conversion rate in dataset experiment, first rounded "
+            "to {d} decimals",
+        },
+        "sample_size.describe_n": {
+            "zh": "计算A/B测试每组所需样本量。{baseline};最小可检测效应 MDE = {mde}({kind});α = {alpha},"
+            "{sides},统计功效 1 − β = {power};两组等量。使用{method}。结果向上取整为整数(每组人数)。",
+            "en": "Compute the users needed per arm of an A/B test. {baseline}; minimum detectable effect "
+            "MDE = {mde} ({kind}); α = {alpha}, {sides}, power 1 − β = {power}; equal arms. Use {method}. "
+            "Round up to a whole number of users per arm.",
+        },
+        "sample_size.describe_mde": {
+            "zh": "每组 {n} 人时,计算A/B测试的最小可检测效应(MDE,{kind})。{baseline};α = {alpha},{sides},"
+            "统计功效 1 − β = {power};两组等量。使用{method}。{rounding}",
+            "en": "With {n} users per arm, compute the minimum detectable effect (MDE, {kind}). {baseline}; "
+            "α = {alpha}, {sides}, power 1 − β = {power}; equal arms. Use {method}. {rounding}",
+        },
+        "sample_size.baseline_given": {
+            "zh": "基线转化率 p1 = {p}",
+            "en": "Baseline conversion rate p1 = {p}",
+        },
+        "sample_size.sigma_given": {"zh": "指标标准差 σ = {s}", "en": "Standard deviation σ = {s}"},
+        "sample_size.round_ratio": {
+            "zh": "保留4位小数或以百分数保留2位小数。",
+            "en": "Give it to 4 decimals (or 2 as a percentage).",
+        },
+        "sample_size.round_money": {"zh": "保留2位小数。", "en": "Give it to 2 decimals."},
+    }
+)
 
 
 class Params(TaskParams):
     """Params of a ``sample_size`` task."""
 
     metric: Literal["proportion", "mean"] = Field("proportion", description="conversion rate or a mean")
-    baseline: float | None = Field(None, gt=0, lt=1, description="control rate p1 (None: from experiment data)")
+    baseline: float | None = Field(
+        None, gt=0, lt=1, description="control rate p1 (None: from experiment data)"
+    )
     baseline_decimals: int = Field(4, ge=1, le=8, description="rounding of a baseline taken from the data")
     sigma: float | None = Field(None, gt=0, description="SD of the metric (means)")
     mde: float | None = Field(None, gt=0, description="minimum detectable effect (for n_per_arm)")
@@ -126,30 +157,46 @@ def baseline_of(params: Params, data: Mapping[str, pd.DataFrame]) -> float:
     if params.baseline is not None:
         return params.baseline
     df = data["experiment"]
-    control = df[df["variant"].astype(str).str.strip().str.lower() == "control"]["converted"].dropna()
+    codes, labels = pd.factorize(df["variant"])
+    is_control = np.array([str(v).strip().lower() == "control" for v in labels] + [False])[codes]
+    control = df.loc[is_control, "converted"].dropna()
     return round(float(control.mean()), params.baseline_decimals)
 
 
 def _n(settings: dict, delta: float) -> float:
     """Unrounded n per arm for one setting: method/means, sides, baseline, α, power."""
     if settings["method"] == "means":
-        return stats.sample_size_means(settings["sigma"], delta, settings["alpha"], settings["power"],
-                                       settings["sides"])
-    return stats.sample_size_proportions(settings["baseline"], delta, settings["alpha"], settings["power"],
-                                         settings["sides"], settings["method"])
+        return stats.sample_size_means(
+            settings["sigma"], delta, settings["alpha"], settings["power"], settings["sides"]
+        )
+    return stats.sample_size_proportions(
+        settings["baseline"],
+        delta,
+        settings["alpha"],
+        settings["power"],
+        settings["sides"],
+        settings["method"],
+    )
 
 
 def _mde(settings: dict, n: float) -> float:
     """Absolute MDE with ``n`` per arm for one setting."""
     if settings["method"] == "means":
         return stats.mde_means(settings["sigma"], n, settings["alpha"], settings["power"], settings["sides"])
-    return stats.mde_proportions(settings["baseline"], n, settings["alpha"], settings["power"],
-                                 settings["sides"], settings["method"])
+    return stats.mde_proportions(
+        settings["baseline"], n, settings["alpha"], settings["power"], settings["sides"], settings["method"]
+    )
 
 
 def _settings(params: Params, baseline: float | None, **change: Any) -> dict:
-    base = {"method": "means" if params.metric == "mean" else params.method, "sigma": params.sigma,
-            "baseline": baseline, "alpha": params.alpha, "power": params.power, "sides": params.sides}
+    base = {
+        "method": "means" if params.metric == "mean" else params.method,
+        "sigma": params.sigma,
+        "baseline": baseline,
+        "alpha": params.alpha,
+        "power": params.power,
+        "sides": params.sides,
+    }
     return {**base, **change}
 
 
@@ -177,12 +224,14 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
 
 # ----------------------------------------------------------------------------- misconceptions
 
+
 def _combos(params: Params, baseline: float | None) -> list[tuple[list[Msg], dict, str, int]]:
     """Every (differences from the task, settings, mde_type, multiplier) a trainee might have used,
     fewest differences first."""
     methods = ["means"] if params.metric == "mean" else list(stats.SS_METHODS)
-    kinds = [params.mde_type] + ([] if params.metric == "mean" else
-                                 [k for k in ("absolute", "relative") if k != params.mde_type])
+    kinds = [params.mde_type] + (
+        [] if params.metric == "mean" else [k for k in ("absolute", "relative") if k != params.mde_type]
+    )
     wanted = "means" if params.metric == "mean" else params.method
     out = []
     for method in methods:
@@ -191,12 +240,19 @@ def _combos(params: Params, baseline: float | None) -> list[tuple[list[Msg], dic
                 for mult in (1, 2) if not params.asks_mde else (1,):
                     diffs = []
                     if method != wanted:
-                        diffs.append(msg("sample_size.used_method", method=msg(f"sample_size.method.{method}"),
-                                         wanted=msg(f"sample_size.method.{wanted}")))
+                        diffs.append(
+                            msg(
+                                "sample_size.used_method",
+                                method=msg(f"sample_size.method.{method}"),
+                                wanted=msg(f"sample_size.method.{wanted}"),
+                            )
+                        )
                     if sides != params.sides:
                         diffs.append(_sides_msg(params))
                     if kind != params.mde_type:
-                        diffs.append(msg("sample_size.mde_type", kind=msg(f"sample_size.kind.{params.mde_type}")))
+                        diffs.append(
+                            msg("sample_size.mde_type", kind=msg(f"sample_size.kind.{params.mde_type}"))
+                        )
                     if mult == 2:
                         diffs.append(msg("sample_size.total"))
                     out.append((diffs, _settings(params, baseline, method=method, sides=sides), kind, mult))
@@ -208,7 +264,9 @@ def _sides_msg(params: Params) -> Msg:
     return msg("sample_size.sides", sides=msg(sides), half="/2" if params.sides == 2 else "")
 
 
-def _combo_value(params: Params, baseline: float | None, settings: dict, kind: str, mult: int) -> float | None:
+def _combo_value(
+    params: Params, baseline: float | None, settings: dict, kind: str, mult: int
+) -> float | None:
     """The number a combination gives: unrounded n (× mult), or the MDE in the task's own terms."""
     try:
         if params.asks_mde:
@@ -234,7 +292,7 @@ def _precision(params: Params) -> int:
 def _same(given: float, value: float, params: Params, ctx: TaskContext) -> bool:
     if params.asks_mde:
         return checking.number_matches(given, value, tolerance=ctx.tolerance, precision=_precision(params))
-    return abs(given - value) <= 1.0 + 1e-9
+    return given in (math.ceil(value - 1e-9), round(value))  # rounded up, or to nearest
 
 
 def diagnose(answer: dict, given: float, params: Params, ctx: TaskContext) -> list[Msg]:
@@ -245,7 +303,10 @@ def diagnose(answer: dict, given: float, params: Params, ctx: TaskContext) -> li
         return [msg("sample_size.half")]
     for diffs, settings, kind, mult in _combos(params, baseline):
         value = _combo_value(params, baseline, settings, kind, mult)
-        if value is None or _same(key, value, params, ctx) or (not params.asks_mde and abs(value - key) < 1.5):
+        if value is None:
+            continue
+        same_as_key = _same(key, value, params, ctx) if params.asks_mde else key == math.ceil(value - 1e-9)
+        if same_as_key:
             continue
         if _same(given, value, params, ctx):
             return diffs
@@ -253,6 +314,7 @@ def diagnose(answer: dict, given: float, params: Params, ctx: TaskContext) -> li
 
 
 # ----------------------------------------------------------------------------- parsing and checking
+
 
 def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> float:
     """A number, or a mapping with ``n_per_arm`` (每组样本量) / ``mde``."""
@@ -275,11 +337,15 @@ def check(answer: dict, parsed: float, params: Params, ctx: TaskContext) -> Chec
     elif parsed == math.floor(answer["n_exact"]) and abs(parsed - answer["n_exact"]) < 1:
         return Check(0.5, [msg("sample_size.round_up")])
     named = diagnose(answer, parsed, params, ctx)
-    return Check(0.0, named or [msg("sample_size.too_high" if parsed > key else "sample_size.too_low")],
-                 details={"named": [m.key for m in named]})
+    return Check(
+        0.0,
+        named or [msg("sample_size.too_high" if parsed > key else "sample_size.too_low")],
+        details={"named": [m.key for m in named]},
+    )
 
 
 # ----------------------------------------------------------------------------- selftest helpers
+
 
 def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> Any:
     """The key as typed: ``"6,745"``; an MDE of a proportion as a percentage."""
@@ -318,10 +384,17 @@ def describe(params: Params, lang: str = "zh") -> str:
         baseline = t("sample_size.baseline_data", lang, d=params.baseline_decimals)
     method = t("sample_size.method." + ("means" if params.metric == "mean" else params.method), lang)
     kind = "means" if params.metric == "mean" else params.mde_type
-    common = {"baseline": baseline, "alpha": params.alpha, "power": params.power, "method": method,
-              "sides": t("sample_size.two_sided" if params.sides == 2 else "sample_size.one_sided", lang),
-              "kind": t(f"sample_size.kind.{kind}", lang)}
+    common = {
+        "baseline": baseline,
+        "alpha": params.alpha,
+        "power": params.power,
+        "method": method,
+        "sides": t("sample_size.two_sided" if params.sides == 2 else "sample_size.one_sided", lang),
+        "kind": t(f"sample_size.kind.{kind}", lang),
+    }
     if params.asks_mde:
-        rounding = t("sample_size.round_money" if params.metric == "mean" else "sample_size.round_ratio", lang)
+        rounding = t(
+            "sample_size.round_money" if params.metric == "mean" else "sample_size.round_ratio", lang
+        )
         return t("sample_size.describe_mde", lang, n=params.n_per_arm, rounding=rounding, **common)
     return t("sample_size.describe_n", lang, mde=params.mde, **common)

@@ -54,6 +54,10 @@ class FormContext:
     disabled: bool = False
     on_change: Callable[[], None] | None = None
     """Called when any input changes (the exam page saves there)."""
+    scenario: Any = None
+    """The :class:`~simulator.scenario.Scenario`, for inputs that show data-based options (choice)."""
+    trainee_id: str | None = None
+    """Whose data the options come from."""
 
     def k(self, *parts: object) -> str:
         return ".".join([self.prefix, *(str(p) for p in parts)])
@@ -68,10 +72,10 @@ def text_value(fc: FormContext, label: str, *parts: object, hint: str = "ui.answ
     return value.strip() or None if isinstance(value, str) else None
 
 
-def yes_no(fc: FormContext, label: str, *parts: object) -> bool | None:
-    """是/否 as a horizontal radio without a preselection."""
+def yes_no(fc: FormContext, label: str, *parts: object, words: str = "ui.answer") -> bool | None:
+    """是/否 (or 对/错 with ``words="ui.choice"``) as a horizontal radio without a preselection."""
     choice = st.radio(label, [YES, NO], index=None, horizontal=True, key=fc.k(*parts),
-                      format_func=lambda v: t(f"ui.answer.{v}", fc.lang), disabled=fc.disabled,
+                      format_func=lambda v: t(f"{words}.{v}", fc.lang), disabled=fc.disabled,
                       on_change=fc.on_change)
     return None if choice is None else choice == YES
 
@@ -113,7 +117,7 @@ def table_upload(fc: FormContext) -> Collected:
     data = file.getvalue()
     table, problem = tables.read_upload(data, file.name, getattr(fc.params, "dataset", None))
     if problem is not None:
-        st.error(problem.render(fc.lang), icon="⚠️")
+        st.error(problem.render(fc.lang), icon=":material/warning:")
         return Collected(problem=problem, filename=file.name)
     tables.preview(table, fc.lang)
     return Collected(data, filename=file.name, table=table)
@@ -156,7 +160,7 @@ def _mapping_text(fc: FormContext) -> Collected:
         value = None
     if not isinstance(value, dict):
         problem = msg("ui.answer.mapping_bad")
-        st.error(problem.render(fc.lang), icon="⚠️")
+        st.error(problem.render(fc.lang), icon=":material/warning:")
         return Collected(problem=problem)
     return Collected(value)
 
@@ -168,9 +172,11 @@ def _choice(fc: FormContext) -> Collected:
 
 
 def _data_quality(fc: FormContext) -> Collected:
+    """The cleaned table as an upload, or one count per asked problem (duplicates, missing …)."""
     if getattr(fc.params, "mode", None) == "cleaned":
         return table_upload(fc)
-    return _generic(fc)
+    specs = {p: FieldSpec(unit="count", precision=0, label_key=f"data_quality.field.{p}") for p in fc.params.ask}
+    return field_inputs(fc, specs)
 
 
 def _five_a_map(fc: FormContext) -> Collected:

@@ -12,7 +12,7 @@ import streamlit as st
 
 from simulator import standard
 from simulator.i18n import t
-from simulator.ui import catalog, progress, session
+from simulator.ui import catalog, session
 from simulator.ui.catalog import Entry
 
 log = logging.getLogger("simulator.ui")
@@ -45,26 +45,31 @@ def pick_scenario(entries: list[Entry], lang: str) -> Entry | None:
     with st.expander(t("ui.pick.filters", lang), icon=":material/filter_list:"):
         shown = _filters(entries, lang)
     if not shown:
-        st.info(t("ui.pick.none_match", lang), icon="🔎")
+        st.info(t("ui.pick.none_match", lang), icon=":material/search_off:")
         return None
     by_id = {e.id: e for e in shown}
+    wanted = st.query_params.get("scenario")
+    if session.key(NS, "scenario") not in st.session_state and wanted in by_id:
+        st.session_state[session.key(NS, "scenario")] = wanted  # a shared link ?scenario=ID preselects
     chosen = st.selectbox(t("ui.pick.scenario", lang), list(by_id), key=session.key(NS, "scenario"),
                           format_func=lambda i: by_id[i].label(lang))
     return by_id.get(chosen) if chosen else None
 
 
 def _start(raw_id: str, raw_name: str, lang: str) -> None:
+    from simulator.ui import progress  # the store (SQLAlchemy) loads on first use, not with the page
+
     trainee_id = session.clean_id(raw_id)
     name = " ".join(raw_name.split())[:session.MAX_NAME_CHARS]
     if not trainee_id:
-        st.error(t("ui.who.need_id", lang), icon="⚠️")
+        st.error(t("ui.who.need_id", lang), icon=":material/warning:")
         return
     try:
         known = progress.known_name(trainee_id)
         name = name or known or ""
         progress.remember_trainee(trainee_id, name)
         if known is not None:
-            st.toast(t("ui.who.welcome_back", lang, name=name or trainee_id), icon="👋")
+            st.toast(t("ui.who.welcome_back", lang, name=name or trainee_id), icon=":material/waving_hand:")
     except Exception:  # noqa: BLE001 - practice works without the store; progress is then not kept
         log.exception("store unavailable while identifying %s", trainee_id)
         session.put(STORE_WARNING, True)

@@ -5,6 +5,8 @@ Only the grader's :class:`~simulator.grading.TaskResult` is used: feedback expla
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 import streamlit as st
 
@@ -15,17 +17,18 @@ from simulator.ui.widgets import fmt_points, render_msg, status_box, status_labe
 
 
 def headline(result: TaskResult, lang: str) -> str:
-    """``"✅ 正确 · 得分 10 / 10"``."""
+    """``"正确 · 得分 10 / 10"``."""
     return t("ui.result.headline", lang, status=status_label(result.status, lang),
              score=fmt_points(result.score), max=fmt_points(result.max_score))
 
 
-def show(result: TaskResult, lang: str, table: pd.DataFrame | None = None) -> None:
+def show(result: TaskResult, lang: str, table: pd.DataFrame | None = None,
+         key_columns: Sequence[str] | None = None) -> None:
     """Status box with points, one line per feedback message, and the wrong cells of an uploaded table."""
     lines = [render_msg(m, lang) for m in result.feedback if render_msg(m, lang).strip()]
     body = headline(result, lang) + ("\n\n" + "\n".join(f"- {line}" for line in lines) if lines else "")
-    status_box(result.status)(body)
+    status_box(result.status, body)
     if result.status == "invalid":
         st.caption(t("ui.result.invalid_free", lang))
     if table is not None and result.details.get("wrong_cells"):
-        tables.show_wrong_cells(table, result.details, lang)
+        tables.show_wrong_cells(table, result.details, lang, key_columns)

@@ -39,7 +39,7 @@ def preview(table: pd.DataFrame, lang: str) -> None:
     st.caption(t("ui.upload.read_ok", lang, rows=len(table), cols=len(table.columns)))
     unknown = table.attrs.get("unknown_headers") or []
     if unknown:
-        st.warning(t("ui.upload.unknown_headers", lang, headers="、".join(map(str, unknown))), icon="ℹ️")
+        st.warning(t("ui.upload.unknown_headers", lang, headers="、".join(map(str, unknown))), icon=":material/info:")
     st.dataframe(rename_to_labels(table.head(PREVIEW_ROWS), lang), hide_index=True)
 
 
@@ -77,12 +77,17 @@ def wrong_mask(table: pd.DataFrame, wrong_cells: Sequence[Sequence[str]],
     return mask
 
 
-def show_wrong_cells(table: pd.DataFrame, details: dict, lang: str) -> None:
-    """The trainee's table with the wrong cells coloured (no right values anywhere)."""
+def show_wrong_cells(table: pd.DataFrame, details: dict, lang: str,
+                     key_columns: Sequence[str] | None = None) -> None:
+    """The trainee's table with the wrong cells coloured (no right values anywhere).
+
+    ``key_columns`` are the task's group columns (guessed from the row keys when not given).
+    """
     wrong_cells = details.get("wrong_cells") or []
     if not wrong_cells:
         return
-    mask = wrong_mask(table, wrong_cells, details.get("key_columns"), details.get("missing_columns") or ())
+    mask = wrong_mask(table, wrong_cells, key_columns or details.get("key_columns"),
+                      details.get("missing_columns") or ())
     if not mask.to_numpy().any():
         return
     shown = rename_to_labels(table, lang)

@@ -68,7 +68,13 @@ def _record(scenario: Scenario, trainee_id: str, result: TaskResult) -> None:
         best = max(result.score, old.best_score if old else 0.0)
         tries = (old.attempts if old else 0) + (result.status != "invalid")
         saved[result.id] = progress.TaskProgress(result.id, best, result.max_score, tries, result.status)
-        st.warning(t("ui.error.store", session.lang()), icon="⚠️")
+        st.warning(t("ui.error.store", session.lang()), icon=":material/warning:")
+
+
+def table_keys(params: object) -> list[str] | None:
+    """The group columns of a table task (``by`` of report_table, ``key_columns`` of others)."""
+    keys = getattr(params, "by", None) or getattr(params, "key_columns", None)
+    return list(keys) if isinstance(keys, (list, tuple)) else None
 
 
 def _header(task: TaskSpec, lang: str) -> None:
@@ -92,7 +98,8 @@ def task_card(scenario: Scenario, trainee_id: str, task: TaskSpec, frames: Mappi
     with st.container(border=True):
         _header(task, lang)
         params = registry.get(task.kind).Params(**task.params)
-        fc = FormContext(task, params, frames, lang, session.key(NS, "ans", scenario.id, task.id))
+        fc = FormContext(task, params, frames, lang, session.key(NS, "ans", scenario.id, task.id),
+                         scenario=scenario, trainee_id=trainee_id)
         collected = None
         with guard("ui.error.inputs"):
             collected = answer_inputs(fc)
@@ -109,5 +116,5 @@ def task_card(scenario: Scenario, trainee_id: str, task: TaskSpec, frames: Mappi
                     _record(scenario, trainee_id, st.session_state[rkey])
         result = st.session_state.get(rkey)
         if result is not None:
-            results.show(result, lang, collected.table)
+            results.show(result, lang, collected.table, key_columns=table_keys(params))
         _best_line(saved_progress(scenario.id, trainee_id).get(task.id), lang)

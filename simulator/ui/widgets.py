@@ -21,7 +21,9 @@ T = TypeVar("T")
 
 LANG_NAMES = {"zh": "简体中文", "en": "English"}
 """Each language named in itself, as language menus do."""
-STATUS_ICONS = {"correct": "✅", "partial": "🟡", "wrong": "❌", "invalid": "⚠️", "ungraded": "📝"}
+STATUS_ICONS = {"correct": ":material/check_circle:", "partial": ":material/adjust:", "wrong": ":material/cancel:",
+                "invalid": ":material/error:", "ungraded": ":material/rate_review:"}
+"""Material icons (bundled with Streamlit, so they render without an emoji font)."""
 
 
 def language_switch() -> str:
@@ -46,7 +48,7 @@ def guard(what: str = "ui.error.unexpected") -> Iterator[None]:
         yield
     except Exception:  # noqa: BLE001 - the page must never show a traceback
         log.exception("error in the app (shown to the user as %s)", what)
-        st.error(t(what, session.lang()), icon="⚠️")
+        st.error(t(what, session.lang()), icon=":material/warning:")
 
 
 def guarded(func: Callable[..., T], *args: Any, what: str = "ui.error.unexpected", **kwargs: Any) -> T | None:
@@ -67,14 +69,14 @@ def fmt_points(value: float) -> str:
 
 
 def status_label(status: str, lang: str) -> str:
-    """``"correct"`` → ``"✅ 正确"``."""
-    return f"{STATUS_ICONS.get(status, '')} {t('ui.status.' + status, lang)}".strip()
+    """``"correct"`` → ``"正确"``."""
+    return t("ui.status." + status, lang)
 
 
-def status_box(status: str) -> Callable[..., Any]:
-    """The Streamlit alert that suits a status (success, warning, error or info)."""
-    return {"correct": st.success, "partial": st.warning, "wrong": st.error,
-            "invalid": st.warning}.get(status, st.info)
+def status_box(status: str, body: str) -> None:
+    """``body`` in the Streamlit alert that suits a status (success, warning, error or info), with its icon."""
+    box = {"correct": st.success, "partial": st.warning, "wrong": st.error, "invalid": st.warning}.get(status, st.info)
+    box(body, icon=STATUS_ICONS.get(status, ":material/info:"))
 
 
 def md_escape(text: str) -> str:

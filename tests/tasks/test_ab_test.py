@@ -14,6 +14,7 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import confint_proportions_2indep
 from statsmodels.stats.proportion import test_proportions_2indep as sm_test_2indep
 
+from simulator.checking import number_matches
 from simulator.tasks import ab_test as ab
 from simulator.tasks.base import AnswerFormatError, TaskContext
 
@@ -29,8 +30,15 @@ def experiment(seed: int, split: float = 0.5) -> pd.DataFrame:
     rate = np.where(treat, base * (1 + rng.uniform(-0.1, 0.4)), base)
     converted = (rng.random(n) < rate).astype(np.int64)
     revenue = np.round(converted * rng.lognormal(np.log(100) + 0.2 * treat, 0.8), 2)
-    return pd.DataFrame({"user_id": np.arange(n, dtype=np.int64), "variant": np.where(treat, "treatment", "control"),
-                         "assigned_date": pd.Timestamp("2024-06-10"), "converted": converted, "revenue": revenue})
+    return pd.DataFrame(
+        {
+            "user_id": np.arange(n, dtype=np.int64),
+            "variant": np.where(treat, "treatment", "control"),
+            "assigned_date": pd.Timestamp("2024-06-10"),
+            "converted": converted,
+            "revenue": revenue,
+        }
+    )
 
 
 def key_of(df: pd.DataFrame, **params) -> tuple[ab.Params, dict]:
@@ -38,7 +46,7 @@ def key_of(df: pd.DataFrame, **params) -> tuple[ab.Params, dict]:
     return p, ab.make(p, {"experiment": df}, CTX)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def seeded(seed: int, metric: str, alternative: str = "two-sided") -> tuple[pd.DataFrame, ab.Params, dict]:
     split = 0.3 if seed % 2 else 0.5
     df = experiment(seed, split)
@@ -61,20 +69,29 @@ def named(check) -> set[str]:
     return out
 
 
+def distinct(value: float, key: float) -> bool:
+    """True when ``value`` would not pass as the key (outside tolerance and rounding at 4 decimals)."""
+    return not number_matches(value, key, tolerance=CTX.tolerance, precision=4)
+
+
 def vector_frame() -> pd.DataFrame:
     """metrics.md: control 200 of 5000, treatment 250 of 5000."""
     conv = np.r_[np.ones(200), np.zeros(4800), np.ones(250), np.zeros(4750)].astype(np.int64)
-    return pd.DataFrame({"variant": ["control"] * 5000 + ["treatment"] * 5000, "converted": conv,
-                         "revenue": conv * 10.0})
+    return pd.DataFrame(
+        {"variant": ["control"] * 5000 + ["treatment"] * 5000, "converted": conv, "revenue": conv * 10.0}
+    )
 
 
 # ----------------------------------------------------------------------------- metrics.md vectors
+
 
 def test_metrics_md_vector_through_the_task():
     _, key = key_of(vector_frame())
     assert (key["n_control"], key["n_treatment"]) == (5000, 5000)
     assert key["rate_control"] == 0.04 and key["rate_treatment"] == 0.05
-    assert key["abs_lift"] == pytest.approx(0.01, abs=1e-12) and key["rel_lift"] == pytest.approx(0.25, abs=1e-12)
+    assert key["abs_lift"] == pytest.approx(0.01, abs=1e-12) and key["rel_lift"] == pytest.approx(
+        0.25, abs=1e-12
+    )
     assert key["statistic"] == pytest.approx(2.411915, abs=1e-6)
     assert key["p_value"] == pytest.approx(0.015869, abs=1e-6)
     assert (key["ci_low"], key["ci_high"]) == pytest.approx((0.001876, 0.018124), abs=1e-6)
@@ -86,28 +103,39 @@ def test_metrics_md_vector_through_the_task():
 
 
 def test_srm_vector_and_flag():
-    df = pd.DataFrame({"variant": ["control"] * 50000 + ["treatment"] * 49000, "converted": 0})
+    df = pd.DataFrame({"variant": ["control"] * 50000 + ["treatment"] * 49000, "converted": [0, 1] * 49500})
     _, key = key_of(df)
     assert key["srm_p_value"] == pytest.approx(0.00148, abs=5e-6) and key["srm_detected"] is False
-    df = pd.DataFrame({"variant": ["control"] * 50000 + ["treatment"] * 48500, "converted": 0})
+    df = pd.DataFrame({"variant": ["control"] * 50000 + ["treatment"] * 48500, "converted": [0, 1] * 49250})
     assert key_of(df)[1]["srm_detected"] is True
 
 
 # ----------------------------------------------------------------------------- second, independent library
 
+
 def _spotify(df: pd.DataFrame, metric: str):
     import spotify_confidence as sc
 
     groups = df.groupby("variant")[metric]
-    summary = pd.DataFrame({"variant": ["control", "treatment"],
-                            "s": [groups.get_group(v).sum() for v in ("control", "treatment")],
-                            "ss": [(groups.get_group(v) ** 2).sum() for v in ("control", "treatment")],
-                            "n": [groups.get_group(v).size for v in ("control", "treatment")]})
+    summary = pd.DataFrame(
+        {
+            "variant": ["control", "treatment"],
+            "s": [groups.get_group(v).sum() for v in ("control", "treatment")],
+            "ss": [(groups.get_group(v) ** 2).sum() for v in ("control", "treatment")],
+            "n": [groups.get_group(v).size for v in ("control", "treatment")],
+        }
+    )
     test_class = sc.ZTest if metric == "converted" else sc.StudentsTTest
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        test = test_class(summary, numerator_column="s", numerator_sum_squares_column="ss", denominator_column="n",
-                          categorical_group_columns="variant", interval_size=0.95)
+        test = test_class(
+            summary,
+            numerator_column="s",
+            numerator_sum_squares_column="ss",
+            denominator_column="n",
+            categorical_group_columns="variant",
+            interval_size=0.95,
+        )
         absolute = test.difference(level_1="control", level_2="treatment").iloc[0]
         relative = test.difference(level_1="control", level_2="treatment", absolute=False).iloc[0]
     return absolute, relative
@@ -115,7 +143,7 @@ def _spotify(df: pd.DataFrame, metric: str):
 
 @pytest.mark.parametrize("metric", ["converted", "revenue"])
 def test_keys_agree_with_spotify_confidence(metric):
-    for seed in range(12):
+    for seed in range(8):
         df, p, key = seeded(seed, metric)
         absolute, relative = _spotify(df, metric)
         assert key["abs_lift"] == pytest.approx(absolute["difference"], rel=1e-9, abs=1e-12)
@@ -133,18 +161,26 @@ def test_keys_agree_with_scipy_and_statsmodels_routes_for_100_seeds():
     for seed in range(100):
         df, p, key = seeded(seed, "converted")
         x = df.groupby("variant")["converted"].agg(["sum", "size"])
-        table = [[x.at["treatment", "sum"], x.at["treatment", "size"] - x.at["treatment", "sum"]],
-                 [x.at["control", "sum"], x.at["control", "size"] - x.at["control", "sum"]]]
+        table = [
+            [x.at["treatment", "sum"], x.at["treatment", "size"] - x.at["treatment", "sum"]],
+            [x.at["control", "sum"], x.at["control", "size"] - x.at["control", "sum"]],
+        ]
         chi = sps.chi2_contingency(table, correction=False)
         assert key["p_value"] == pytest.approx(chi.pvalue, rel=1e-7, abs=1e-15)
         assert key["statistic"] ** 2 == pytest.approx(chi.statistic, rel=1e-9)
-        ci = confint_proportions_2indep(x.at["treatment", "sum"], x.at["treatment", "size"],
-                                        x.at["control", "sum"], x.at["control", "size"], method="wald")
+        ci = confint_proportions_2indep(
+            x.at["treatment", "sum"],
+            x.at["treatment", "size"],
+            x.at["control", "sum"],
+            x.at["control", "size"],
+            method="wald",
+        )
         assert (key["ci_low"], key["ci_high"]) == pytest.approx(ci, rel=1e-12)
         planned = [1 - p.planned_split, p.planned_split]
         expected = np.array(planned) * len(df)
         assert key["srm_p_value"] == pytest.approx(
-            sps.chisquare([x.at["control", "size"], x.at["treatment", "size"]], expected).pvalue, rel=1e-9)
+            sps.chisquare([x.at["control", "size"], x.at["treatment", "size"]], expected).pvalue, rel=1e-9
+        )
         rev = df.groupby("variant")["revenue"]
         welch = sps.ttest_ind(rev.get_group("treatment"), rev.get_group("control"), equal_var=False)
         _, pr, rkey = seeded(seed, "revenue")
@@ -153,6 +189,7 @@ def test_keys_agree_with_scipy_and_statsmodels_routes_for_100_seeds():
 
 
 # ----------------------------------------------------------------------------- grading over 100 seeds
+
 
 @pytest.mark.parametrize("metric", ["converted", "revenue"])
 def test_key_full_marks_and_perturbed_less_for_100_seeds(metric):
@@ -175,38 +212,58 @@ def test_misconceptions_named_over_100_seeds():
         x_t, n_t = int(df.converted[df.variant == "treatment"].sum()), int((df.variant == "treatment").sum())
         x_c, n_c = int(df.converted[df.variant == "control"].sum()), int((df.variant == "control").sum())
         base = {f: key[f] for f in ab.FIELDS}
-        swapped = key_of(df.assign(variant=df.variant.map({"control": "treatment", "treatment": "control"})),
-                         planned_split=p.planned_split)[1]
+        swapped = key_of(
+            df.assign(variant=df.variant.map({"control": "treatment", "treatment": "control"})),
+            planned_split=p.planned_split,
+        )[1]
         if abs(key["abs_lift"]) > 1e-3:
-            expect("ab_test.arms_swapped", p, key, {**base, **{f: swapped[f] for f in ("abs_lift", "statistic")}})
+            expect(
+                "ab_test.arms_swapped", p, key, {**base, **{f: swapped[f] for f in ("abs_lift", "statistic")}}
+            )
         unpooled = sm_test_2indep(x_t, n_t, x_c, n_c, method="wald")
         if abs(unpooled.statistic - key["statistic"]) > 1e-3:
             expect("ab_test.unpooled", p, key, {**base, "statistic": unpooled.statistic})
-        one = sm_test_2indep(x_t, n_t, x_c, n_c, method="score", correction=False, alternative="larger").pvalue
-        if abs(one - key["p_value"]) > 1e-4:
+        one = sm_test_2indep(
+            x_t, n_t, x_c, n_c, method="score", correction=False, alternative="larger"
+        ).pvalue
+        if distinct(one, key["p_value"]):
             expect("ab_test.one_sided_given", p, key, {**base, "p_value": one})
         yates = sps.chi2_contingency([[x_t, n_t - x_t], [x_c, n_c - x_c]], correction=True).pvalue
-        if abs(yates - key["p_value"]) > 0.005 * key["p_value"] + 1e-4:
+        if distinct(yates, key["p_value"]):
             expect("ab_test.yates", p, key, {**base, "p_value": yates})
         newcombe = confint_proportions_2indep(x_t, n_t, x_c, n_c, method="newcomb")
-        if abs(newcombe[0] - key["ci_low"]) > 1e-4:
+        if distinct(newcombe[0], key["ci_low"]):
             expect("ab_test.ci_method.newcomb", p, key, {**base, "ci_low": newcombe[0]})
-        expect("ab_test.rel_over_treatment", p, key, {**base, "rel_lift": key["abs_lift"] / key["rate_treatment"]})
+        if abs(key["rel_lift"]) > 0.02:  # otherwise both bases give the same lift within tolerance
+            expect(
+                "ab_test.rel_over_treatment",
+                p,
+                key,
+                {**base, "rel_lift": key["abs_lift"] / key["rate_treatment"]},
+            )
         expect("ab_test.decision", p, key, {**base, "significant": not key["significant"]})
         if p.planned_split != 0.5:
             expect("ab_test.srm_even", p, key, {**base, "srm_p_value": sps.chisquare([n_c, n_t]).pvalue})
         _, pl, larger = seeded(seed, "converted", "larger")
         two = sm_test_2indep(x_t, n_t, x_c, n_c, method="score", correction=False).pvalue
-        expect("ab_test.two_sided_given", pl, larger, {**{f: larger[f] for f in ab.FIELDS}, "p_value": two})
+        if abs(two - larger["p_value"]) > 1e-8:  # below that both are "0" at any sensible precision
+            expect(
+                "ab_test.two_sided_given", pl, larger, {**{f: larger[f] for f in ab.FIELDS}, "p_value": two}
+            )
         _, pr, rkey = seeded(seed, "revenue")
         rev = df.groupby("variant")["revenue"]
         student = sps.ttest_ind(rev.get_group("treatment"), rev.get_group("control"), equal_var=True)
-        if abs(student.pvalue - rkey["p_value"]) > 0.005 * rkey["p_value"] + 1e-4:
-            expect("ab_test.student_t", pr, rkey, {**{f: rkey[f] for f in ab.FIELDS}, "p_value": student.pvalue})
-    assert counts["ab_test.arms_swapped"] >= 90 and counts["ab_test.rel_over_treatment"] == 100, counts
+        if distinct(student.pvalue, rkey["p_value"]):
+            expect(
+                "ab_test.student_t", pr, rkey, {**{f: rkey[f] for f in ab.FIELDS}, "p_value": student.pvalue}
+            )
+    assert counts["ab_test.arms_swapped"] >= 90 and counts["ab_test.rel_over_treatment"] >= 80, counts
     assert counts["ab_test.unpooled"] >= 40 and counts["ab_test.one_sided_given"] >= 90, counts
-    assert counts["ab_test.two_sided_given"] == 100 and counts["ab_test.srm_even"] == 50, counts
-    assert min(counts.get(k, 0) for k in ("ab_test.yates", "ab_test.ci_method.newcomb", "ab_test.student_t")) >= 20
+    assert counts["ab_test.two_sided_given"] >= 90 and counts["ab_test.srm_even"] == 50, counts
+    assert (
+        min(counts.get(k, 0) for k in ("ab_test.yates", "ab_test.ci_method.newcomb", "ab_test.student_t"))
+        >= 20
+    )
 
 
 def test_unpooled_within_tolerance_keeps_full_marks_but_is_named():
@@ -228,7 +285,10 @@ def test_partial_credit_and_labels():
 
 # ----------------------------------------------------------------------------- parsing and params
 
-@pytest.mark.parametrize("raw", ["0.05", [1, 2], {"p_value": "很小"}, {"significant": "也许"}, {"nothing": 1}])
+
+@pytest.mark.parametrize(
+    "raw", ["0.05", [1, 2], {"p_value": "很小"}, {"significant": "也许"}, {"nothing": 1}]
+)
 def test_unreadable_answers_are_format_errors(raw):
     with pytest.raises(AnswerFormatError):
         ab.parse(raw, ab.Params(), CTX)

@@ -13,7 +13,11 @@ from simulator.tasks import five_a_map as fam
 from simulator.tasks.base import AnswerFormatError, TaskContext
 
 CTX = TaskContext()
-LEVELS = {"gender": ["男", "女"], "age_band": ["18-23", "24-30", "31-40"], "city_tier": ["一线", "二线", "三线"]}
+LEVELS = {
+    "gender": ["男", "女"],
+    "age_band": ["18-23", "24-30", "31-40"],
+    "city_tier": ["一线", "二线", "三线"],
+}
 DATES = pd.to_datetime(["2024-10-01", "2024-11-01"])
 
 
@@ -27,14 +31,21 @@ def audience(seed: int, n: int = 500) -> tuple[pd.DataFrame, np.ndarray, np.ndar
     frames = []
     for day, states in zip(DATES, (s0, s1), strict=True):
         keep = states > 0
-        frames.append(pd.DataFrame({"user_id": np.arange(n)[keep] + 10_000, "snapshot_date": day,
-                                    "stage": np.array(fam.STAGES)[states[keep] - 1],
-                                    **{k: v[keep] for k, v in seg.items()}}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "user_id": np.arange(n)[keep] + 10_000,
+                    "snapshot_date": day,
+                    "stage": np.array(fam.STAGES)[states[keep] - 1],
+                    **{k: v[keep] for k, v in seg.items()},
+                }
+            )
+        )
     df = pd.concat(frames, ignore_index=True).sample(frac=1.0, random_state=seed)
     return df.reset_index(drop=True), s0, s1
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def seeded(seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, fam.Params, dict]:
     """The seed's frame, true states, default params and key (computed once per test session)."""
     df, s0, s1 = audience(seed)
@@ -57,12 +68,27 @@ def reasons(check) -> set[str]:
 
 # ----------------------------------------------------------------------------- the key
 
+
 def test_small_hand_computed_map():
-    df = pd.DataFrame({
-        "user_id": [1, 1, 2, 2, 3, 4, 5, 5, 6],
-        "snapshot_date": pd.to_datetime(["2024-10-01", "2024-11-01", "2024-10-01", "2024-11-01", "2024-10-01",
-                                         "2024-11-01", "2024-10-01", "2024-11-01", "2024-10-01"]),
-        "stage": ["A1", "A2", "O", "A1", "A3", "A1", "A2", "O", "O"]})
+    df = pd.DataFrame(
+        {
+            "user_id": [1, 1, 2, 2, 3, 4, 5, 5, 6],
+            "snapshot_date": pd.to_datetime(
+                [
+                    "2024-10-01",
+                    "2024-11-01",
+                    "2024-10-01",
+                    "2024-11-01",
+                    "2024-10-01",
+                    "2024-11-01",
+                    "2024-10-01",
+                    "2024-11-01",
+                    "2024-10-01",
+                ]
+            ),
+            "stage": ["A1", "A2", "O", "A1", "A3", "A1", "A2", "O", "O"],
+        }
+    )
     _, key = key_of(df)
     assert key["counts_t0"] == {"O": 2, "A1": 1, "A2": 1, "A3": 1, "A4": 0, "A5": 0}
     assert key["counts_t1"] == {"O": 1, "A1": 2, "A2": 1, "A3": 0, "A4": 0, "A5": 0}
@@ -76,8 +102,13 @@ def test_small_hand_computed_map():
 
 
 def test_duplicate_rows_count_once_in_the_deepest_stage():
-    df = pd.DataFrame({"user_id": [1, 1, 1, 1], "stage": ["A1", "A3", "A3", "A2"],
-                       "snapshot_date": pd.to_datetime(["2024-10-01", "2024-10-01", "2024-11-01", "2024-11-01"])})
+    df = pd.DataFrame(
+        {
+            "user_id": [1, 1, 1, 1],
+            "stage": ["A1", "A3", "A3", "A2"],
+            "snapshot_date": pd.to_datetime(["2024-10-01", "2024-10-01", "2024-11-01", "2024-11-01"]),
+        }
+    )
     _, key = key_of(df)
     assert key["counts_t0"]["A3"] == 1 and sum(key["counts_t0"].values()) == 1
     assert key["flows"]["A3>A3"] == 1
@@ -103,9 +134,12 @@ def test_key_matches_an_independent_crosstab_for_100_seeds():
 
 def test_generated_audience_gives_a_consistent_key():
     from data.generators import audience as gen
+
     out = gen.generate(np.random.default_rng(11), gen.Params(users=2000))
     p, key = key_of(out.frames["audience_5a"], segment="city_tier")
-    assert sum(key["counts_t0"][a] for a in fam.ASSET) == sum(v["asset_t0"] for v in key["by_segment"].values())
+    assert sum(key["counts_t0"][a] for a in fam.ASSET) == sum(
+        v["asset_t0"] for v in key["by_segment"].values()
+    )
     assert grade(p, key, fam.as_raw(key, p, CTX)).fraction == 1.0
 
 
@@ -122,6 +156,7 @@ def test_segments_and_penetration():
 
 
 # ----------------------------------------------------------------------------- grading
+
 
 def test_key_scores_full_marks_and_perturbed_scores_less_for_100_seeds():
     for seed in range(100):
@@ -146,27 +181,50 @@ def test_each_misconception_is_named_over_100_seeds():
         seen = (s0 > 0) | (s1 > 0)
         s0, s1 = s0[seen], s1[seen]
         asset0, asset1 = s0 >= 2, s1 >= 2
-        flows = {f"{fam.STATES[a]}>{fam.STATES[b]}": int(((s0 == a) & (s1 == b)).sum())
-                 for a in range(7) for b in range(7) if a or b}
+        flows = {
+            f"{fam.STATES[a]}>{fam.STATES[b]}": int(((s0 == a) & (s1 == b)).sum())
+            for a in range(7)
+            for b in range(7)
+            if a or b
+        }
         wrong = {
-            "five_a_map.t1_base": ("flow_rates", {f: v / (s1 == fam.STATES.index(f.split(">")[1])).sum()
-                                                  for f, v in flows.items() if not f.startswith("none")
-                                                  and not f.endswith("none")}),
-            "five_a_map.reversed": ("flows", {f"{b}>{a}": v for f, v in flows.items() for a, b in [f.split(">")]}),
+            "five_a_map.t1_base": (
+                "flow_rates",
+                {
+                    f: v / (s1 == fam.STATES.index(f.split(">")[1])).sum()
+                    for f, v in flows.items()
+                    if not f.startswith("none") and not f.endswith("none")
+                },
+            ),
+            "five_a_map.reversed": (
+                "flows",
+                {f"{b}>{a}": v for f, v in flows.items() for a, b in [f.split(">")]},
+            ),
             "five_a_map.new_absent_only": ("new", int((asset1 & (s0 == 0)).sum())),
             "five_a_map.new_with_o": ("new", int(((s1 >= 1) & (s0 <= 1) & ~((s0 == 1) & (s1 == 1))).sum())),
             "five_a_map.new_net": ("new", int(asset1.sum() - asset0.sum())),
             "five_a_map.lost_absent_only": ("lost", int((asset0 & (s1 == 0)).sum())),
-            "five_a_map.lost_with_o": ("lost", int(((s0 >= 1) & (s1 == 0)).sum() + (asset0 & (s1 == 1)).sum())),
+            "five_a_map.lost_with_o": (
+                "lost",
+                int(((s0 >= 1) & (s1 == 0)).sum() + (asset0 & (s1 == 1)).sum()),
+            ),
         }
         for reason, (field, value) in wrong.items():
             checked = grade(p, key, _with(key, p, field, value))
             if checked.fraction < 1:
                 assert reason in reasons(checked), (seed, reason, [m.key for m in checked.feedback])
                 named[reason] = named.get(reason, 0) + 1
-    assert all(named.get(r, 0) >= 80 for r in (
-        "five_a_map.t1_base", "five_a_map.reversed", "five_a_map.new_absent_only", "five_a_map.new_with_o",
-        "five_a_map.lost_absent_only", "five_a_map.lost_with_o")), named
+    assert all(
+        named.get(r, 0) >= 80
+        for r in (
+            "five_a_map.t1_base",
+            "five_a_map.reversed",
+            "five_a_map.new_absent_only",
+            "five_a_map.new_with_o",
+            "five_a_map.lost_absent_only",
+            "five_a_map.lost_with_o",
+        )
+    ), named
     assert named.get("five_a_map.new_net", 0) >= 50, named
 
 
@@ -191,16 +249,26 @@ def test_missing_field_scores_zero_for_that_field():
 
 # ----------------------------------------------------------------------------- parsing
 
+
 def test_parse_accepts_labels_arrows_chinese_stages_matrices_and_flattened_keys():
     p = fam.Params(ask=["flows", "counts_t0", "new"])
-    parsed = fam.parse({"流转人数": {"了解→吸引": "1,200", "资产外 -> A1": 3, "O": {"A1": 5}},
-                        "counts_t0.A1": "１２", "新增人数": 9}, p, CTX)
+    parsed = fam.parse(
+        {
+            "流转人数": {"了解→吸引": "1,200", "资产外 -> A1": 3, "O": {"A1": 5}},
+            "counts_t0.A1": "１２",
+            "新增人数": 9,
+        },
+        p,
+        CTX,
+    )
     assert parsed["flows"] == {"A1>A2": 1200.0, "none>A1": 3.0, "O>A1": 5.0}
     assert parsed["counts_t0"] == {"A1": 12.0} and parsed["new"] == 9.0
 
 
-@pytest.mark.parametrize("raw", [
-    "120", ["A1", 3], {"flows": {"A1>>Z9": 3}}, {"new": "很多"}, {"counts_t0": {"A7": 4}}, {"unknown": 1}])
+@pytest.mark.parametrize(
+    "raw",
+    ["120", ["A1", 3], {"flows": {"A1>>Z9": 3}}, {"new": "很多"}, {"counts_t0": {"A7": 4}}, {"unknown": 1}],
+)
 def test_unreadable_answers_are_format_errors(raw):
     with pytest.raises(AnswerFormatError):
         fam.parse(raw, fam.Params(), CTX)
@@ -228,7 +296,9 @@ def test_params_are_validated():
 
 
 def test_describe_names_dates_and_definitions_in_both_languages():
-    p = fam.Params(t0="2024-10-01", t1="2024-11-01", segment="gender", platform_population={"男": 10, "女": 20})
+    p = fam.Params(
+        t0="2024-10-01", t1="2024-11-01", segment="gender", platform_population={"男": 10, "女": 20}
+    )
     zh, en = fam.describe(p, "zh"), fam.describe(p, "en")
     assert "2024-10-01" in zh and "T0时阶段i的人数" in zh and "渗透率" in zh and "性别" in zh
     assert "2024-11-01" in en and "users in i at T0" in en and "penetration" in en

@@ -1,0 +1,372 @@
+"""``choice``: single, multiple and 判断 (true/false) questions whose right option comes from the data.
+
+Question templates (``question``):
+
+- ``top_by_metric`` (single): which ``entity`` has the highest (``order: max``) or lowest metric;
+  the options are entities labelled A, B, C … (at most ``max_options``, always the leader and the
+  runner-up, the rest spread over the ranking, listed in id order).
+- ``above_threshold`` (multiple): which entities have metric ≥ ``threshold`` — a number, or
+  ``breakeven_roi``: each campaign's own 保本ROI from its orders' goods cost (``ad_orders`` ×
+  ``products``). The last option, ``none``, is right when no entity qualifies. Score:
+  (right picks − wrong picks) ÷ number of right options, never below 0.
+- ``compare`` (判断): "X's metric is higher than Y's" (X, Y from params, else the first two entities).
+- ``same_leader`` (判断): the entity leading on ``metric`` also leads on ``metric2``
+  (e.g. 支付ROI vs 签收ROI).
+
+Metrics are ratios of each entity's sums. The key records which option each common mistake leads to
+(mean of daily ratios, a wrong formula variant, the order reversed, ranking by the numerator alone),
+so feedback can name it (for ``compare`` only the mean of daily ratios, a true/false answer being
+too weak a clue for more). Options are shown to trainees; the key's ``value`` is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import Field, field_validator, model_validator
+
+from simulator import metrics, parsing
+from simulator.i18n import msg, register, t
+from simulator.labels import column_label
+from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.metric import (
+    DATE_COLUMNS,
+    ENTITY_ALIASES,
+    Filter,
+    apply_filter,
+    date_column,
+    describe_filter,
+    frame,
+    formula_text,
+    known_metric,
+    needed_datasets,
+    with_periods,
+)
+
+KIND = "choice"
+NONE_OPTION = "none"
+Question = Literal["top_by_metric", "above_threshold", "compare", "same_leader"]
+LETTERS = "ABCDEFGHIJ"
+
+register({
+    "choice.correct": {"zh": "正确。", "en": "Correct."},
+    "choice.wrong": {"zh": "不正确。", "en": "Not correct."},
+    "choice.partial": {"zh": "选对 {right} 项,选错 {wrong} 项,漏选 {missed} 项。",
+                       "en": "{right} right pick(s), {wrong} wrong pick(s), {missed} missed."},
+    "choice.no_such_option": {"zh": "选项 {label} 不存在。", "en": "There is no option {label}."},
+    "choice.mean_of_ratios": {
+        "zh": "看起来是按每天比率的平均值来比较的;每个对象的比率应为其分子合计 ÷ 分母合计。",
+        "en": "This looks like a comparison of mean daily ratios; each entity's ratio is the ratio of its "
+              "totals."},
+    "choice.reversed_order": {
+        "zh": "看起来把最高和最低弄反了,请看清题目问的是最高还是最低。",
+        "en": "Highest and lowest seem swapped; check which one the question asks for."},
+    "choice.numerator_only": {
+        "zh": "看起来只比较了分子(如 成交金额),没有除以分母;比率要用分子合计 ÷ 分母合计。",
+        "en": "This looks like a ranking by the numerator alone (e.g. GMV); divide by the denominator."},
+    "choice.describe_top": {
+        "zh": "根据数据表 {dataset}{filter},按{entity}汇总计算{metric}({formula}),哪个{entity}的{metric}{order}?"
+              "(单选,填写选项字母)",
+        "en": "From table {dataset}{filter}, compute {metric} ({formula}) per {entity}. Which {entity} has the "
+              "{order} {metric}? (single choice: give the option letter)"},
+    "choice.describe_above": {
+        "zh": "根据数据表 {dataset}{filter},按{entity}汇总计算{metric}({formula}),哪些{entity}的{metric}"
+              "不低于{threshold}?(多选,填写全部符合的选项字母,如 A、C;都不符合时选 none 对应的字母。"
+              "评分:每选对一项得 1 份、每选错一项扣 1 份,最低 0 分)",
+        "en": "From table {dataset}{filter}, compute {metric} ({formula}) per {entity}. Which {entity} values "
+              "have {metric} at least {threshold}? (multiple choice: give every matching letter, e.g. A, C; "
+              "if none matches, the letter of 'none'. Scoring: +1 share per right pick, −1 per wrong "
+              "pick, never below 0)"},
+    "choice.describe_compare": {
+        "zh": "根据数据表 {dataset}{filter},按{entity}汇总计算{metric}({formula})。判断:{entity} X 的{metric}"
+              "高于{entity} Y(X、Y 见选项)。(回答 对 或 错)",
+        "en": "From table {dataset}{filter}, compute {metric} ({formula}) per {entity}. True or false: "
+              "{entity} X has a higher {metric} than {entity} Y (X and Y are shown as options)."},
+    "choice.describe_same": {
+        "zh": "根据数据表 {dataset}{filter},按{entity}汇总。判断:{metric}({formula})最高的{entity},"
+              "也是{metric2}({formula2})最高的{entity}。(回答 对 或 错)",
+        "en": "From table {dataset}{filter}, aggregate per {entity}. True or false: the {entity} with the "
+              "highest {metric} ({formula}) also has the highest {metric2} ({formula2})."},
+    "choice.order.max": {"zh": "最高", "en": "highest"},
+    "choice.order.min": {"zh": "最低", "en": "lowest"},
+    "choice.breakeven": {
+        "zh": "其自身的保本ROI(1 ÷ 毛利率;毛利率 = (该计划全部订单成交金额 − 商品成本{extra})÷ 成交金额,"
+              "商品成本 = 成本价 × 件数,取自 ad_orders 与 products)",
+        "en": "its own break-even ROI (1 ÷ gross margin rate; margin = (all its orders' amount − goods "
+              "cost{extra}) ÷ amount, goods cost = unit cost × quantity, from ad_orders and products)"},
+    "choice.breakeven_extra": {"zh": " − 每单运费 {shipping} 元 − 成交金额 × 平台扣点 {fee}",
+                               "en": " − shipping ¥{shipping} per order − amount × platform fee {fee}"},
+})
+
+
+class Params(TaskParams):
+    """A question about entities ranked by a metric (see the module docstring for the templates)."""
+
+    question: Question = Field(description="top_by_metric, above_threshold, compare or same_leader")
+    dataset: str = Field(description="dataset, e.g. ad_delivery")
+    entity: str = Field(description="the column naming the entities compared, e.g. campaign_name")
+    metric: str = Field(description="canonical metric name, e.g. signed_roi")
+    metric2: str | None = Field(None, description="same_leader: the second metric")
+    order: Literal["max", "min"] = Field("max", description="top_by_metric: highest or lowest")
+    threshold: float | Literal["breakeven_roi"] | None = Field(
+        None, description="above_threshold: a number in the metric's unit, or breakeven_roi")
+    shipping: float = Field(0.0, ge=0, description="breakeven_roi: shipping cost per order, yuan")
+    fee_rate: float = Field(0.0, ge=0, lt=1, description="breakeven_roi: platform fee as a share of GMV")
+    x: str | None = Field(None, description="compare: entity X (default: the first entity)")
+    y: str | None = Field(None, description="compare: entity Y (default: the second entity)")
+    filter: Filter = Field(default_factory=dict, description="column → value, list, or {from, to} dates")
+    max_options: int = Field(5, ge=2, le=len(LETTERS), description="most options shown")
+
+    @field_validator("entity")
+    @classmethod
+    def _alias(cls, entity: str) -> str:
+        return ENTITY_ALIASES.get(entity, entity)
+
+    @field_validator("metric", "metric2")
+    @classmethod
+    def _known(cls, name: str | None) -> str | None:
+        return None if name is None else known_metric(name)
+
+    @model_validator(mode="after")
+    def _needs(self) -> Params:
+        if self.question == "same_leader" and not self.metric2:
+            raise ValueError("same_leader needs metric2")
+        if self.question == "above_threshold" and self.threshold is None:
+            raise ValueError("above_threshold needs threshold (a number or breakeven_roi)")
+        if self.threshold == "breakeven_roi" and (self.dataset != "ad_delivery" or self.metric not in (
+                "roi", "net_roi", "signed_roi") or self.entity not in ("campaign_id", "campaign_name")):
+            raise ValueError("threshold breakeven_roi needs dataset ad_delivery, an ROI metric and "
+                             "entity campaign_id or campaign_name")
+        return self
+
+    def datasets(self) -> list[str]:
+        out = needed_datasets(self.dataset, [self.metric, self.metric2 or ""], list(self.filter))
+        if self.threshold == "breakeven_roi":
+            out += [d for d in ("ad_orders", "products") if d not in out]
+        return out
+
+
+# --------------------------------------------------------------------------- ranking
+
+def per_entity(sub: pd.DataFrame, p: Params, name: str) -> pd.Series:
+    """``name`` per entity (ratio of the entity's sums), undefined ones dropped, indexed by entity text."""
+    table = metrics.table(sub, [p.entity], [name], p.dataset)
+    series = pd.Series(table[name].to_numpy(dtype=float), index=table[p.entity].astype(str))
+    return series[np.isfinite(series)]
+
+
+def _traps(sub: pd.DataFrame, p: Params) -> dict[str, pd.Series]:
+    """Per misconception key: the per-entity values that mistake ranks by."""
+    m = metrics.METRICS[p.metric]
+    out: dict[str, pd.Series] = {}
+    if not m.is_sum and any(c in sub.columns for c in DATE_COLUMNS):
+        daily = metrics.mean_of_ratios(sub, p.metric, [p.entity], "day", date_column(sub), p.dataset)
+        out["choice.mean_of_ratios"] = pd.Series(daily.to_numpy(dtype=float), index=daily.index.astype(str))
+    for v in metrics.variants_for(p.metric):
+        try:
+            cols = [metrics.resolve_column(sub, c, p.dataset) for c in v.formula.columns]
+        except metrics.MetricError:
+            continue
+        grouped = sub.groupby(p.entity, observed=True)[cols].sum()
+        sums = {c: grouped[col] for c, col in zip(v.formula.columns, cols, strict=True)}
+        out[v.message.key] = pd.Series(np.asarray(metrics.formula_from_sums(v.formula, sums), dtype=float),
+                                       index=grouped.index.astype(str))
+    if not m.is_sum:
+        grouped = sub.groupby(p.entity, observed=True)[[metrics.resolve_column(sub, c, p.dataset)
+                                                        for c in m.numerator]].sum()
+        out["choice.numerator_only"] = pd.Series(grouped.sum(axis=1).to_numpy(dtype=float),
+                                                 index=grouped.index.astype(str))
+    return out
+
+
+def _leader(values: pd.Series, order: str) -> str:
+    ranked = values.sort_values(ascending=order == "min", kind="stable")
+    return str(ranked.index[0])
+
+
+def _pick_options(values: pd.Series, order: str, k: int) -> list[str]:
+    """At most ``k`` entities: the leader, the runner-up and others spread over the ranking, in id order."""
+    ranked = list(values.sort_values(ascending=order == "min", kind="stable").index)
+    if len(ranked) > k:
+        idx = sorted({0, *np.linspace(1, len(ranked) - 1, k - 1).round().astype(int).tolist()})
+        ranked = [ranked[i] for i in idx]
+    return sorted(ranked)
+
+
+def breakeven_by_entity(data: Mapping[str, pd.DataFrame], p: Params) -> pd.Series:
+    """Each campaign's 保本ROI from its orders: 1 ÷ ((Σamount − Σunit_cost×qty − shipping×orders
+    − fee×Σamount) ÷ Σamount), via :func:`metrics.breakeven_roi`; indexed by ``p.entity``."""
+    orders = data["ad_orders"].merge(data["products"][["product_id", "unit_cost"]], on="product_id", how="left")
+    qty = orders["quantity"] if "quantity" in orders.columns else 1
+    orders = orders.assign(goods=orders["unit_cost"] * qty, n=1)
+    per = orders.groupby(orders["campaign_id"].astype(str), observed=True)[["amount", "goods", "n"]].sum()
+    be = pd.Series({cid: metrics.breakeven_roi(r.amount, r.goods, p.shipping * r.n, p.fee_rate)
+                    for cid, r in per.iterrows() if r.amount > 0}, dtype=float)
+    if p.entity == "campaign_name":
+        names = data["ad_delivery"][["campaign_id", "campaign_name"]].drop_duplicates().astype(str)
+        be = be.rename(index=dict(zip(names["campaign_id"], names["campaign_name"], strict=True)))
+    return be
+
+
+# --------------------------------------------------------------------------- keys per template
+
+def _labels(entities: list[str]) -> dict[str, str]:
+    return {LETTERS[i]: e for i, e in enumerate(entities)}
+
+
+def _top(values: pd.Series, traps: dict[str, pd.Series], p: Params) -> dict:
+    options = _labels(_pick_options(values, p.order, p.max_options))
+    label_of = {e: lab for lab, e in options.items()}
+    shown = list(options.values())
+    found = {k: label_of.get(_leader(s.reindex(shown).dropna(), p.order)) for k, s in traps.items()
+             if s.reindex(shown).notna().any()}
+    found["choice.reversed_order"] = label_of[_leader(values.reindex(shown), "min" if p.order == "max" else "max")]
+    return {"value": label_of[_leader(values, p.order)], "options": options,
+            "misconceptions": {k: v for k, v in found.items() if v is not None}}
+
+
+def _above(values: pd.Series, traps: dict[str, pd.Series], threshold: pd.Series | float, p: Params) -> dict:
+    entities = _pick_options(values, "max", p.max_options - 1)
+    options = _labels(entities + [NONE_OPTION])
+    none_label = LETTERS[len(entities)]
+
+    def chosen(series: pd.Series) -> list[str]:
+        ok = []
+        for lab, e in options.items():
+            cut = threshold if isinstance(threshold, float) else float(threshold.get(e, np.inf))
+            if e in series.index and series[e] >= cut:
+                ok.append(lab)
+        return ok or [none_label]
+    traps_out = {k: chosen(s.reindex(entities).dropna()) for k, s in traps.items()}
+    return {"value": chosen(values.reindex(entities)), "options": options, "misconceptions": traps_out}
+
+
+def _entity_pair(values: pd.Series, p: Params) -> tuple[str, str]:
+    ordered = sorted(values.index)
+    x, y = p.x or ordered[0], p.y or next(e for e in ordered if e != (p.x or ordered[0]))
+    missing = [e for e in (x, y) if e not in values.index]
+    if missing:
+        raise ValueError(f"choice task: entity {missing[0]!r} not found (or its {p.metric} is undefined)")
+    return x, y
+
+
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+    """``{"value": label | [labels] | bool, "options": {label: entity}, "misconceptions": {key: value}}``."""
+    df = frame(data, params)
+    sub = apply_filter(with_periods(df, ["day"] if any(c in df.columns for c in DATE_COLUMNS) else []),
+                       params.filter)
+    values = per_entity(sub, params, params.metric)
+    if len(values) < 2:
+        raise ValueError(f"choice task: fewer than two {params.entity} values with a defined {params.metric}")
+    traps = _traps(sub, params)
+    if params.question == "top_by_metric":
+        return _top(values, traps, params)
+    if params.question == "above_threshold":
+        threshold = breakeven_by_entity(data, params) if params.threshold == "breakeven_roi" \
+            else float(params.threshold)  # type: ignore[arg-type]
+        return _above(values, traps, threshold, params)
+    if params.question == "compare":
+        x, y = _entity_pair(values, params)
+        found = {k: bool(s[x] > s[y]) for k, s in traps.items()
+                 if k == "choice.mean_of_ratios" and x in s.index and y in s.index}
+        return {"value": bool(values[x] > values[y]), "options": {"X": x, "Y": y}, "misconceptions": found}
+    second = per_entity(sub, params, params.metric2)  # type: ignore[arg-type]
+    return {"value": _leader(values, "max") == _leader(second, "max"), "options": {}, "misconceptions": {}}
+
+
+# --------------------------------------------------------------------------- answers
+
+def _is_bool(params: Params) -> bool:
+    return params.question in ("compare", "same_leader")
+
+
+def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> Any:
+    """A letter (``"b"``, ``"B."``), letters (``"A、C"``, ``["A", "C"]``) or 对/错 → "B", ["A","C"], bool."""
+    if isinstance(raw, Mapping):
+        raw = raw.get("value")
+    if _is_bool(params):
+        return parsing.parse_bool(raw)
+    letters = list(LETTERS[:params.max_options])
+    picked = parsing.parse_choice(raw, letters, multiple=params.question == "above_threshold")
+    return picked if params.question == "above_threshold" else picked[0]
+
+
+def _named(answer: dict, parsed: Any) -> list:
+    key = answer["value"]
+    norm = (lambda v: sorted(v)) if isinstance(key, list) else (lambda v: v)
+    return [msg(k) for k, v in answer.get("misconceptions", {}).items()
+            if norm(v) != norm(key) and norm(v) == norm(parsed)]
+
+
+def check(answer: dict, parsed: Any, params: Params, ctx: TaskContext | None = None) -> Check:
+    """Single/判断: all or nothing. Multiple: (right − wrong picks) ÷ right options, floor 0."""
+    key, options = answer["value"], answer.get("options", {})
+    if isinstance(key, list):
+        right, wrong = set(parsed) & set(key), set(parsed) - set(key)
+        fraction = max(0.0, (len(right) - len(wrong)) / len(key))
+        feedback = [msg("choice.correct")] if fraction == 1 else [msg(
+            "choice.partial", right=len(right), wrong=len(wrong), missed=len(set(key) - set(parsed)))]
+    else:
+        fraction = 1.0 if parsed == key else 0.0
+        feedback = [msg("choice.correct" if fraction else "choice.wrong")]
+    stray = [lab for lab in (parsed if isinstance(parsed, list) else [parsed])
+             if isinstance(lab, str) and options and lab not in options]
+    feedback += [msg("choice.no_such_option", label=lab) for lab in stray]
+    return Check(fraction, feedback + (_named(answer, parsed) if fraction < 1 else []))
+
+
+def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> str:
+    """``"B"``, ``"A、C"`` or ``"对"``/``"错"``."""
+    key = answer["value"]
+    if isinstance(key, bool):
+        return "对" if key else "错"
+    return "、".join(key) if isinstance(key, list) else key
+
+
+def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> Any:
+    """Another option, one option toggled, or the negation."""
+    key, labels = answer["value"], list(answer.get("options", {}))
+    if isinstance(key, bool):
+        return not key
+    if isinstance(key, list):
+        flip = labels[int(rng.integers(len(labels)))]
+        return sorted(set(key) ^ {flip}) or [lab for lab in labels if lab not in key][:1]
+    return str(rng.choice([lab for lab in labels if lab != key]))
+
+
+def malformed(params: Params) -> str:
+    return "也许吧" if _is_bool(params) else "第三个?"
+
+
+def describe(params: Params, lang: str = "zh") -> str:
+    """The question in words with its scoring rule."""
+    m = metrics.METRICS[params.metric]
+    args = {"dataset": params.dataset, "entity": column_label(params.entity, lang, params.dataset),
+            "metric": m.label(lang), "formula": formula_text(m, lang, params.dataset),
+            "filter": t("metric.describe_filter", lang, conditions=describe_filter(params.filter, lang,
+                                                                                params.dataset))
+            if params.filter else ""}
+    if params.question == "top_by_metric":
+        return t("choice.describe_top", lang, order=t(f"choice.order.{params.order}", lang), **args)
+    if params.question == "above_threshold":
+        return t("choice.describe_above", lang, threshold=_threshold_text(params, lang), **args)
+    if params.question == "compare":
+        return t("choice.describe_compare", lang, **args)
+    m2 = metrics.METRICS[params.metric2]  # type: ignore[index]
+    return t("choice.describe_same", lang, metric2=m2.label(lang),
+             formula2=formula_text(m2, lang, params.dataset), **args)
+
+
+def _threshold_text(params: Params, lang: str) -> str:
+    if params.threshold != "breakeven_roi":
+        return f"{params.threshold:g}"
+    extra = t("choice.breakeven_extra", lang, shipping=f"{params.shipping:g}", fee=f"{params.fee_rate:g}") \
+        if params.shipping or params.fee_rate else ""
+    return t("choice.breakeven", lang, extra=extra)
+
+
+__all__ = ["KIND", "Params", "make", "parse", "check", "as_raw", "perturb", "malformed", "describe",
+           "AnswerFormatError"]

@@ -1,0 +1,52 @@
+"""选择/判断 answers: options labelled A, B, C … with the entities from the trainee's data.
+
+The options (label → entity name) are part of the task's key document, as the question is built from
+the data; they are not secret, the right option is. :func:`options_for` takes only the options out of
+the key, on the server, and the rest of the key never reaches the page or the session state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from simulator.grading import answer_key
+from simulator.i18n import t
+from simulator.tasks.choice import NONE_OPTION
+from simulator.ui.answer_forms import Collected, FormContext, text_value, yes_no
+
+JUDGE = ("compare", "same_leader")
+
+
+def options_for(scenario: Any, trainee_id: str, task_id: str) -> dict[str, str]:
+    """Option letter → what it shows (an entity name, or ``none``) for this trainee; never the answer."""
+    entry = next(e for e in answer_key(scenario, trainee_id)["tasks"] if e["id"] == task_id)
+    return {str(k): str(v) for k, v in (entry["answer"].get("options") or {}).items()}
+
+
+def _option_text(letter: str, options: dict[str, str], lang: str) -> str:
+    shown = t("ui.choice.none", lang) if options[letter] == NONE_OPTION else options[letter]
+    return f"{letter}. {shown}"
+
+
+def collect(fc: FormContext) -> Collected:
+    """Radio for one answer, multiselect for several, 对/错 for a judgement."""
+    question = fc.params.question
+    options = options_for(fc.scenario, fc.trainee_id, fc.task.id) if fc.scenario and fc.trainee_id else {}
+    if question in JUDGE:
+        if options:
+            st.caption(" ; ".join(f"{k} = {v}" for k, v in options.items()))
+        return Collected(yes_no(fc, t("ui.choice.judge", fc.lang), "judge", words="ui.choice"))
+    if not options:
+        return Collected(text_value(fc, t("ui.choice.letters", fc.lang), "letters", hint="ui.choice.letters_hint"))
+    letters = list(options)
+    if question == "above_threshold":
+        chosen = st.multiselect(t("ui.choice.many", fc.lang), letters, key=fc.k("many"),
+                                format_func=lambda k: _option_text(k, options, fc.lang), disabled=fc.disabled,
+                                on_change=fc.on_change, placeholder=t("ui.answer.choose_many", fc.lang))
+        return Collected(list(chosen) or None)
+    chosen_one = st.radio(t("ui.choice.one", fc.lang), letters, index=None, key=fc.k("one"),
+                          format_func=lambda k: _option_text(k, options, fc.lang), disabled=fc.disabled,
+                          on_change=fc.on_change)
+    return Collected(chosen_one)

@@ -1,0 +1,28 @@
+"""Helpers of the AppTest tests: a fresh app session, and a session already identified."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = Path(__file__).resolve().parent / "fixtures" / "scenarios"
+
+
+def new_app() -> AppTest:
+    """The app as a fresh browser session would see it (not yet run)."""
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+
+
+def start(scenario: str, trainee: str, name: str = "", lang: str | None = None) -> AppTest:
+    """A session that picked ``scenario`` and identified as ``trainee``."""
+    at = new_app().run()
+    if lang:
+        at.segmented_control(key="ui.lang").set_value(lang).run()
+    at.selectbox(key="practice.scenario").set_value(scenario)
+    at.text_input(key="practice.who_id").input(trainee)
+    at.text_input(key="practice.who_name").input(name)
+    at.form_submit_button[0].click().run()
+    assert not at.exception, at.exception
+    return at

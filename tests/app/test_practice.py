@@ -1,0 +1,251 @@
+"""The practice flow driven through Streamlit's AppTest: pages, language, scenario, answers, uploads."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pandas as pd
+import pytest
+from app_helpers import SCENARIOS, new_app, start
+
+from simulator import answer_key, load_scenario
+from simulator.i18n import t
+from simulator.ui import task_card
+
+ADS = SCENARIOS / "app-ads.yaml"
+
+
+def _key(trainee: str, task: str, scenario=ADS) -> dict:
+    entry = next(e for e in answer_key(load_scenario(scenario), trainee)["tasks"] if e["id"] == task)
+    return entry["answer"]
+
+
+def _texts(at) -> list[str]:
+    return [e.value for kind in ("success", "warning", "error", "info") for e in getattr(at, kind)]
+
+
+def _check(at, scenario: str, task: str):
+    at.button(key=f"practice.check.{scenario}.{task}").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_first_page_is_practice_in_chinese():
+    at = new_app().run()
+    assert not at.exception
+    assert at.title[0].value == "练习"
+    assert at.segmented_control(key="ui.lang").value == "zh"
+    assert "app-ads" in at.selectbox(key="practice.scenario").options[0] or \
+        any("应用测试" in o for o in at.selectbox(key="practice.scenario").options)
+    assert [ti.label for ti in at.text_input] == ["学号", "姓名(选填)"]
+
+
+@pytest.mark.parametrize(("page", "title"), [("simulator/pages/exam.py", "考试"),
+                                            ("simulator/pages/instructor.py", "教师"),
+                                            ("simulator/pages/practice.py", "练习")])
+def test_every_page_runs_without_exception(page, title):
+    at = new_app().run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == title
+
+
+def test_language_switch_changes_every_label():
+    at = new_app().run()
+    at.segmented_control(key="ui.lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == "Practice"
+    assert [ti.label for ti in at.text_input] == ["Trainee ID", "Name (optional)"]
+    assert any("App test: ad delivery" in o for o in at.selectbox(key="practice.scenario").options)
+    at.switch_page("simulator/pages/exam.py").run()
+    assert at.title[0].value == "Exam"
+    at.segmented_control(key="ui.lang").set_value("zh").run()
+    assert at.title[0].value == "考试"
+
+
+def test_filters_by_level_direction_and_skill():
+    at = new_app().run()
+    at.multiselect(key="practice.f_level").set_value(["L3"]).run()
+    options = at.selectbox(key="practice.scenario").options
+    assert any("5A" in o for o in options) and not any("广告投放" in o for o in options)
+    at.multiselect(key="practice.f_level").set_value([]).run()
+    at.multiselect(key="practice.f_skill").set_value(["L4/6.1.1"]).run()
+    assert [o for o in at.selectbox(key="practice.scenario").options] == ["应用测试:广告投放 · L4 · 流量运营"]
+    at.multiselect(key="practice.f_dir").set_value(["数据分析"]).run()
+    assert "practice.scenario" not in [s.key for s in at.selectbox]
+    assert t("ui.pick.none_match", "zh") in _texts(at)
+
+
+def test_identify_then_restore_by_id_in_a_new_session():
+    at = start("app-ads", "R-001", "韩梅梅")
+    assert any("韩梅梅 (R-001)" in m.value for m in at.markdown)
+    at.text_input(key="practice.ans.app-ads.t1.value").input("1%")
+    _check(at, "app-ads", "t1")
+    again = start("app-ads", "R-001")  # id only: the name and progress come back from the store
+    assert any("韩梅梅 (R-001)" in m.value for m in again.markdown)
+    assert any("已检查 1 次" in c.value for c in again.caption)
+
+
+def test_identify_needs_an_id():
+    at = new_app().run()
+    at.form_submit_button[0].click().run()
+    assert "请输入学号。" in [e.value for e in at.error]
+    assert not at.text_input(key="practice.who_name").value
+
+
+def test_metric_right_wrong_and_format_problem_with_best_score():
+    at = start("app-ads", "M-001")
+    box = "practice.ans.app-ads.t1.value"
+    right = f"{_key('M-001', 't1')['value'] * 100:.2f}%"  # typed as a percentage, as trainees do
+    at.text_input(key=box).input("abc")
+    _check(at, "app-ads", "t1")
+    assert any(w.startswith("格式有误") for w in _texts(at))
+    at.text_input(key=box).input("0.5")
+    _check(at, "app-ads", "t1")
+    assert any(e.startswith("不正确 · 得分 0 / 40") for e in _texts(at))
+    at.text_input(key=box).input(right)
+    _check(at, "app-ads", "t1")
+    assert any(s.startswith("正确 · 得分 40 / 40") for s in _texts(at))
+    at.text_input(key=box).input("0.5")
+    _check(at, "app-ads", "t1")  # a worse retry keeps the best score
+    assert any("最高得分 40 / 40 · 已检查 3 次" in c.value for c in at.caption)
+    assert right not in json.dumps({str(k): str(v) for k, v in at.session_state.to_dict().items()
+                                    if "result" in str(k)})
+
+
+def _report_csv(trainee: str, encoding: str, bump: float = 1.0) -> bytes:
+    frame = pd.DataFrame(_key(trainee, "t2")["rows"])
+    frame.loc[0, "ctr"] *= bump
+    frame["ctr"] = [f"{v * 100:.2f}%" for v in frame["ctr"]]
+    frame = frame.rename(columns={"campaign_id": "计划ID", "cost": "消耗", "clicks": "点击数", "ctr": "点击率"})
+    return frame.iloc[::-1].to_csv(index=False).encode(encoding)
+
+
+def test_table_upload_gbk_scores_and_marks_the_wrong_cell():
+    at = start("app-ads", "U-001")
+    uploader = "practice.ans.app-ads.t2.file"
+    at.file_uploader(key=uploader).set_value(("报表.csv", _report_csv("U-001", "gbk", bump=1.5), "text/csv")).run()
+    assert any("已读取 2 行 × 4 列" in c.value for c in at.caption)
+    _check(at, "app-ads", "t2")
+    assert any(w.startswith("部分正确 · 得分 33.33 / 40") for w in _texts(at))
+    assert any("标红的 1 个单元格" in c.value for c in at.caption)
+    at.file_uploader(key=uploader).set_value(("报表.csv", _report_csv("U-001", "gbk"), "text/csv")).run()
+    _check(at, "app-ads", "t2")
+    assert any(s.startswith("正确 · 得分 40 / 40") for s in _texts(at))
+
+
+def test_bad_upload_is_explained_beside_the_uploader_and_costs_nothing():
+    at = start("app-ads", "U-002")
+    at.file_uploader(key="practice.ans.app-ads.t2.file").set_value(("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+                                                                     + b"\x00" * 64, "application/vnd.ms-excel"))
+    at.run()
+    assert not at.exception
+    assert any("旧版 .xls" in e.value for e in at.error)
+    _check(at, "app-ads", "t2")
+    assert t("ui.answer.fix_upload", "zh") in _texts(at)
+    assert not any("已检查" in c.value for c in at.caption)
+
+
+def test_multi_field_answer_with_yes_no():
+    at = start("app-ads", "F-001")
+    key = _key("F-001", "t3")
+    at.text_input(key="practice.ans.app-ads.t3.field.n_control").input(str(key["n_control"]))
+    at.text_input(key="practice.ans.app-ads.t3.field.rate_control").input(f"{key['rate_control']:.4f}")
+    at.radio(key="practice.ans.app-ads.t3.field.significant").set_value("no" if key["significant"] else "yes")
+    _check(at, "app-ads", "t3")
+    assert any(w.startswith("部分正确") and "2/3" in w for w in _texts(at))
+
+
+def test_five_a_map_form_collects_only_the_asked_fields():
+    at = start("app-5a", "A-001")
+    key = _key("A-001", "t1", SCENARIOS / "app-5a.yaml")
+    for stage, users in key["counts_t0"].items():
+        at.text_input(key=f"practice.ans.app-5a.t1.counts_t0.{stage}").input(str(users))
+    at.text_input(key="practice.ans.app-5a.t1.new").input(str(key["new"]))
+    assert len(at.data_editor) == 1  # the flow grid; counts_t1, rates and segments were not asked
+    _check(at, "app-5a", "t1")
+    assert any(w.startswith("部分正确") for w in _texts(at))
+
+
+def test_data_view_shows_chinese_headers_charts_and_downloads():
+    at = start("app-ads", "D-001")
+    at.segmented_control(key="practice.view").set_value("data").run()
+    assert not at.exception
+    assert "计划ID" in at.dataframe[0].value.columns and "展示数" in at.dataframe[0].value.columns
+    labels = [b.label for b in at.download_button]
+    assert "下载全部数据(XLSX)" in labels and "ad_delivery.csv" in labels
+    at.segmented_control(key="ui.lang").set_value("en").run()
+    assert "campaign_id" in at.dataframe[0].value.columns
+
+
+def test_progress_view_totals_the_best_scores():
+    at = start("app-ads", "P-001")
+    at.text_input(key="practice.ans.app-ads.t1.value").input(f"{_key('P-001', 't1')['value']:.4f}")
+    _check(at, "app-ads", "t1")
+    at.segmented_control(key="practice.view").set_value("progress").run()
+    assert [m.value for m in at.metric][:2] == ["40 / 100", "1 / 3"]
+
+
+def test_no_key_in_the_session_state():
+    at = start("app-ads", "S-001")
+    at.text_input(key="practice.ans.app-ads.t1.value").input("1%")
+    _check(at, "app-ads", "t1")
+    state = repr(at.session_state.to_dict())
+    key = answer_key(load_scenario(ADS), "S-001")
+    assert repr(key["tasks"][0]["answer"]["value"]) not in state
+    for entry in key["tasks"][1]["answer"]["rows"]:
+        assert repr(entry["ctr"]) not in state
+    assert "'answer'" not in state and "misconceptions" not in state
+
+
+def test_a_check_takes_under_300_ms_of_server_time():
+    scenario = load_scenario(ADS)
+    task = scenario.tasks[1]
+    body = _report_csv("T-001", "utf-8-sig")
+    task_card.check(scenario, "T-001", task, body, "zh")  # data and key made once (cached)
+    started = time.perf_counter()
+    for _ in range(5):
+        result = task_card.check(scenario, "T-001", task, body, "zh")
+    assert result.status == "correct"
+    assert (time.perf_counter() - started) / 5 < 0.3
+
+
+MIXED = SCENARIOS / "app-mixed.yaml"
+
+
+def test_data_quality_counts_and_cleaned_table_upload():
+    from simulator import generate_datasets
+    from simulator.datasets import xlsx_bytes
+    from simulator.tasks.data_quality import audit
+
+    at = start("app-mixed", "Q-001")
+    counts = _key("Q-001", "q1", MIXED)
+    at.text_input(key="practice.ans.app-mixed.q1.field.duplicates").input(str(counts["duplicates"]))
+    at.text_input(key="practice.ans.app-mixed.q1.field.missing").input(str(counts["missing"] + 1))
+    _check(at, "app-mixed", "q1")
+    assert any(w.startswith("部分正确 · 得分 10 / 20") for w in _texts(at))
+    frame = generate_datasets(load_scenario(MIXED), "Q-001")["accounts_daily"]
+    cleaned = xlsx_bytes({"accounts_daily": audit(frame, "accounts_daily").clean}, "zh")  # as Excel saves it
+    at.file_uploader(key="practice.ans.app-mixed.q2.file").set_value(("清洗后.xlsx", cleaned, "application/xlsx"))
+    _check(at, "app-mixed", "q2")
+    assert any(s.startswith("正确 · 得分 20 / 20") for s in _texts(at))
+
+
+def test_choice_questions_show_options_from_the_data_not_the_answer():
+    at = start("app-mixed", "C-001")
+    single, many, judge = (_key("C-001", c, MIXED) for c in ("c1", "c2", "c3"))
+    radio = at.radio(key="practice.ans.app-mixed.c1.one")
+    assert radio.options == [f"{k}. {v}" for k, v in single["options"].items()]
+    radio.set_value(single["value"])
+    _check(at, "app-mixed", "c1")
+    assert any(s.startswith("正确 · 得分 20 / 20") for s in _texts(at))
+    assert at.multiselect(key="practice.ans.app-mixed.c2.many").options[-1].endswith("以上都不是")
+    at.multiselect(key="practice.ans.app-mixed.c2.many").set_value(many["value"][:1])
+    _check(at, "app-mixed", "c2")
+    assert any(w.startswith("部分正确") for w in _texts(at))
+    at.radio(key="practice.ans.app-mixed.c3.judge").set_value("yes" if judge["value"] else "no")
+    _check(at, "app-mixed", "c3")
+    assert sum(s.startswith("正确 · 得分 20 / 20") for s in _texts(at)) == 2
+    state = repr(at.session_state.to_dict())
+    assert "options" not in state and "misconceptions" not in state
