@@ -150,12 +150,13 @@ def stage_bars(counts_t0: Mapping[str, int], counts_t1: Mapping[str, int], lang:
     return fig
 
 
-def roi_curve(answer: Mapping[str, Any], budget: float, lang: str = "zh") -> go.Figure:
+def roi_curve(answer: Mapping[str, Any], budget: float | None = None, lang: str = "zh") -> go.Figure:
     """Daily (spend, GMV) points, the fitted curve, the forecast at ``budget`` and the break-even line.
 
     ``answer`` is a roi_forecast key (``daily``, ``model``, ``coef_a``, ``coef_b``, ``forecast_gmv``,
-    optional ``breakeven_roi``).
+    ``budget``, optional ``breakeven_roi``); ``budget`` defaults to the key's.
     """
+    budget = float(answer["budget"] if budget is None else budget)
     fit = stats.CurveFit(answer["model"], answer["coef_a"], answer["coef_b"])
     cost = np.asarray(answer["daily"]["cost"], dtype=float)
     grid = np.linspace(max(cost.min() * 0.8, 1e-6), max(cost.max(), budget) * 1.1, 120)

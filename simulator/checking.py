@@ -16,7 +16,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
@@ -59,7 +59,8 @@ register({
         "zh": "“{column}”列有 {n} 处错误,所在行:{rows}。",
         "en": "Column “{column}” has {n} wrong cell(s), in rows: {rows}."},
     "check.table_column_high": {
-        "zh": "“{column}”列的错误数值整体偏高。", "en": "The wrong values of “{column}” are mostly too high."},
+        "zh": "“{column}”列的错误数值整体偏高。",
+        "en": "The wrong values of “{column}” are mostly too high."},
     "check.table_column_low": {
         "zh": "“{column}”列的错误数值整体偏低。", "en": "The wrong values of “{column}” are mostly too low."},
     "check.table_column_slip": {
@@ -404,7 +405,7 @@ class _ColumnResult:
     wrong: list[str]
     high: int = 0
     slips: int = 0
-    alt_hits: dict[str, int] | None = None
+    alt_hits: dict[str, int] = field(default_factory=dict)
 
 
 def _number_cell(value: Any, row: str, name: str) -> float:
@@ -471,7 +472,7 @@ def _cell_ok(value: float | None, key: Any, spec: FieldSpec, tolerance: float) -
 def _check_column(name: str, spec: FieldSpec, keyed: dict, given: dict, alt_rows: dict,
                   tolerance: float) -> _ColumnResult:
     """Compares one value column over the key rows present in the given table."""
-    res = _ColumnResult(wrong=[], alt_hits={})
+    res = _ColumnResult(wrong=[])
     for rk, key_rec in keyed.items():
         if rk not in given:
             continue
@@ -487,7 +488,7 @@ def _check_column(name: str, spec: FieldSpec, keyed: dict, given: dict, alt_rows
         alts = {k: rows.get(rk, {}).get(name) for k, rows in alt_rows.items()}
         for named in matching_alternatives(value, key, alts, unit=spec.unit, tolerance=tolerance,
                                            precision=spec.precision):
-            res.alt_hits[named] = res.alt_hits.get(named, 0) + 1  # type: ignore[index]
+            res.alt_hits[named] = res.alt_hits.get(named, 0) + 1
     return res
 
 
@@ -495,7 +496,7 @@ def _column_feedback(label: Msg, res: _ColumnResult) -> list[Msg]:
     """Messages for one column's wrong cells: where, and the likely mistake (never the values)."""
     n = len(res.wrong)
     out = [msg("check.table_wrong_column", column=label, n=n, rows=_listing(res.wrong))]
-    named = [k for k, hits in (res.alt_hits or {}).items() if hits * 2 >= n]
+    named = [k for k, hits in res.alt_hits.items() if hits * 2 >= n]
     if named:
         out += [msg("check.table_column_alternative", column=label, reason=msg(k)) for k in named]
     elif res.slips * 2 >= n:

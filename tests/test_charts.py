@@ -72,9 +72,10 @@ def test_roi_curve_passes_through_the_forecast():
         "coef_b": fit.b,
         "forecast_gmv": fit.predict(60000),
         "breakeven_roi": 2.0,
+        "budget": 60000,
         "daily": {"date": ["d1", "d2", "d3", "d4", "d5"], "cost": spend, "gmv": gmv},
     }
-    fig = charts.roi_curve(answer, 60000, "zh")
+    fig = charts.roi_curve(answer, lang="zh")
     points, curve, star, breakeven = fig.data
     assert list(points.x) == spend and list(points.y) == gmv
     assert star.x[0] == 60000 and star.y[0] == pytest.approx(94628.29, abs=0.01)

@@ -25,10 +25,19 @@ def keys(check_or_msgs):
 
 # ----------------------------------------------------------------------------- numbers
 
-@pytest.mark.parametrize("given, ok", [
-    (0.067742, True), (0.0677, True), (0.0678, True), (0.068, True),  # within 0.5 %
-    (0.0681, False), (0.07, False), (0.06774, True),
-])
+
+@pytest.mark.parametrize(
+    "given, ok",
+    [
+        (0.067742, True),
+        (0.0677, True),
+        (0.0678, True),
+        (0.068, True),  # within 0.5 %
+        (0.0681, False),
+        (0.07, False),
+        (0.06774, True),
+    ],
+)
 def test_number_matches_tolerance_and_precision(given, ok):
     assert number_matches(given, 0.067742, tolerance=0.005, precision=4) is ok
 
@@ -59,17 +68,21 @@ def test_percent_slip_named(raw):
 
 
 def test_too_high_too_low_and_alternative():
-    assert check_number("0.08", 0.0677, unit="ratio", tolerance=0.005, precision=4)[1][0].key == \
-        "check.too_high"
-    assert check_number("0.05", 0.0677, unit="ratio", tolerance=0.005, precision=4)[1][0].key == \
-        "check.too_low"
+    assert (
+        check_number("0.08", 0.0677, unit="ratio", tolerance=0.005, precision=4)[1][0].key == "check.too_high"
+    )
+    assert (
+        check_number("0.05", 0.0677, unit="ratio", tolerance=0.005, precision=4)[1][0].key == "check.too_low"
+    )
     alt = {"metric.mean_of_ratios": 0.0775}
-    fraction, fb = check_number("7.75%", 0.067742, unit="ratio", tolerance=0.005, precision=4,
-                                alternatives=alt)
+    fraction, fb = check_number(
+        "7.75%", 0.067742, unit="ratio", tolerance=0.005, precision=4, alternatives=alt
+    )
     assert fraction == 0 and fb[0].key == "metric.mean_of_ratios"
     # an alternative equal to the key is never named
-    fraction, fb = check_number("6.77%", 0.067742, unit="ratio", tolerance=0.005, precision=4,
-                                alternatives={"x.same": 0.0677})
+    fraction, fb = check_number(
+        "6.77%", 0.067742, unit="ratio", tolerance=0.005, precision=4, alternatives={"x.same": 0.0677}
+    )
     assert fraction == 1
 
 
@@ -81,8 +94,10 @@ def test_whole_counts_are_exact_and_money_has_cent_tolerance():
 
 
 def test_money_is_not_a_percent_slip():
-    assert check_number("123456", 1234.56, unit="money", tolerance=0.005, precision=2)[1][0].key == \
-        "check.too_high"
+    assert (
+        check_number("123456", 1234.56, unit="money", tolerance=0.005, precision=2)[1][0].key
+        == "check.too_high"
+    )
 
 
 @pytest.mark.parametrize("raw", ["abc", "", None, "1.2.3", True])
@@ -102,16 +117,21 @@ def test_rounding_and_formatting():
 
 # ----------------------------------------------------------------------------- fields
 
-SPECS = {"n": FieldSpec(unit="count", precision=0), "rate": FieldSpec(precision=4, weight=2),
-         "ok": FieldSpec(kind="bool"), "pick": FieldSpec(kind="choice", options=("x", "y", "z"))}
+SPECS = {
+    "n": FieldSpec(unit="count", precision=0),
+    "rate": FieldSpec(precision=4, weight=2),
+    "ok": FieldSpec(kind="bool"),
+    "pick": FieldSpec(kind="choice", options=("x", "y", "z")),
+}
 KEY = {"n": 120, "rate": 0.04, "ok": True, "pick": ["x", "z"]}
 
 
 def test_check_fields_full_and_partial():
     full = check_fields({"n": "120", "rate": "4%", "ok": "是", "pick": "A,C"}, KEY, SPECS, tolerance=0.005)
     assert full.fraction == 1 and full.details["wrong_fields"] == []
-    part = check_fields({"n": 121, "rate": "4.00%", "ok": "否", "pick": ["x", "z"]}, KEY, SPECS,
-                        tolerance=0.005)
+    part = check_fields(
+        {"n": 121, "rate": "4.00%", "ok": "否", "pick": ["x", "z"]}, KEY, SPECS, tolerance=0.005
+    )
     assert part.fraction == pytest.approx(3 / 5)
     assert part.details["wrong_fields"] == ["n", "ok"]
     assert "check.field_wrong" in keys(part) and "check.too_high" in keys(part)
@@ -141,10 +161,18 @@ def test_check_fields_by_label():
 
 # ----------------------------------------------------------------------------- tables
 
+
 def _key_rows(rng, n=6):
     ids = [f"C{i + 1:02d}" for i in range(n)]
-    return [{"campaign_id": c, "date": f"2024-11-{i + 1:02d}", "ctr": float(rng.uniform(0.01, 0.05)),
-             "cost": float(rng.uniform(100, 5000))} for i, c in enumerate(ids)]
+    return [
+        {
+            "campaign_id": c,
+            "date": f"2024-11-{i + 1:02d}",
+            "ctr": float(rng.uniform(0.01, 0.05)),
+            "cost": float(rng.uniform(100, 5000)),
+        }
+        for i, c in enumerate(ids)
+    ]
 
 
 SPECS_T = {"ctr": FieldSpec(unit="ratio", precision=4), "cost": FieldSpec(unit="money", precision=2)}
@@ -157,18 +185,31 @@ def test_table_any_order_full_marks_over_seeds():
         given = pd.DataFrame(rows).sample(frac=1, random_state=seed)
         given["ctr"] = [f"{v * 100:.2f}%" for v in given["ctr"]]
         given["cost"] = given["cost"].round(2)
-        res = check_table(given, rows, key_columns=["campaign_id", "date"], value_columns=SPECS_T,
-                          tolerance=0.005)
+        res = check_table(
+            given, rows, key_columns=["campaign_id", "date"], value_columns=SPECS_T, tolerance=0.005
+        )
         assert res.fraction == 1, res.feedback
 
 
 def test_table_keys_normalised():
-    rows = [{"campaign_id": "C01", "date": "2024-11-01", "cost": 10.0},
-            {"campaign_id": "C02", "date": "2024-11-02", "cost": 20.0}]
-    given = pd.DataFrame({"campaign_id": [" Ｃ02", "C01 "],
-                          "date": [pd.Timestamp("2024-11-02"), "2024/11/1"], "cost": ["20", "10.00"]})
-    res = check_table(given, rows, key_columns=["campaign_id", "date"],
-                      value_columns={"cost": SPECS_T["cost"]}, tolerance=0.005)
+    rows = [
+        {"campaign_id": "C01", "date": "2024-11-01", "cost": 10.0},
+        {"campaign_id": "C02", "date": "2024-11-02", "cost": 20.0},
+    ]
+    given = pd.DataFrame(
+        {
+            "campaign_id": [" Ｃ02", "C01 "],
+            "date": [pd.Timestamp("2024-11-02"), "2024/11/1"],
+            "cost": ["20", "10.00"],
+        }
+    )
+    res = check_table(
+        given,
+        rows,
+        key_columns=["campaign_id", "date"],
+        value_columns={"cost": SPECS_T["cost"]},
+        tolerance=0.005,
+    )
     assert res.fraction == 1
 
 
@@ -207,8 +248,14 @@ def test_table_alternative_named_per_column_and_slip():
     given = pd.DataFrame(rows)
     given["ctr"] = [r["ctr"] for r in trap]
     given["cost"] = given["cost"] * 100
-    res = check_table(given, rows, key_columns=["campaign_id"], value_columns=SPECS_T, tolerance=0.005,
-                      alternatives={"report_table.mean_of_ratios": trap})
+    res = check_table(
+        given,
+        rows,
+        key_columns=["campaign_id"],
+        value_columns=SPECS_T,
+        tolerance=0.005,
+        alternatives={"report_table.mean_of_ratios": trap},
+    )
     alt = [m for m in res.feedback if m.key == "check.table_column_alternative"]
     assert len(alt) == 1 and alt[0].args["reason"].key == "report_table.mean_of_ratios"
     assert alt[0].args["column"].render("en") == "ctr"
@@ -230,20 +277,39 @@ def test_table_blank_cells_and_undefined_keys():
 def test_table_format_errors():
     rows = [{"k": "a", "ctr": 0.5}]
     with pytest.raises(AnswerFormatError) as err:
-        check_table(pd.DataFrame({"x": ["a"], "ctr": [0.5]}), rows, key_columns=["k"],
-                    value_columns={"ctr": FieldSpec()}, tolerance=0.005)
+        check_table(
+            pd.DataFrame({"x": ["a"], "ctr": [0.5]}),
+            rows,
+            key_columns=["k"],
+            value_columns={"ctr": FieldSpec()},
+            tolerance=0.005,
+        )
     assert err.value.message.key == "check.table_missing_key_column"
     with pytest.raises(AnswerFormatError) as err:
-        check_table(pd.DataFrame({"k": ["a"], "ctr": ["lots"]}), rows, key_columns=["k"],
-                    value_columns={"ctr": FieldSpec()}, tolerance=0.005)
+        check_table(
+            pd.DataFrame({"k": ["a"], "ctr": ["lots"]}),
+            rows,
+            key_columns=["k"],
+            value_columns={"ctr": FieldSpec()},
+            tolerance=0.005,
+        )
     assert err.value.message.key == "check.table_cell_format"
     with pytest.raises(AnswerFormatError):
         check_table("not a table", rows, key_columns=["k"], value_columns={}, tolerance=0.005)
 
 
-@pytest.mark.parametrize("value, text", [
-    ("2024年11月5日", "2024-11-05"), ("2024-11", "2024-11"), (7, "7"), (7.0, "7"), ("7.0", "7"),
-    (pd.Timestamp("2024-11-05 00:00"), "2024-11-05"), ("2024-11-05 00:00:00", "2024-11-05"), ("抖音", "抖音"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        ("2024年11月5日", "2024-11-05"),
+        ("2024-11", "2024-11"),
+        (7, "7"),
+        (7.0, "7"),
+        ("7.0", "7"),
+        (pd.Timestamp("2024-11-05 00:00"), "2024-11-05"),
+        ("2024-11-05 00:00:00", "2024-11-05"),
+        ("抖音", "抖音"),
+    ],
+)
 def test_norm_key(value, text):
     assert norm_key(value) == text

@@ -84,7 +84,8 @@ def progress_view(scenario: Scenario, trainee_id: str, lang: str) -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric(t("ui.progress.total", lang), f"{fmt_points(total)} / 100")
     c2.metric(t("ui.progress.done", lang), f"{done} / {len(scenario.tasks)}")
-    c3.metric(t("ui.progress.pass", lang), t("ui.answer.yes" if total >= scenario.pass_mark else "ui.answer.no", lang))
+    passed = "ui.answer.yes" if total >= scenario.pass_mark else "ui.answer.no"
+    c3.metric(t("ui.progress.pass", lang), t(passed, lang))
     st.dataframe(table, hide_index=True)
     st.caption(t("ui.progress.note", lang))
 

@@ -149,15 +149,21 @@ register(
         "ab_test.describe": {
             "zh": "数据集 experiment 为一次A/B测试(对照组 control、实验组 treatment,计划分流:"
             "实验组占{split})。指标:{metric}。{test}显著性水平 α = {alpha},{sides}。差值一律为 实验组 − "
-            "对照组,相对提升 = 差值 ÷ 对照组;置信区间为差值的 {level} 双侧区间({ci})。另做样本比例失衡(SRM)"
-            "检验:按计划分流比例做卡方拟合优度检验,P < 0.001 视为存在SRM。请填写:{fields}。"
-            "比率与P值保留4位小数(或百分数2位),金额保留2位小数,统计量保留3位小数。",
+            "对照组,相对提升 = 差值 ÷ 对照组;置信区间为差值的 {level} 双侧区间({ci})。",
             "en": "Dataset experiment holds an A/B test (arms control and treatment; planned share in "
             "treatment {split}). Metric: {metric}. {test}Significance level α = {alpha}, {sides}. "
             "Differences are treatment − control, relative lift = difference ÷ control; the CI is the "
-            "two-sided {level} interval of the difference ({ci}). Also check for a sample-ratio mismatch: "
-            "χ² goodness of fit against the planned split, SRM when p < 0.001. Give: {fields}. Rates and "
-            "p-values to 4 decimals (or 2 as a percentage), money to 2 decimals, statistics to 3 decimals.",
+            "two-sided {level} interval of the difference ({ci}).",
+        },
+        "ab_test.describe_srm": {
+            "zh": "另做样本比例失衡(SRM)检验:按计划分流比例做卡方拟合优度检验,P < 0.001 视为存在SRM。",
+            "en": " Also check for a sample-ratio mismatch: χ² goodness of fit against the planned split, "
+            "SRM when p < 0.001.",
+        },
+        "ab_test.describe_fields": {
+            "zh": "请填写:{fields}。比率与P值保留4位小数(或百分数2位),金额保留2位小数,统计量保留3位小数。",
+            "en": " Give: {fields}. Rates and p-values to 4 decimals (or 2 as a percentage), money to 2 "
+            "decimals, statistics to 3 decimals.",
         },
         "ab_test.metric.converted": {
             "zh": "转化率(converted 的均值)",
@@ -565,7 +571,7 @@ def describe(params: Params, lang: str = "zh") -> str:
     sep = "、" if lang == "zh" else ", "
     fields = sep.join(t(label_key(f, params), lang) for f in params.fields())
     ci = "welch" if params.metric == "revenue" else params.ci_method
-    return t(
+    text = t(
         "ab_test.describe",
         lang,
         split=f"{params.planned_split:.0%}",
@@ -575,5 +581,7 @@ def describe(params: Params, lang: str = "zh") -> str:
         sides=t(f"ab_test.sides.{params.alternative}", lang),
         level=f"{1 - params.alpha:.0%}",
         ci=t(f"ab_test.ci.{ci}", lang),
-        fields=fields,
     )
+    if {"srm_p_value", "srm_detected"} & set(params.fields()):
+        text += t("ab_test.describe_srm", lang)
+    return text + t("ab_test.describe_fields", lang, fields=fields)

@@ -38,9 +38,9 @@ from simulator.tasks.metric import (
     Filter,
     apply_filter,
     date_column,
-    describe_filter,
-    frame,
+    filter_clause,
     formula_text,
+    frame,
     known_metric,
     needed_datasets,
     with_periods,
@@ -68,18 +68,18 @@ register({
         "zh": "看起来只比较了分子(如 成交金额),没有除以分母;比率要用分子合计 ÷ 分母合计。",
         "en": "This looks like a ranking by the numerator alone (e.g. GMV); divide by the denominator."},
     "choice.describe_top": {
-        "zh": "根据数据表 {dataset}{filter},按{entity}汇总计算{metric}({formula}),哪个{entity}的{metric}{order}?"
-              "(单选,填写选项字母)",
-        "en": "From table {dataset}{filter}, compute {metric} ({formula}) per {entity}. Which {entity} has the "
-              "{order} {metric}? (single choice: give the option letter)"},
+        "zh": "根据数据表 {dataset}{filter},按{entity}汇总计算{metric}({formula}),"
+              "哪个{entity}的{metric}{order}?(单选,填写选项字母)",
+        "en": "From table {dataset}{filter}, compute {metric} ({formula}) per {entity}. "
+              "Which {entity} has the {order} {metric}? (single choice: give the option letter)"},
     "choice.describe_above": {
         "zh": "根据数据表 {dataset}{filter},按{entity}汇总计算{metric}({formula}),哪些{entity}的{metric}"
               "不低于{threshold}?(多选,填写全部符合的选项字母,如 A、C;都不符合时选 none 对应的字母。"
               "评分:每选对一项得 1 份、每选错一项扣 1 份,最低 0 分)",
-        "en": "From table {dataset}{filter}, compute {metric} ({formula}) per {entity}. Which {entity} values "
-              "have {metric} at least {threshold}? (multiple choice: give every matching letter, e.g. A, C; "
-              "if none matches, the letter of 'none'. Scoring: +1 share per right pick, −1 per wrong "
-              "pick, never below 0)"},
+        "en": "From table {dataset}{filter}, compute {metric} ({formula}) per {entity}. "
+              "Which {entity} values have {metric} at least {threshold}? (multiple choice: give every "
+              "matching letter, e.g. A, C; if none matches, the letter of 'none'. Scoring: +1 share per "
+              "right pick, −1 per wrong pick, never below 0)"},
     "choice.describe_compare": {
         "zh": "根据数据表 {dataset}{filter},按{entity}汇总计算{metric}({formula})。判断:{entity} X 的{metric}"
               "高于{entity} Y(X、Y 见选项)。(回答 对 或 错)",
@@ -164,6 +164,7 @@ def _traps(sub: pd.DataFrame, p: Params) -> dict[str, pd.Series]:
     out: dict[str, pd.Series] = {}
     if not m.is_sum and any(c in sub.columns for c in DATE_COLUMNS):
         daily = metrics.mean_of_ratios(sub, p.metric, [p.entity], "day", date_column(sub), p.dataset)
+        assert isinstance(daily, pd.Series)
         out["choice.mean_of_ratios"] = pd.Series(daily.to_numpy(dtype=float), index=daily.index.astype(str))
     for v in metrics.variants_for(p.metric):
         try:
@@ -199,7 +200,8 @@ def _pick_options(values: pd.Series, order: str, k: int) -> list[str]:
 def breakeven_by_entity(data: Mapping[str, pd.DataFrame], p: Params) -> pd.Series:
     """Each campaign's 保本ROI from its orders: 1 ÷ ((Σamount − Σunit_cost×qty − shipping×orders
     − fee×Σamount) ÷ Σamount), via :func:`metrics.breakeven_roi`; indexed by ``p.entity``."""
-    orders = data["ad_orders"].merge(data["products"][["product_id", "unit_cost"]], on="product_id", how="left")
+    costs = data["products"][["product_id", "unit_cost"]]
+    orders = data["ad_orders"].merge(costs, on="product_id", how="left")
     qty = orders["quantity"] if "quantity" in orders.columns else 1
     orders = orders.assign(goods=orders["unit_cost"] * qty, n=1)
     per = orders.groupby(orders["campaign_id"].astype(str), observed=True)[["amount", "goods", "n"]].sum()
@@ -223,7 +225,8 @@ def _top(values: pd.Series, traps: dict[str, pd.Series], p: Params) -> dict:
     shown = list(options.values())
     found = {k: label_of.get(_leader(s.reindex(shown).dropna(), p.order)) for k, s in traps.items()
              if s.reindex(shown).notna().any()}
-    found["choice.reversed_order"] = label_of[_leader(values.reindex(shown), "min" if p.order == "max" else "max")]
+    reverse = "min" if p.order == "max" else "max"
+    found["choice.reversed_order"] = label_of[_leader(values.reindex(shown), reverse)]
     return {"value": label_of[_leader(values, p.order)], "options": options,
             "misconceptions": {k: v for k, v in found.items() if v is not None}}
 
@@ -346,9 +349,7 @@ def describe(params: Params, lang: str = "zh") -> str:
     m = metrics.METRICS[params.metric]
     args = {"dataset": params.dataset, "entity": column_label(params.entity, lang, params.dataset),
             "metric": m.label(lang), "formula": formula_text(m, lang, params.dataset),
-            "filter": t("metric.describe_filter", lang, conditions=describe_filter(params.filter, lang,
-                                                                                params.dataset))
-            if params.filter else ""}
+            "filter": filter_clause(params.filter, lang, params.dataset)}
     if params.question == "top_by_metric":
         return t("choice.describe_top", lang, order=t(f"choice.order.{params.order}", lang), **args)
     if params.question == "above_threshold":

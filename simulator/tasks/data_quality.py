@@ -33,7 +33,7 @@ from simulator import checking
 from simulator.checking import FieldSpec
 from simulator.i18n import msg, register, t
 from simulator.labels import dataset_columns, rename_to_labels
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import Check, TaskContext, TaskParams
 from simulator.tasks.report_table import read_upload
 
 KIND = "data_quality"
@@ -67,12 +67,14 @@ register({
         "en": "Only negative values were counted; a part larger than its whole (e.g. clicks > impressions) "
               "is out of range too."},
     "data_quality.still_duplicates": {
-        "zh": "上传的表格中仍有 {n} 行重复数据。", "en": "The uploaded table still has {n} duplicate row(s)."},
+        "zh": "上传的表格中仍有 {n} 行重复数据。",
+        "en": "The uploaded table still has {n} duplicate row(s)."},
     "data_quality.still_missing": {
         "zh": "上传的表格中仍有 {n} 个空单元格。", "en": "The uploaded table still has {n} empty cell(s)."},
     "data_quality.still_out_of_range": {
         "zh": "上传的表格中仍有 {n} 个异常值(负数或部分大于整体)。",
-        "en": "The uploaded table still has {n} out-of-range value(s) (negative, or a part above its whole)."},
+        "en": "The uploaded table still has {n} out-of-range value(s) (negative, or a part above its "
+              "whole)."},
     "data_quality.dropped_too_many": {
         "zh": "删除的行太多了:只应删除重复行和含缺失值、异常值的行。",
         "en": "Too many rows were removed: remove only duplicates and rows with missing or out-of-range "
@@ -80,8 +82,8 @@ register({
     "data_quality.rules": {
         "zh": "规则:①重复行 = 所有列都与前面某行完全相同的行,只计多出来的副本;②缺失值 = 空单元格;"
               "③异常值 = 计数、金额、时长为负数,0/1 标记不是 0 或 1,比率不在 0~1 之间,或部分大于整体"
-              "(如 点击数 > 展示数、转化数 > 点击数、观看人数 > 观看次数,计部分那一格)。②③在删除重复行之后统计,"
-              "按单元格计数。",
+              "(如 点击数 > 展示数、转化数 > 点击数、观看人数 > 观看次数,计部分那一格)。"
+              "②③在删除重复行之后统计,按单元格计数。",
         "en": "Rules: (1) a duplicate is a row identical in every column to an earlier row; count only the "
               "extra copies; (2) missing = an empty cell; (3) out of range = a negative count, amount or "
               "duration, a 0/1 flag that is not 0 or 1, a ratio outside 0–1, or a part larger than its whole "
@@ -189,7 +191,8 @@ class Params(TaskParams):
     """``dataset``; ``mode`` counts (``ask`` picks duplicates/missing/out_of_range) or cleaned."""
 
     dataset: str = Field(description="dataset to check, e.g. ad_delivery (generated with defects)")
-    mode: Literal["counts", "cleaned"] = Field("counts", description="give the counts, or upload the cleaned table")
+    mode: Literal["counts", "cleaned"] = Field("counts",
+                                               description="give the counts, or upload the cleaned table")
     ask: list[Problem] = Field(default_factory=lambda: list(PROBLEMS), min_length=1,
                                description="which counts to give (counts mode)")
 

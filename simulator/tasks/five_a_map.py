@@ -113,18 +113,29 @@ register(
         "five_a_map.describe": {
             "zh": "根据数据集 audience_5a(5A人群资产快照),以 T0 = {t0}、T1 = {t1} 编制5A关系资产图。"
             "5A人群资产指A1–A5;O为机会人群;某日无记录的用户视为资产外(none)。"
-            "同一用户同日多条记录按最深阶段计。请填写:{fields}。流转人数写作“A1>A2”(T0在A1、T1在A2),"
-            "含“none>A1”(从资产外进入)和“A3>none”(离开)。流转率(i→j) = 流转人数(i→j) ÷ T0时阶段i的人数。"
-            "新增 = T1在A1–A5、T0为O或无记录的用户;流失 = T0在A1–A5、T1为O或无记录的用户。人数填整数;"
-            "比率保留{decimals}位小数或以百分数保留{pct}位小数。",
+            "同一用户同日多条记录按最深阶段计。请填写:{fields}。",
             "en": "From dataset audience_5a (5A asset snapshots), build the 5A relationship-asset map "
             "between T0 = {t0} and T1 = {t1}. The 5A asset is A1–A5; O is the opportunity pool; a user with "
             "no row on a date is outside (none). A user with several rows on a date counts in the deepest "
-            "stage. Give: {fields}. Flows are written “A1>A2” (A1 at T0, A2 at T1), including “none>A1” "
-            "(entered from outside) and “A3>none” (left). Flow rate i→j = flow(i→j) ÷ users in i at T0. "
-            "新增 = users in A1–A5 at T1 who were O or absent at T0; 流失 = users in A1–A5 at T0 who are O "
-            "or absent at T1. Counts as whole numbers; rates to {decimals} decimals (or {pct} as a "
-            "percentage).",
+            "stage. Give: {fields}.",
+        },
+        "five_a_map.describe_flows": {
+            "zh": "流转人数写作“A1>A2”(T0在A1、T1在A2),含“none>A1”(从资产外进入)和“A3>none”(离开)。",
+            "en": " Flows are written “A1>A2” (A1 at T0, A2 at T1), including “none>A1” (entered from "
+            "outside) and “A3>none” (left).",
+        },
+        "five_a_map.describe_rates": {
+            "zh": "流转率(i→j) = 流转人数(i→j) ÷ T0时阶段i的人数。",
+            "en": " Flow rate i→j = flow(i→j) ÷ users in i at T0.",
+        },
+        "five_a_map.describe_new_lost": {
+            "zh": "新增 = T1在A1–A5、T0为O或无记录的用户;流失 = T0在A1–A5、T1为O或无记录的用户。",
+            "en": " 新增 (new) = users in A1–A5 at T1 who were O or absent at T0; 流失 (lost) = users in "
+            "A1–A5 at T0 who are O or absent at T1.",
+        },
+        "five_a_map.describe_rounding": {
+            "zh": "人数填整数;比率保留{decimals}位小数或以百分数保留{pct}位小数。",
+            "en": " Counts as whole numbers; rates to {decimals} decimals (or {pct} as a percentage).",
         },
         "five_a_map.describe_segment": {
             "zh": "另按“{segment}”分人群,给出每个人群的 asset_t0、asset_t1(T0/T1 的A1–A5人数)、new、"
@@ -638,29 +649,24 @@ def malformed(params: Params) -> Any:
 
 
 def describe(params: Params, lang: str = "zh") -> str:
-    """The task sheet's instruction: dates, definitions, fields, units and rounding."""
+    """The task sheet's instruction: dates, the definitions the asked fields need, units and rounding."""
     sep = "、" if lang == "zh" else ", "
+    asked = set(params.fields())
     fields = sep.join(t(f"five_a_map.field.{n}", lang) for n in params.fields())
     t0 = params.t0.isoformat() if params.t0 else t("five_a_map.first_snapshot", lang)
     t1 = params.t1.isoformat() if params.t1 else t("five_a_map.last_snapshot", lang)
-    text = t(
-        "five_a_map.describe",
-        lang,
-        t0=t0,
-        t1=t1,
-        fields=fields,
-        decimals=params.precision,
-        pct=params.precision - 2,
-    )
+    text = t("five_a_map.describe", lang, t0=t0, t1=t1, fields=fields)
+    if asked & {"flows", "flow_rates"}:
+        text += t("five_a_map.describe_flows", lang)
+    if "flow_rates" in asked:
+        text += t("five_a_map.describe_rates", lang)
+    if asked & {"new", "lost", "by_segment"}:
+        text += t("five_a_map.describe_new_lost", lang)
     if params.segment:
         pen = ""
         if params.platform_population:
             population = sep.join(f"{k} {v}" for k, v in params.platform_population.items())
             pen = t("five_a_map.describe_penetration", lang, population=population)
-        text += t(
-            "five_a_map.describe_segment",
-            lang,
-            segment=t(f"five_a_map.segment.{params.segment}", lang),
-            pen=pen,
-        )
-    return text
+        segment = t(f"five_a_map.segment.{params.segment}", lang)
+        text += t("five_a_map.describe_segment", lang, segment=segment, pen=pen)
+    return text + t("five_a_map.describe_rounding", lang, decimals=params.precision, pct=params.precision - 2)

@@ -27,7 +27,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulator import checking, metrics
-from simulator.i18n import msg, register, t
+from simulator.i18n import register, t
 from simulator.labels import column_label
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 
@@ -171,6 +171,13 @@ def apply_filter(df: pd.DataFrame, conditions: Filter) -> pd.DataFrame:
     return df[mask]
 
 
+def filter_clause(conditions: Filter, lang: str, dataset: str | None = None) -> str:
+    """The filter as a clause for a task sheet ("" without a filter)."""
+    if not conditions:
+        return ""
+    return t("metric.describe_filter", lang, conditions=describe_filter(conditions, lang, dataset))
+
+
 def _value_text(value: Any) -> str:
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
@@ -259,7 +266,7 @@ class Params(TaskParams):
         return metrics.METRICS[self.metric].precision if self.precision is None else self.precision
 
 
-def _finite(value: float) -> float | None:
+def _finite(value: float | None) -> float | None:
     return float(value) if value is not None and np.isfinite(value) else None
 
 
@@ -313,7 +320,8 @@ def _ratio_traps(sub: pd.DataFrame, p: Params) -> dict[str, list[float | None]]:
     traps: dict[str, list[float | None]] = {}
     for v in metrics.variants_for(p.metric):
         if v.name != p.variant and all(_has_column(sub, c, p.dataset) for c in v.formula.columns):
-            traps.setdefault(v.message.key, []).append(metrics.variant_value(p.metric, v.name, sub, p.dataset))
+            value = metrics.variant_value(p.metric, v.name, sub, p.dataset)
+            traps.setdefault(v.message.key, []).append(value)
     if p.variant:
         traps["metric.standard_definition"] = [metrics.compute(p.metric, sub, p.dataset)]
         return traps
@@ -340,7 +348,7 @@ def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params) -> dict[str, 
     """Catalog key → what each known mistake gives on this trainee's data."""
     traps = _sum_traps(sub, p) if metrics.METRICS[p.metric].is_sum else _ratio_traps(sub, p)
     if p.filter:
-        ignored = [value_of(df, p, p.per, p.variant)]
+        ignored: list[float | None] = [value_of(df, p, p.per, p.variant)]
         if len(p.filter) > 1:
             for column in p.filter:
                 rest = {c: v for c, v in p.filter.items() if c != column}
@@ -424,9 +432,9 @@ def describe(params: Params, lang: str = "zh") -> str:
         what = t("metric.per_period", lang, label=label, note=note,
                  period=t(f"metric.period.{params.per}", lang), prefix=t(f"metric.prefix.{params.per}", lang))
     elif params.per:
-        what = t("metric.per_column", lang, label=label, entity=column_label(params.per, lang, params.dataset))
-    where = t("metric.describe_filter", lang, conditions=describe_filter(params.filter, lang, params.dataset)) \
-        if params.filter else ""
+        entity = column_label(params.per, lang, params.dataset)
+        what = t("metric.per_column", lang, label=label, entity=entity)
+    where = filter_clause(params.filter, lang, params.dataset)
     return t("metric.describe", lang, dataset=params.dataset, filter=where, what=what,
              rounding=checking.rounding_msg(m.unit, params.digits()).render(lang))
 

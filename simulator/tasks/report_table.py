@@ -35,7 +35,7 @@ from simulator.tasks.metric import (
     Filter,
     apply_filter,
     date_column,
-    describe_filter,
+    filter_clause,
     frame,
     known_metric,
     needed_datasets,
@@ -61,7 +61,8 @@ register({
     "report_table.describe": {
         "zh": "根据数据表 {dataset}{filter},按{by}分组制作运营数据统计报表,列出:{metrics}。"
               "表格第一行为表头,先放分组列({by}),再放各指标列;每组一行,顺序不限。"
-              "比率类指标一律用该组的合计计算(如 点击率 = 该组点击数合计 ÷ 展示数合计),不要对每天的比率求平均。"
+              "比率类指标一律用该组的合计计算(如 点击率 = 该组点击数合计 ÷ 展示数合计),"
+              "不要对每天的比率求平均。"
               "{periods}上传 CSV 或 XLSX 文件,表头可用中文或英文。",
         "en": "From table {dataset}{filter}, build an operations report grouped by {by}, with: {metrics}. "
               "Put the headers in the first row, the group columns ({by}) first, then the metrics; one row "
@@ -256,9 +257,9 @@ def describe(params: Params, lang: str = "zh") -> str:
     items = []
     for m, spec in params.specs().items():
         rounding = checking.rounding_msg(spec.unit, spec.precision or 0).render(lang)
-        items.append(t("report_table.metric_item", lang, label=metrics.METRICS[m].label(lang), rounding=rounding))
-    where = t("metric.describe_filter", lang, conditions=describe_filter(params.filter, lang, params.dataset)) \
-        if params.filter else ""
+        label = metrics.METRICS[m].label(lang)
+        items.append(t("report_table.metric_item", lang, label=label, rounding=rounding))
+    where = filter_clause(params.filter, lang, params.dataset)
     periods = t("report_table.periods", lang) if set(params.by) & {*PERIODS, "date"} else ""
     return t("report_table.describe", lang, dataset=params.dataset, filter=where, by=by,
              metrics=sep.join(items), periods=periods)

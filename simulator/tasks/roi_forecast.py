@@ -103,15 +103,19 @@ register(
             "{{forecast_gmv: 94628.29, roi: 1.58, marginal_roi: 0.55, increase_budget: no}}.",
         },
         "roi_forecast.describe": {
-            "zh": "用数据集 ad_delivery{filter}预测日预算为 ¥{budget} 时的产出。"
+            "zh": "用数据集 ad_delivery{filter}预测日预算为 {budget} 时的产出。"
             "先按日期汇总每天的消耗和{gmv}(剔除消耗或GMV为0的日期),再用{model}拟合。请填写:{fields}。"
             "预测ROI = 预测GMV ÷ 预算;边际ROI = 曲线在该预算处的斜率(多投1元带来的GMV);{breakeven}边际ROI ≥ "
             "保本ROI 时建议增加预算。金额保留2位小数,预测ROI保留2位小数,边际ROI保留4位小数。",
-            "en": "Using dataset ad_delivery{filter}, forecast the result of a daily budget of ¥{budget}. "
+            "en": "Using dataset ad_delivery{filter}, forecast the result of a daily budget of {budget}. "
             "Sum spend and {gmv} per date (leave out days with no spend or no GMV), then fit the {model}. "
             "Give: {fields}. Forecast ROI = forecast GMV ÷ budget; marginal ROI = the curve's slope at the "
             "budget (extra GMV per extra yuan); {breakeven}increase the budget when marginal ROI ≥ "
             "break-even ROI. Money to 2 decimals, forecast ROI to 2 decimals, marginal ROI to 4 decimals.",
+        },
+        "roi_forecast.budget_factor": {
+            "zh": "拟合所用各日日均消耗的 {factor} 倍(四舍五入到元)",
+            "en": "{factor} × the fitted days' mean daily spend (rounded to whole yuan)",
         },
         "roi_forecast.filter_campaign": {"zh": "中计划 {ids} 的数据,", "en": " for campaign(s) {ids}"},
         "roi_forecast.filter_objective": {
@@ -144,7 +148,10 @@ class Params(TaskParams):
     campaign_id: str | list[str] | None = Field(None, description="campaign(s) to keep")
     objective: str | None = Field(None, description="keep campaigns with this objective")
     model: Literal["linear", "log", "power"] = Field("log", description="response-curve family")
-    budget: float = Field(..., gt=0, description="daily spend to forecast at, yuan")
+    budget: float | None = Field(None, gt=0, description="daily spend to forecast at, yuan")
+    budget_factor: float | None = Field(
+        None, gt=0, description="instead of budget: this multiple of the fitted days' mean daily spend"
+    )
     signed: bool = Field(False, description="forecast signed GMV (from ad_orders) instead of paid GMV")
     breakeven_roi: float | None = Field(None, gt=0, description="保本ROI; None = from products' margins")
     shipping: float = Field(0.0, ge=0, description="shipping per unit, for margins")
@@ -156,6 +163,8 @@ class Params(TaskParams):
     def _one_filter(self) -> Params:
         if self.campaign_id is not None and self.objective is not None:
             raise ValueError("filter by campaign_id or by objective, not both")
+        if (self.budget is None) == (self.budget_factor is None):
+            raise ValueError("give exactly one of budget and budget_factor")
         return self
 
     def datasets(self) -> list[str]:
@@ -230,35 +239,43 @@ def breakeven(params: Params, data: Mapping[str, pd.DataFrame], rows: pd.DataFra
     return float(amount.sum() / weighted) if weighted > 0 else float("inf")
 
 
+def budget_of(params: Params, daily: pd.DataFrame) -> float:
+    """The daily budget: given, or ``budget_factor`` × the fitted days' mean daily spend rounded to yuan."""
+    if params.budget is not None:
+        return params.budget
+    assert params.budget_factor is not None
+    return float(round(params.budget_factor * float(daily["cost"].mean())))
+
+
 def _variants(
-    params: Params, rows: pd.DataFrame, daily: pd.DataFrame, fit: stats.CurveFit
+    params: Params, rows: pd.DataFrame, daily: pd.DataFrame, fit: stats.CurveFit, budget: float
 ) -> dict[str, dict]:
     """Misconception key → the forecast values it gives."""
     out = {
-        f"roi_forecast.variant.{m}": _values(stats.fit_curve(daily["cost"], daily["gmv"], m), params.budget)
+        f"roi_forecast.variant.{m}": _values(stats.fit_curve(daily["cost"], daily["gmv"], m), budget)
         for m in stats.CURVES
         if m != params.model
     }
-    out["roi_forecast.variant.average_roi"] = {"marginal_roi": fit.predict(params.budget) / params.budget}
+    out["roi_forecast.variant.average_roi"] = {"marginal_roi": fit.predict(budget) / budget}
     if params.model == "log":
         out["roi_forecast.variant.log_slope"] = {"marginal_roi": fit.b}
     if params.model == "power":
         out["roi_forecast.variant.power_exponent"] = {"marginal_roi": fit.b}
         try:
             out["roi_forecast.variant.power_nonlinear"] = _values(
-                stats.fit_power_nonlinear(daily["cost"], daily["gmv"]), params.budget
+                stats.fit_power_nonlinear(daily["cost"], daily["gmv"]), budget
             )
         except (RuntimeError, ValueError):
             pass
     if params.signed:
         paid = daily_series(rows, "gmv")
         out["roi_forecast.variant.paid_gmv"] = _values(
-            stats.fit_curve(paid["cost"], paid["gmv"], params.model), params.budget
+            stats.fit_curve(paid["cost"], paid["gmv"], params.model), budget
         )
     raw = _positive(rows["cost"], rows["signed_gmv" if params.signed else "gmv"])
     if len(raw) > len(daily) >= 2:
         out["roi_forecast.variant.not_daily"] = _values(
-            stats.fit_curve(raw["cost"], raw["gmv"], params.model), params.budget
+            stats.fit_curve(raw["cost"], raw["gmv"], params.model), budget
         )
     return out
 
@@ -273,7 +290,8 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
     if len(daily) < 3:
         raise ValueError("roi_forecast needs at least 3 days with spend and GMV in the filter")
     fit = stats.fit_curve(daily["cost"], daily["gmv"], params.model)
-    values = _values(fit, params.budget)
+    budget = budget_of(params, daily)
+    values = _values(fit, budget)
     be = breakeven(params, data, rows)
     return {
         **values,
@@ -287,7 +305,8 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
             "cost": daily["cost"].tolist(),
             "gmv": daily["gmv"].tolist(),
         },
-        "variants": _variants(params, rows, daily, fit),
+        "budget": budget,
+        "variants": _variants(params, rows, daily, fit, budget),
     }
 
 
@@ -368,6 +387,12 @@ def malformed(params: Params) -> Any:
     return {field: "挺多的"} if field else {"increase_budget": "看情况"}
 
 
+def _budget_text(params: Params, lang: str) -> str:
+    if params.budget is not None:
+        return f"¥{params.budget:,.0f}"
+    return t("roi_forecast.budget_factor", lang, factor=params.budget_factor)
+
+
 def describe(params: Params, lang: str = "zh") -> str:
     """The task sheet's instruction: filter, GMV basis, model, budget, break-even and rounding."""
     if params.campaigns():
@@ -394,7 +419,7 @@ def describe(params: Params, lang: str = "zh") -> str:
         "roi_forecast.describe",
         lang,
         filter=flt,
-        budget=f"{params.budget:,.0f}",
+        budget=_budget_text(params, lang),
         gmv=t("roi_forecast.gmv." + ("signed" if params.signed else "paid"), lang),
         model=t(f"roi_forecast.model.{params.model}", lang),
         breakeven=be,

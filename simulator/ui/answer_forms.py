@@ -65,7 +65,8 @@ class FormContext:
 
 # ----------------------------------------------------------------------------- single inputs
 
-def text_value(fc: FormContext, label: str, *parts: object, hint: str = "ui.answer.number_hint") -> str | None:
+def text_value(fc: FormContext, label: str, *parts: object,
+               hint: str = "ui.answer.number_hint") -> str | None:
     """A tolerant text box; returns the stripped text or None when blank."""
     value = st.text_input(label, key=fc.k(*parts), placeholder=t(hint, fc.lang), disabled=fc.disabled,
                           on_change=fc.on_change)
@@ -135,8 +136,8 @@ def field_inputs(fc: FormContext, specs: Mapping[str, FieldSpec]) -> Collected:
             elif spec.kind == "choice" and spec.options:
                 value = choose(fc, label, list(spec.options), True, "field", name)
             else:
-                value = text_value(fc, label, "field", name,
-                                   hint="ui.answer.number_hint" if spec.kind == "number" else "ui.answer.text_hint")
+                hint = "ui.answer.number_hint" if spec.kind == "number" else "ui.answer.text_hint"
+                value = text_value(fc, label, "field", name, hint=hint)
         if value is not None:
             answer[name] = value
     return Collected(answer or None)
@@ -175,7 +176,8 @@ def _data_quality(fc: FormContext) -> Collected:
     """The cleaned table as an upload, or one count per asked problem (duplicates, missing …)."""
     if getattr(fc.params, "mode", None) == "cleaned":
         return table_upload(fc)
-    specs = {p: FieldSpec(unit="count", precision=0, label_key=f"data_quality.field.{p}") for p in fc.params.ask}
+    specs = {p: FieldSpec(unit="count", precision=0, label_key=f"data_quality.field.{p}")
+             for p in fc.params.ask}
     return field_inputs(fc, specs)
 
 

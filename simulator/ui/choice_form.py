@@ -39,7 +39,8 @@ def collect(fc: FormContext) -> Collected:
             st.caption(" ; ".join(f"{k} = {v}" for k, v in options.items()))
         return Collected(yes_no(fc, t("ui.choice.judge", fc.lang), "judge", words="ui.choice"))
     if not options:
-        return Collected(text_value(fc, t("ui.choice.letters", fc.lang), "letters", hint="ui.choice.letters_hint"))
+        label = t("ui.choice.letters", fc.lang)
+        return Collected(text_value(fc, label, "letters", hint="ui.choice.letters_hint"))
     letters = list(options)
     if question == "above_threshold":
         chosen = st.multiselect(t("ui.choice.many", fc.lang), letters, key=fc.k("many"),

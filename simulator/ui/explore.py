@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -52,7 +53,7 @@ def downloads(scenario: Scenario, trainee_id: str, frames: Mapping[str, pd.DataF
     cols = st.columns(min(4, max(1, len(frames))))
     for i, (name, df) in enumerate(frames.items()):
         with cols[i % len(cols)]:
-            st.download_button(f"{name}.csv", data=lambda df=df, name=name: csv_bytes(df, name, lang),
+            st.download_button(f"{name}.csv", data=partial(csv_bytes, df, name, lang),
                                file_name=f"{name}.csv", mime="text/csv", on_click="ignore",
                                key=session.key("practice", "dl", "csv", name), width="stretch")
     st.caption(t("ui.data.csv_note", lang))

@@ -37,7 +37,8 @@ def _counts(fc: FormContext, name: str) -> dict[str, str]:
     return out
 
 
-def _grid(fc: FormContext, name: str, rows: dict[str, str], cols: dict[str, str], help_key: str) -> dict[str, dict]:
+def _grid(fc: FormContext, name: str, rows: dict[str, str], cols: dict[str, str],
+          help_key: str) -> dict[str, dict]:
     """An editable text grid (``rows``/``cols``: code → label); returns {row: {col: text}} of filled cells."""
     st.markdown(f"**{_field_label(name, fc.lang)}**")
     blank = pd.DataFrame("", index=list(rows.values()), columns=list(cols))

@@ -27,13 +27,17 @@ def coarse(values: Iterable[float], digits: int = SIGNIFICANT) -> list[float]:
     out = []
     for v in values:
         v = float(v)
-        out.append(0.0 if v == 0 or not math.isfinite(v) else round(v, digits - 1 - int(math.floor(math.log10(abs(v))))))
+        if v == 0 or not math.isfinite(v):
+            out.append(0.0)
+        else:
+            out.append(round(v, digits - 1 - int(math.floor(math.log10(abs(v))))))
     return out
 
 
 def _finish(fig: go.Figure, title: str) -> go.Figure:
     fig.update_traces(hoverinfo="skip")
-    fig.update_layout(title_text=title, hovermode=False, height=340, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    fig.update_layout(title_text=title, hovermode=False, height=340,
+                      margin={"l": 10, "r": 10, "t": 50, "b": 10},
                       legend={"orientation": "h", "y": -0.15})
     return fig
 
@@ -50,7 +54,8 @@ def trend(df: pd.DataFrame, dataset: str, date_col: str, value_cols: list[str], 
     if by:
         daily = _daily(df, date_col, value_cols[0], by)
         for level, part in daily.groupby(by, observed=True):
-            fig.add_trace(go.Scatter(x=part[date_col], y=coarse(part[value_cols[0]]), mode="lines", name=str(level)))
+            fig.add_trace(go.Scatter(x=part[date_col], y=coarse(part[value_cols[0]]), mode="lines",
+                                     name=str(level)))
     else:
         for col in value_cols:
             daily = _daily(df, date_col, col)
@@ -72,7 +77,8 @@ def ad_funnel(df: pd.DataFrame, lang: str) -> go.Figure:
 
 def breakdown(df: pd.DataFrame, dataset: str, by: str, value_col: str | None, lang: str) -> go.Figure:
     """Horizontal bars of ``value_col`` totals (or row counts) per level of ``by``, largest first."""
-    grouped = df.groupby(df[by].astype(str))[value_col].sum() if value_col else df[by].astype(str).value_counts()
+    levels = df[by].astype(str)
+    grouped = df.groupby(levels)[value_col].sum() if value_col else levels.value_counts()
     grouped = grouped.sort_values()
     fig = go.Figure(go.Bar(x=coarse(grouped.to_numpy()), y=list(grouped.index), orientation="h",
                            marker_color="#5b9bd5"))
@@ -87,7 +93,7 @@ def five_a(df: pd.DataFrame, lang: str) -> list[go.Figure]:
 
     if df["snapshot_date"].nunique() < 2:
         return []
-    key = five_a_map.make(five_a_map.Params(), {"audience_5a": df}, None)
+    key = five_a_map.make(five_a_map.Params.model_validate({}), {"audience_5a": df}, None)
     c0 = dict(zip(key["counts_t0"], coarse(key["counts_t0"].values()), strict=True))
     c1 = dict(zip(key["counts_t1"], coarse(key["counts_t1"].values()), strict=True))
     flows = dict(zip(key["flows"], coarse(key["flows"].values()), strict=True))

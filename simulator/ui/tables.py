@@ -23,7 +23,8 @@ PREVIEW_ROWS = 5
 WRONG_STYLE = "background-color: #ffd6d6; color: #a8071a; font-weight: 600"
 
 
-def read_upload(data: bytes, filename: str, dataset: str | None = None) -> tuple[pd.DataFrame | None, Msg | None]:
+def read_upload(data: bytes, filename: str,
+                dataset: str | None = None) -> tuple[pd.DataFrame | None, Msg | None]:
     """The uploaded table (canonical headers), or a message saying why it cannot be read."""
     try:
         return read_table(data, filename=filename, dataset=dataset, max_bytes=MAX_UPLOAD_BYTES), None
@@ -39,7 +40,8 @@ def preview(table: pd.DataFrame, lang: str) -> None:
     st.caption(t("ui.upload.read_ok", lang, rows=len(table), cols=len(table.columns)))
     unknown = table.attrs.get("unknown_headers") or []
     if unknown:
-        st.warning(t("ui.upload.unknown_headers", lang, headers="、".join(map(str, unknown))), icon=":material/info:")
+        names = "、".join(map(str, unknown))
+        st.warning(t("ui.upload.unknown_headers", lang, headers=names), icon=":material/info:")
     st.dataframe(rename_to_labels(table.head(PREVIEW_ROWS), lang), hide_index=True)
 
 

@@ -92,7 +92,8 @@ def _best_line(saved: progress.TaskProgress | None, lang: str) -> None:
 
 
 @st.fragment
-def task_card(scenario: Scenario, trainee_id: str, task: TaskSpec, frames: Mapping[str, pd.DataFrame]) -> None:
+def task_card(scenario: Scenario, trainee_id: str, task: TaskSpec,
+              frames: Mapping[str, pd.DataFrame]) -> None:
     """The card of one task (rerun on its own when its inputs change)."""
     lang = session.lang()
     with st.container(border=True):
@@ -109,7 +110,8 @@ def task_card(scenario: Scenario, trainee_id: str, task: TaskSpec, frames: Mappi
         if st.button(t("ui.answer.check", lang), key=session.key(NS, "check", scenario.id, task.id),
                      type="primary", icon=":material/fact_check:"):
             if collected.raw is None:
-                st.warning(t("ui.answer.empty" if collected.problem is None else "ui.answer.fix_upload", lang))
+                why = "ui.answer.empty" if collected.problem is None else "ui.answer.fix_upload"
+                st.warning(t(why, lang))
             else:
                 with guard("ui.error.check"):
                     st.session_state[rkey] = check(scenario, trainee_id, task, collected.raw, lang)

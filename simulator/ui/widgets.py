@@ -21,8 +21,9 @@ T = TypeVar("T")
 
 LANG_NAMES = {"zh": "简体中文", "en": "English"}
 """Each language named in itself, as language menus do."""
-STATUS_ICONS = {"correct": ":material/check_circle:", "partial": ":material/adjust:", "wrong": ":material/cancel:",
-                "invalid": ":material/error:", "ungraded": ":material/rate_review:"}
+STATUS_ICONS = {"correct": ":material/check_circle:", "partial": ":material/adjust:",
+                "wrong": ":material/cancel:", "invalid": ":material/error:",
+                "ungraded": ":material/rate_review:"}
 """Material icons (bundled with Streamlit, so they render without an emoji font)."""
 
 
@@ -74,8 +75,9 @@ def status_label(status: str, lang: str) -> str:
 
 
 def status_box(status: str, body: str) -> None:
-    """``body`` in the Streamlit alert that suits a status (success, warning, error or info), with its icon."""
-    box = {"correct": st.success, "partial": st.warning, "wrong": st.error, "invalid": st.warning}.get(status, st.info)
+    """``body`` in the alert that suits a status (success, warning, error or info), with its icon."""
+    boxes = {"correct": st.success, "partial": st.warning, "wrong": st.error, "invalid": st.warning}
+    box = boxes.get(status, st.info)
     box(body, icon=STATUS_ICONS.get(status, ":material/info:"))
 
 

@@ -14,6 +14,7 @@ from simulator.i18n import t
 from simulator.ui import task_card
 
 ADS = SCENARIOS / "app-ads.yaml"
+ZH_HEADERS = {"campaign_id": "计划ID", "cost": "消耗", "clicks": "点击数", "ctr": "点击率"}
 
 
 def _key(trainee: str, task: str, scenario=ADS) -> dict:
@@ -118,14 +119,15 @@ def _report_csv(trainee: str, encoding: str, bump: float = 1.0) -> bytes:
     frame = pd.DataFrame(_key(trainee, "t2")["rows"])
     frame.loc[0, "ctr"] *= bump
     frame["ctr"] = [f"{v * 100:.2f}%" for v in frame["ctr"]]
-    frame = frame.rename(columns={"campaign_id": "计划ID", "cost": "消耗", "clicks": "点击数", "ctr": "点击率"})
+    frame = frame.rename(columns=ZH_HEADERS)
     return frame.iloc[::-1].to_csv(index=False).encode(encoding)
 
 
 def test_table_upload_gbk_scores_and_marks_the_wrong_cell():
     at = start("app-ads", "U-001")
     uploader = "practice.ans.app-ads.t2.file"
-    at.file_uploader(key=uploader).set_value(("报表.csv", _report_csv("U-001", "gbk", bump=1.5), "text/csv")).run()
+    wrong_ctr = _report_csv("U-001", "gbk", bump=1.5)
+    at.file_uploader(key=uploader).set_value(("报表.csv", wrong_ctr, "text/csv")).run()
     assert any("已读取 2 行 × 4 列" in c.value for c in at.caption)
     _check(at, "app-ads", "t2")
     assert any(w.startswith("部分正确 · 得分 33.33 / 40") for w in _texts(at))
@@ -137,8 +139,8 @@ def test_table_upload_gbk_scores_and_marks_the_wrong_cell():
 
 def test_bad_upload_is_explained_beside_the_uploader_and_costs_nothing():
     at = start("app-ads", "U-002")
-    at.file_uploader(key="practice.ans.app-ads.t2.file").set_value(("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-                                                                     + b"\x00" * 64, "application/vnd.ms-excel"))
+    old_xls = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64  # an Excel 97 file's signature
+    at.file_uploader(key="practice.ans.app-ads.t2.file").set_value(("a.xls", old_xls, "application/x-xls"))
     at.run()
     assert not at.exception
     assert any("旧版 .xls" in e.value for e in at.error)
@@ -227,7 +229,8 @@ def test_data_quality_counts_and_cleaned_table_upload():
     assert any(w.startswith("部分正确 · 得分 10 / 20") for w in _texts(at))
     frame = generate_datasets(load_scenario(MIXED), "Q-001")["accounts_daily"]
     cleaned = xlsx_bytes({"accounts_daily": audit(frame, "accounts_daily").clean}, "zh")  # as Excel saves it
-    at.file_uploader(key="practice.ans.app-mixed.q2.file").set_value(("清洗后.xlsx", cleaned, "application/xlsx"))
+    upload = ("清洗后.xlsx", cleaned, "application/xlsx")
+    at.file_uploader(key="practice.ans.app-mixed.q2.file").set_value(upload)
     _check(at, "app-mixed", "q2")
     assert any(s.startswith("正确 · 得分 20 / 20") for s in _texts(at))
 

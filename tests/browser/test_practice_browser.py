@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SCENARIOS
 
 from simulator import answer_key, load_scenario
 
 pytestmark = pytest.mark.browser
+SCENARIOS = Path(__file__).resolve().parents[1] / "app" / "fixtures" / "scenarios"
+ZH_HEADERS = {"campaign_id": "计划ID", "cost": "消耗", "clicks": "点击数", "ctr": "点击率"}
 
 
 def _gbk_report(trainee: str) -> bytes:
@@ -18,7 +20,7 @@ def _gbk_report(trainee: str) -> bytes:
     key = answer_key(load_scenario(SCENARIOS / "app-ads.yaml"), trainee)
     frame = pd.DataFrame(next(e for e in key["tasks"] if e["id"] == "t2")["answer"]["rows"])
     frame["ctr"] = [f"{v * 100:.2f}%" for v in frame["ctr"]]
-    frame = frame.rename(columns={"campaign_id": "计划ID", "cost": "消耗", "clicks": "点击数", "ctr": "点击率"})
+    frame = frame.rename(columns=ZH_HEADERS)
     return frame.to_csv(index=False).encode("gbk")
 
 

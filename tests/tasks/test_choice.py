@@ -19,24 +19,44 @@ def ads(rng, days=10, campaigns=7):
     n = days * campaigns
     day_size = np.repeat(rng.uniform(0.2, 3, days), campaigns)
     imp = (rng.integers(2_000, 60_000, n) * day_size).astype(np.int64)
-    clicks = rng.binomial(imp, np.minimum(rng.uniform(0.005, 0.05, n) * np.repeat(rng.uniform(0.3, 2, days),
-                                                                                  campaigns), 1))
+    clicks = rng.binomial(
+        imp, np.minimum(rng.uniform(0.005, 0.05, n) * np.repeat(rng.uniform(0.3, 2, days), campaigns), 1)
+    )
     cost = np.round(imp * rng.uniform(0.01, 0.12, n), 2)
-    delivery = pd.DataFrame({
-        "date": np.repeat(dates, campaigns), "campaign_id": np.tile(ids, days),
-        "campaign_name": np.tile([f"计划{c}" for c in ids], days), "cost": cost, "impressions": imp,
-        "clicks": clicks, "conversions": rng.binomial(clicks, rng.uniform(0.01, 0.15, n)),
-        "gmv": np.round(cost * rng.uniform(0.5, 5, n), 2), "refunds": 0.0})
-    products = pd.DataFrame({"product_id": ["P1", "P2", "P3"], "price": [100.0, 60.0, 30.0],
-                             "unit_cost": np.round(rng.uniform(0.2, 0.7, 3) * [100, 60, 30], 2)})
+    delivery = pd.DataFrame(
+        {
+            "date": np.repeat(dates, campaigns),
+            "campaign_id": np.tile(ids, days),
+            "campaign_name": np.tile([f"计划{c}" for c in ids], days),
+            "cost": cost,
+            "impressions": imp,
+            "clicks": clicks,
+            "conversions": rng.binomial(clicks, rng.uniform(0.01, 0.15, n)),
+            "gmv": np.round(cost * rng.uniform(0.5, 5, n), 2),
+            "refunds": 0.0,
+        }
+    )
+    products = pd.DataFrame(
+        {
+            "product_id": ["P1", "P2", "P3"],
+            "price": [100.0, 60.0, 30.0],
+            "unit_cost": np.round(rng.uniform(0.2, 0.7, 3) * [100, 60, 30], 2),
+        }
+    )
     k = 200
     pick = rng.integers(0, 3, k)
     qty = rng.integers(1, 3, k)
-    orders = pd.DataFrame({"order_id": np.arange(k), "date": dates[rng.integers(0, days, k)],
-                           "campaign_id": np.array(ids)[rng.integers(0, campaigns, k)],
-                           "product_id": products.product_id.to_numpy()[pick],
-                           "amount": products.price.to_numpy()[pick] * qty, "quantity": qty,
-                           "status": rng.choice(["signed", "returned", "in_transit"], k)})
+    orders = pd.DataFrame(
+        {
+            "order_id": np.arange(k),
+            "date": dates[rng.integers(0, days, k)],
+            "campaign_id": np.array(ids)[rng.integers(0, campaigns, k)],
+            "product_id": products.product_id.to_numpy()[pick],
+            "amount": products.price.to_numpy()[pick] * qty,
+            "quantity": qty,
+            "status": rng.choice(["signed", "returned", "in_transit"], k),
+        }
+    )
     return {"ad_delivery": delivery, "ad_orders": orders, "products": products}
 
 
@@ -99,8 +119,12 @@ def test_top_by_metric_by_hand():
 
 def test_entity_names_and_filter():
     data = ads(np.random.default_rng(1))
-    p = params(question="top_by_metric", metric="cost", entity="campaign_name",
-               filter={"campaign_id": ["C02", "C05"]})
+    p = params(
+        question="top_by_metric",
+        metric="cost",
+        entity="campaign_name",
+        filter={"campaign_id": ["C02", "C05"]},
+    )
     answer = choice.make(p, data)
     sub = data["ad_delivery"][data["ad_delivery"].campaign_id.isin(["C02", "C05"])]
     assert sorted(answer["options"].values()) == ["计划C02", "计划C05"]
@@ -152,11 +176,16 @@ def test_compare_and_same_leader_by_hand():
         data = ads(np.random.default_rng(seed))
         cpc = ratio(data["ad_delivery"], "cost", "clicks")
         answer = choice.make(params(question="compare", metric="cpc", x="C03", y="C06"), data)
-        assert answer["value"] == bool(cpc["C03"] > cpc["C06"]) and answer["options"] == {"X": "C03", "Y": "C06"}
+        assert answer["value"] == bool(cpc["C03"] > cpc["C06"]) and answer["options"] == {
+            "X": "C03",
+            "Y": "C06",
+        }
         default = choice.make(params(question="compare", metric="cpc"), data)
         assert default["options"] == {"X": "C01", "Y": "C02"}
-        ctr, cvr = ratio(data["ad_delivery"], "clicks", "impressions"), ratio(data["ad_delivery"], "conversions",
-                                                                                "clicks")
+        ctr, cvr = (
+            ratio(data["ad_delivery"], "clicks", "impressions"),
+            ratio(data["ad_delivery"], "conversions", "clicks"),
+        )
         same = choice.make(params(question="same_leader", metric="ctr", metric2="cvr"), data)
         assert same["value"] == (ctr.idxmax() == cvr.idxmax())
     with pytest.raises(ValueError, match="C99"):
@@ -173,8 +202,12 @@ def test_parse_multiple_bool_and_errors():
     assert choice.parse("A、c", multi) == ["A", "C"] and choice.parse(["B", "A"], multi) == ["A", "B"]
     judge = params(question="compare", metric="ctr")
     assert choice.parse("对", judge) is True and choice.parse("错", judge) is False
-    for bad, p in [("A,B", params(question="top_by_metric", metric="ctr")), ("", multi), ("F", multi),
-                   ("maybe", judge)]:
+    for bad, p in [
+        ("A,B", params(question="top_by_metric", metric="ctr")),
+        ("", multi),
+        ("F", multi),
+        ("maybe", judge),
+    ]:
         with pytest.raises(AnswerFormatError):
             choice.parse(bad, p)
 
@@ -208,35 +241,51 @@ def test_mean_of_daily_ratios_named():
     def daily_mean(data):
         d = data["ad_delivery"]
         return (d.clicks / d.impressions).groupby(d.campaign_id).mean()
-    named_over_seeds(params(question="top_by_metric", metric="ctr", max_options=7), daily_mean,
-                     "choice.mean_of_ratios", 30)
+
+    named_over_seeds(
+        params(question="top_by_metric", metric="ctr", max_options=7), daily_mean, "choice.mean_of_ratios", 30
+    )
 
 
 def test_numerator_only_named():
-    named_over_seeds(params(question="top_by_metric", metric="roi", max_options=7),
-                     lambda data: data["ad_delivery"].groupby("campaign_id").gmv.sum(), "choice.numerator_only", 50)
+    named_over_seeds(
+        params(question="top_by_metric", metric="roi", max_options=7),
+        lambda data: data["ad_delivery"].groupby("campaign_id").gmv.sum(),
+        "choice.numerator_only",
+        50,
+    )
 
 
 def test_reversed_order_named():
-    named_over_seeds(params(question="top_by_metric", metric="cpc", order="min"),
-                     lambda data: -ratio(data["ad_delivery"], "cost", "clicks"), "choice.reversed_order", 100)
+    named_over_seeds(
+        params(question="top_by_metric", metric="cpc", order="min"),
+        lambda data: -ratio(data["ad_delivery"], "cost", "clicks"),
+        "choice.reversed_order",
+        100,
+    )
 
 
 def test_cvr_over_impressions_named():
-    named_over_seeds(params(question="top_by_metric", metric="cvr", max_options=7),
-                     lambda data: ratio(data["ad_delivery"], "conversions", "impressions"),
-                     "metrics.variant.cvr_impressions", 30)
+    named_over_seeds(
+        params(question="top_by_metric", metric="cvr", max_options=7),
+        lambda data: ratio(data["ad_delivery"], "conversions", "impressions"),
+        "metrics.variant.cvr_impressions",
+        30,
+    )
 
 
-@pytest.mark.parametrize("bad", [
-    {"question": "top_by_metric", "metric": "nope"},
-    {"question": "pick_one", "metric": "ctr"},
-    {"question": "same_leader", "metric": "roi"},
-    {"question": "above_threshold", "metric": "roi"},
-    {"question": "above_threshold", "metric": "ctr", "threshold": "breakeven_roi"},
-    {"question": "top_by_metric", "metric": "ctr", "max_options": 1},
-    {"question": "top_by_metric", "metric": "ctr", "colour": "red"},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"question": "top_by_metric", "metric": "nope"},
+        {"question": "pick_one", "metric": "ctr"},
+        {"question": "same_leader", "metric": "roi"},
+        {"question": "above_threshold", "metric": "roi"},
+        {"question": "above_threshold", "metric": "ctr", "threshold": "breakeven_roi"},
+        {"question": "top_by_metric", "metric": "ctr", "max_options": 1},
+        {"question": "top_by_metric", "metric": "ctr", "colour": "red"},
+    ],
+)
 def test_bad_params(bad):
     with pytest.raises(ValidationError):
         params(**bad)
@@ -250,4 +299,6 @@ def test_datasets_and_describe():
     assert "break-even ROI" in en and "never below 0" in en
     top = choice.describe(params(question="top_by_metric", metric="ctr", order="min"), "zh")
     assert "最低" in top and "单选" in top and "Σ点击数 ÷ Σ展示数" in top
-    assert "对 或 错" in choice.describe(params(question="same_leader", metric="roi", metric2="signed_roi"), "zh")
+    assert "对 或 错" in choice.describe(
+        params(question="same_leader", metric="roi", metric2="signed_roi"), "zh"
+    )

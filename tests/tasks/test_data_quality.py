@@ -17,10 +17,17 @@ NUMERIC = ["cost", "impressions", "clicks", "conversions", "gmv"]
 def clean_ads(rng, rows=60):
     imp = rng.integers(1_000, 50_000, rows)
     clicks = rng.binomial(imp, 0.03)
-    return pd.DataFrame({
-        "date": pd.date_range("2024-11-01", periods=rows, freq="D"), "creative_id": [f"CR{i:03d}" for i in range(rows)],
-        "cost": np.round(imp * 0.05, 2), "impressions": imp, "clicks": clicks,
-        "conversions": rng.binomial(clicks, 0.1), "gmv": np.round(imp * rng.uniform(0.05, 0.3, rows), 2)})
+    return pd.DataFrame(
+        {
+            "date": pd.date_range("2024-11-01", periods=rows, freq="D"),
+            "creative_id": [f"CR{i:03d}" for i in range(rows)],
+            "cost": np.round(imp * 0.05, 2),
+            "impressions": imp,
+            "clicks": clicks,
+            "conversions": rng.binomial(clicks, 0.1),
+            "gmv": np.round(imp * rng.uniform(0.05, 0.3, rows), 2),
+        }
+    )
 
 
 def defective(rng, duplicates=6, missing=8, out_of_range=5, parts=0):
@@ -29,8 +36,13 @@ def defective(rng, duplicates=6, missing=8, out_of_range=5, parts=0):
     if parts:
         rows = rng.choice(len(df), parts, replace=False)
         df.loc[rows, "clicks"] = df.loc[rows, "impressions"] + rng.integers(1, 100, parts)
-    out, record = inject_defects(df, rng, Defects(duplicates=duplicates, missing=missing, out_of_range=out_of_range),
-                                 NUMERIC, ["date", "creative_id"])
+    out, record = inject_defects(
+        df,
+        rng,
+        Defects(duplicates=duplicates, missing=missing, out_of_range=out_of_range),
+        NUMERIC,
+        ["date", "creative_id"],
+    )
     return out, record
 
 
@@ -44,11 +56,13 @@ def grade(params, df, raw):
 
 
 def keys(check):
-    return {m.key for m in check.feedback} | {m.args["reason"].key for m in check.feedback
-                                               if m.key == "check.field_wrong"}
+    return {m.key for m in check.feedback} | {
+        m.args["reason"].key for m in check.feedback if m.key == "check.field_wrong"
+    }
 
 
 # ----------------------------------------------------------------------------- the rules
+
 
 def by_hand(df):
     """The rules computed directly on the small ad frame: counts and the cleaned row count."""
@@ -56,8 +70,11 @@ def by_hand(df):
     x = dedup[NUMERIC]
     parts = (dedup.clicks > dedup.impressions) & (dedup.clicks >= 0) & (dedup.impressions >= 0)
     bad_rows = x.isna().any(axis=1) | (x < 0).any(axis=1) | parts
-    return {"duplicates": len(df) - len(dedup), "missing": int(x.isna().sum().sum()),
-            "out_of_range": int((x < 0).sum().sum() + parts.sum())}, int((~bad_rows).sum())
+    return {
+        "duplicates": len(df) - len(dedup),
+        "missing": int(x.isna().sum().sum()),
+        "out_of_range": int((x < 0).sum().sum() + parts.sum()),
+    }, int((~bad_rows).sum())
 
 
 def test_counts_equal_planted_defects_over_seeds():
@@ -66,15 +83,23 @@ def test_counts_equal_planted_defects_over_seeds():
         d, m, o, parts = (int(x) for x in rng.integers(0, 8, 4))
         df, record = defective(rng, d, m, o, parts)
         found = dq.audit(df, "ad_delivery")
-        assert (found.duplicates, found.missing) == (d, m) == (len(record["duplicates"]), len(record["missing"]))
+        assert (
+            (found.duplicates, found.missing) == (d, m) == (len(record["duplicates"]), len(record["missing"]))
+        )
         counts, clean_rows = by_hand(df)
         assert found.counts() == counts and len(found.clean) == clean_rows
         assert found.out_of_range >= o
 
 
 def test_audit_by_hand():
-    df = pd.DataFrame({"impressions": [100, 100, 50, 80, 90, -3], "clicks": [5, 5, 60, None, 91, 2],
-                       "converted": [0, 0, 1, 2, 1, 0], "name": ["a", "a", "b", " ", "c", "d"]})
+    df = pd.DataFrame(
+        {
+            "impressions": [100, 100, 50, 80, 90, -3],
+            "clicks": [5, 5, 60, None, 91, 2],
+            "converted": [0, 0, 1, 2, 1, 0],
+            "name": ["a", "a", "b", " ", "c", "d"],
+        }
+    )
     found = dq.audit(df, None)
     # duplicates: row 1; missing: row 3's clicks and blank name; out of range: clicks > impressions in
     # rows 2 and 4, negative impressions in row 5 (its relation is left alone); converted is a guessed count
@@ -83,15 +108,29 @@ def test_audit_by_hand():
 
 
 def test_flag_rule_on_experiment():
-    df = pd.DataFrame({"user_id": [1, 2, 3, 4], "variant": ["control"] * 4, "converted": [0, 1, 2, -1],
-                       "revenue": [0.0, 10.0, 5.0, -2.0]})
+    df = pd.DataFrame(
+        {
+            "user_id": [1, 2, 3, 4],
+            "variant": ["control"] * 4,
+            "converted": [0, 1, 2, -1],
+            "revenue": [0.0, 10.0, 5.0, -2.0],
+        }
+    )
     assert dq.audit(df, "experiment").counts() == {"duplicates": 0, "missing": 0, "out_of_range": 3}
 
 
-@pytest.mark.parametrize("family, dataset", [("ads", "ad_delivery"), ("live", "live_sessions"),
-                                             ("experiment", "experiment"), ("accounts", "accounts_daily")])
+@pytest.mark.parametrize(
+    "family, dataset",
+    [
+        ("ads", "ad_delivery"),
+        ("live", "live_sessions"),
+        ("experiment", "experiment"),
+        ("accounts", "accounts_daily"),
+    ],
+)
 def test_generators_defects_counted_exactly(family, dataset):
     from data.generators import FAMILIES
+
     mod = FAMILIES[family]
     for seed in range(3):
         defects = Defects(duplicates=4, missing=6, out_of_range=3)
@@ -106,15 +145,19 @@ def test_generators_defects_counted_exactly(family, dataset):
 
 # ----------------------------------------------------------------------------- counts mode
 
+
 def test_counts_key_full_perturbed_less_malformed_over_seeds():
     for seed in range(100):
         rng = np.random.default_rng(seed)
         df, _ = defective(rng, *(int(x) for x in rng.integers(0, 6, 3)))
-        ask = sorted(rng.choice(dq.PROBLEMS, int(rng.integers(1, 4)), replace=False).tolist(),
-                     key=dq.PROBLEMS.index)
+        ask = sorted(
+            rng.choice(dq.PROBLEMS, int(rng.integers(1, 4)), replace=False).tolist(), key=dq.PROBLEMS.index
+        )
         params = counts_params(ask=ask)
         answer = dq.make(params, {"ad_delivery": df}, CTX)
-        assert dq.check(answer, dq.parse(dq.as_raw(answer, params, CTX), params, CTX), params, CTX).fraction == 1
+        assert (
+            dq.check(answer, dq.parse(dq.as_raw(answer, params, CTX), params, CTX), params, CTX).fraction == 1
+        )
         worse = dq.check(answer, dq.parse(dq.perturb(answer, params, CTX, rng), params, CTX), params, CTX)
         assert worse.fraction < 1
         with pytest.raises(AnswerFormatError):
@@ -151,6 +194,7 @@ def test_all_copies_of_duplicates_named():
         df, _ = defective(rng, duplicates=int(rng.integers(1, 8)))
         trap = int(df.duplicated(keep=False).sum())
         return counts_params(ask=["duplicates"]), df, trap, True
+
     named_over_seeds(case, "data_quality.duplicates_all_copies", 100)
 
 
@@ -159,6 +203,7 @@ def test_blanks_in_duplicates_counted_again_named():
         df, _ = defective(rng, duplicates=20, missing=15)
         trap = int(df[NUMERIC].isna().sum().sum())
         return counts_params(ask=["missing"]), df, trap, trap != 15
+
     named_over_seeds(case, "data_quality.counted_in_duplicates", 50)
 
 
@@ -167,15 +212,18 @@ def test_rows_instead_of_cells_named():
         df, _ = defective(rng, duplicates=0, missing=30)
         trap = int(df.isna().any(axis=1).sum())
         return counts_params(ask=["missing"]), df, trap, trap != 30
+
     named_over_seeds(case, "data_quality.counted_rows", 50)
 
 
 def test_only_negatives_named():
     def case(rng):
-        df, _ = defective(rng, duplicates=0, missing=0, out_of_range=int(rng.integers(1, 6)),
-                          parts=int(rng.integers(1, 6)))
+        df, _ = defective(
+            rng, duplicates=0, missing=0, out_of_range=int(rng.integers(1, 6)), parts=int(rng.integers(1, 6))
+        )
         negatives = int((df[NUMERIC] < 0).sum().sum())
         return counts_params(ask=["out_of_range"]), df, negatives, negatives != by_hand(df)[0]["out_of_range"]
+
     named_over_seeds(case, "data_quality.only_negatives", 80)
 
 
@@ -190,7 +238,10 @@ def test_cleaned_key_full_perturbed_less_over_seeds():
         df, _ = defective(rng, *(int(x) for x in rng.integers(0, 6, 3)), parts=int(rng.integers(0, 3)))
         answer = dq.make(CLEANED, {"ad_delivery": df}, CTX)
         assert answer["rows"] == by_hand(df)[1]
-        assert dq.check(answer, dq.parse(dq.as_raw(answer, CLEANED, CTX), CLEANED, CTX), CLEANED, CTX).fraction == 1
+        assert (
+            dq.check(answer, dq.parse(dq.as_raw(answer, CLEANED, CTX), CLEANED, CTX), CLEANED, CTX).fraction
+            == 1
+        )
         worse = dq.check(answer, dq.parse(dq.perturb(answer, CLEANED, CTX, rng), CLEANED, CTX), CLEANED, CTX)
         assert worse.fraction < 1
         with pytest.raises(AnswerFormatError):
@@ -200,20 +251,24 @@ def test_cleaned_key_full_perturbed_less_over_seeds():
 def test_real_cleaned_upload_gbk_chinese_headers(tmp_path):
     df, _ = defective(np.random.default_rng(5), parts=2)
     clean = dq.audit(df, "ad_delivery").clean
-    (tmp_path / "clean.csv").write_bytes(rename_to_labels(clean, "zh", "ad_delivery").to_csv(index=False)
-                                         .encode("gbk"))
+    (tmp_path / "clean.csv").write_bytes(
+        rename_to_labels(clean, "zh", "ad_delivery").to_csv(index=False).encode("gbk")
+    )
     ctx = TaskContext(base_dir=tmp_path)
     answer = dq.make(CLEANED, {"ad_delivery": df}, ctx)
     res = dq.check(answer, dq.parse("clean.csv", CLEANED, ctx), CLEANED, ctx)
     assert res.fraction == 1, [m.render("en") for m in res.feedback]
 
 
-@pytest.mark.parametrize("how, key", [
-    (lambda df: df, "data_quality.still_duplicates"),
-    (lambda df: df.drop_duplicates(), "data_quality.still_missing"),
-    (lambda df: df.drop_duplicates().dropna(), "data_quality.still_out_of_range"),
-    (lambda df: dq.audit(df, "ad_delivery").clean.iloc[:-3], "data_quality.dropped_too_many"),
-])
+@pytest.mark.parametrize(
+    "how, key",
+    [
+        (lambda df: df, "data_quality.still_duplicates"),
+        (lambda df: df.drop_duplicates(), "data_quality.still_missing"),
+        (lambda df: df.drop_duplicates().dropna(), "data_quality.still_out_of_range"),
+        (lambda df: dq.audit(df, "ad_delivery").clean.iloc[:-3], "data_quality.dropped_too_many"),
+    ],
+)
 def test_cleaned_feedback_names_what_is_left(how, key):
     for seed in range(20):
         df, _ = defective(np.random.default_rng(seed), 3, 4, 3)

@@ -20,11 +20,17 @@ def ads(rng, days=21, campaigns=4):
     clicks = rng.binomial(imp, np.minimum(rng.uniform(0.005, 0.05, n) * np.repeat(day_ctr, campaigns), 1))
     conv = rng.binomial(clicks, rng.uniform(0.01, 0.15, n))
     cost = np.round(imp * rng.uniform(0.01, 0.12, n), 2)
-    return pd.DataFrame({
-        "date": np.repeat(dates, campaigns),
-        "campaign_id": np.tile([f"C{i + 1:02d}" for i in range(campaigns)], days),
-        "cost": cost, "impressions": imp, "clicks": clicks, "conversions": conv,
-        "gmv": np.round(cost * rng.uniform(0.5, 5, n), 2)})
+    return pd.DataFrame(
+        {
+            "date": np.repeat(dates, campaigns),
+            "campaign_id": np.tile([f"C{i + 1:02d}" for i in range(campaigns)], days),
+            "cost": cost,
+            "impressions": imp,
+            "clicks": clicks,
+            "conversions": conv,
+            "gmv": np.round(cost * rng.uniform(0.5, 5, n), 2),
+        }
+    )
 
 
 def keys(check):
@@ -63,13 +69,19 @@ def test_key_full_marks_perturbed_less_malformed_invalid_over_seeds():
 
 def test_key_by_hand_week_and_campaign():
     df = ads(np.random.default_rng(4))
-    params = rt.Params(dataset="ad_delivery", by=["campaign"], metrics=["cost", "ctr"],
-                       filter={"campaign_id": ["C01", "C03"]})
+    params = rt.Params(
+        dataset="ad_delivery",
+        by=["campaign"],
+        metrics=["cost", "ctr"],
+        filter={"campaign_id": ["C01", "C03"]},
+    )
     answer = rt.make(params, {"ad_delivery": df})
     assert answer["columns"] == ["campaign_id", "cost", "ctr"]
     sub = df[df.campaign_id.isin(["C01", "C03"])].groupby("campaign_id")
     assert [r["campaign_id"] for r in answer["rows"]] == ["C01", "C03"]
-    assert [r["ctr"] for r in answer["rows"]] == pytest.approx((sub.clicks.sum() / sub.impressions.sum()).tolist())
+    assert [r["ctr"] for r in answer["rows"]] == pytest.approx(
+        (sub.clicks.sum() / sub.impressions.sum()).tolist()
+    )
     weekly = rt.make(rt.Params(dataset="ad_delivery", by="week", metrics=["cost"]), {"ad_delivery": df})
     mondays = (df.date - pd.to_timedelta(df.date.dt.dayofweek, unit="D")).dt.strftime("%Y-%m-%d")
     assert [r["week"] for r in weekly["rows"]] == sorted(mondays.unique())
@@ -77,6 +89,7 @@ def test_key_by_hand_week_and_campaign():
 
 
 # ----------------------------------------------------------------------------- uploads
+
 
 def _sheet(df):
     params = rt.Params(dataset="ad_delivery", by=["campaign_id"], metrics=["cost", "clicks", "ctr", "cpc"])
@@ -97,17 +110,30 @@ def test_utf8_bom_csv_and_xlsx_and_bytes(tmp_path):
     params, answer, sheet = _sheet(ads(np.random.default_rng(9)))
     sheet.to_csv(tmp_path / "r.csv", index=False, encoding="utf-8-sig")
     sheet.to_excel(tmp_path / "r.xlsx", index=False)
-    for raw in (tmp_path / "r.csv", str(tmp_path / "r.xlsx"), (tmp_path / "r.xlsx").read_bytes(),
-                sheet.to_csv(index=False, sep="\t").encode("utf-16")):
+    for raw in (
+        tmp_path / "r.csv",
+        str(tmp_path / "r.xlsx"),
+        (tmp_path / "r.xlsx").read_bytes(),
+        sheet.to_csv(index=False, sep="\t").encode("utf-16"),
+    ):
         assert rt.check(answer, rt.parse(raw, params, CTX), params, CTX).fraction == 1
-    assert rt.check(answer, rt.parse({"columns": answer["columns"], "rows": answer["rows"]}, params, CTX),
-                    params, CTX).fraction == 1
+    assert (
+        rt.check(
+            answer, rt.parse({"columns": answer["columns"], "rows": answer["rows"]}, params, CTX), params, CTX
+        ).fraction
+        == 1
+    )
 
 
 def test_unreadable_uploads_are_format_errors(tmp_path):
     params, answer, sheet = _sheet(ads(np.random.default_rng(10)))
-    for bad in (b"", "missing.csv", 42, sheet.drop(columns="计划ID"),
-                sheet.assign(点击率=["abc"] * len(sheet))):
+    for bad in (
+        b"",
+        "missing.csv",
+        42,
+        sheet.drop(columns="计划ID"),
+        sheet.assign(点击率=["abc"] * len(sheet)),
+    ):
         with pytest.raises(AnswerFormatError):
             rt.parse(bad, params, TaskContext(base_dir=tmp_path))
 
@@ -121,13 +147,15 @@ def test_placeholder_cells_are_blank_not_errors():
 
 # ----------------------------------------------------------------------------- partial credit & feedback
 
+
 def test_wrong_missing_extra_named_without_values():
     df = ads(np.random.default_rng(12))
     params, answer, _ = _sheet(df)
     table = pd.DataFrame(answer["rows"])
     table.loc[table.campaign_id == "C02", "cost"] *= 1.2
-    table = pd.concat([table[table.campaign_id != "C04"],
-                       table[table.campaign_id == "C01"].assign(campaign_id="C09")])
+    table = pd.concat(
+        [table[table.campaign_id != "C04"], table[table.campaign_id == "C01"].assign(campaign_id="C09")]
+    )
     res = grade(params, {"ad_delivery": df}, table)
     assert res.details["wrong_cells"] == [["C02", "cost"]]
     assert res.details["missing_rows"] == ["C04"] and res.details["extra_rows"] == ["C09"]
@@ -149,7 +177,9 @@ def assert_column_named(table_for, key, metric_names, minimum=90):
         answer = rt.make(params, {"ad_delivery": df})
         right = pd.DataFrame(answer["rows"])
         trap = table_for(df, by, right)
-        differs = (abs(trap[metric_names[-1]] - right[metric_names[-1]]) > 0.01 * right[metric_names[-1]]).mean()
+        differs = (
+            abs(trap[metric_names[-1]] - right[metric_names[-1]]) > 0.01 * right[metric_names[-1]]
+        ).mean()
         if differs < 0.6:
             continue
         named += 1
@@ -159,8 +189,11 @@ def assert_column_named(table_for, key, metric_names, minimum=90):
 
 
 def _by(df, by):
-    return df.assign(week=(df.date - pd.to_timedelta(df.date.dt.dayofweek, unit="D")).dt.strftime("%Y-%m-%d")) \
-        if "week" in by else df
+    return (
+        df.assign(week=(df.date - pd.to_timedelta(df.date.dt.dayofweek, unit="D")).dt.strftime("%Y-%m-%d"))
+        if "week" in by
+        else df
+    )
 
 
 def test_mean_of_daily_ratios_named_per_column():
@@ -169,6 +202,7 @@ def test_mean_of_daily_ratios_named_per_column():
         daily = d.groupby(by + ["date"]).agg(c=("clicks", "sum"), i=("impressions", "sum"))
         trap = (daily.c / daily.i).groupby(level=list(range(len(by)))).mean().rename("ctr").reset_index()
         return right[by + ["cost"]].merge(trap, on=by)
+
     assert_column_named(table_for, "report_table.mean_of_ratios", ["cost", "ctr"])
 
 
@@ -177,6 +211,7 @@ def test_mean_of_row_ratios_named_per_column():
         d = _by(df, by).assign(cpc=lambda x: x.cost / x.clicks)
         trap = d.groupby(by).cpc.mean().reset_index()
         return right[by + ["cost"]].merge(trap, on=by)
+
     assert_column_named(table_for, "report_table.mean_of_row_ratios", ["cost", "cpc"])
 
 
@@ -184,12 +219,14 @@ def test_cvr_over_impressions_named_in_table():
     def table_for(df, by, right):
         g = _by(df, by).groupby(by)
         return (g.conversions.sum() / g.impressions.sum()).rename("cvr").reset_index()
+
     assert_column_named(table_for, "metrics.variant.cvr_impressions", ["cvr"])
 
 
 def test_percent_slip_named_per_column():
     def table_for(df, by, right):
         return right.assign(ctr=right.ctr * 100)
+
     assert_column_named(table_for, "check.table_column_slip", ["ctr"])
 
 
@@ -197,8 +234,12 @@ def test_filter_ignored_named_in_table():
     named = 0
     for seed in range(60):
         df = ads(np.random.default_rng(seed))
-        params = rt.Params(dataset="ad_delivery", by=["campaign_id"], metrics=["cost", "ctr"],
-                           filter={"date": {"from": "2024-11-04", "to": "2024-11-10"}})
+        params = rt.Params(
+            dataset="ad_delivery",
+            by=["campaign_id"],
+            metrics=["cost", "ctr"],
+            filter={"date": {"from": "2024-11-04", "to": "2024-11-10"}},
+        )
         g = df.groupby("campaign_id")
         trap = pd.DataFrame({"cost": g.cost.sum(), "ctr": g.clicks.sum() / g.impressions.sum()}).reset_index()
         res = grade(params, {"ad_delivery": df}, trap)
@@ -209,14 +250,18 @@ def test_filter_ignored_named_in_table():
 
 # ----------------------------------------------------------------------------- params, describe
 
-@pytest.mark.parametrize("bad", [
-    {"dataset": "ad_delivery", "by": [], "metrics": ["ctr"]},
-    {"dataset": "ad_delivery", "by": ["week"], "metrics": []},
-    {"dataset": "ad_delivery", "by": ["week"], "metrics": ["ctr", "ctr"]},
-    {"dataset": "ad_delivery", "by": ["week"], "metrics": ["nope"]},
-    {"dataset": "ad_delivery", "by": ["week"], "metrics": ["ctr"], "precision": {"cpc": 2}},
-    {"dataset": "ad_delivery", "by": ["week"], "metrics": ["ctr"], "sort": "asc"},
-])
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"dataset": "ad_delivery", "by": [], "metrics": ["ctr"]},
+        {"dataset": "ad_delivery", "by": ["week"], "metrics": []},
+        {"dataset": "ad_delivery", "by": ["week"], "metrics": ["ctr", "ctr"]},
+        {"dataset": "ad_delivery", "by": ["week"], "metrics": ["nope"]},
+        {"dataset": "ad_delivery", "by": ["week"], "metrics": ["ctr"], "precision": {"cpc": 2}},
+        {"dataset": "ad_delivery", "by": ["week"], "metrics": ["ctr"], "sort": "asc"},
+    ],
+)
 def test_bad_params(bad):
     with pytest.raises(ValidationError):
         rt.Params(**bad)

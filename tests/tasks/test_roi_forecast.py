@@ -196,6 +196,22 @@ def test_key_matches_polyfit_route_and_signed_gmv_for_100_seeds():
         assert key["increase_budget"] == (key["marginal_roi"] >= key["breakeven_roi"])
 
 
+def test_budget_as_a_multiple_of_mean_daily_spend():
+    data = ads(8)
+    p, key = key_of(data, campaign_id="C02", model="log", budget_factor=1.5, breakeven_roi=1.0)
+    rows = data["ad_delivery"][data["ad_delivery"].campaign_id == "C02"]
+    budget = round(1.5 * rows.groupby("date")["cost"].sum().mean())
+    assert key["budget"] == budget
+    daily = rows.groupby("date")[["cost", "gmv"]].sum()
+    expected = polyfit_forecast(daily.cost.to_numpy(), daily.gmv.to_numpy(), "log", budget)
+    assert key["forecast_gmv"] == pytest.approx(expected["forecast_gmv"], rel=1e-9)
+    assert "1.5 倍" in rf.describe(p, "zh") and "× the fitted days' mean daily spend" in rf.describe(p, "en")
+    with pytest.raises(ValidationError):
+        rf.Params(budget=100, budget_factor=1.5)
+    with pytest.raises(ValidationError):
+        rf.Params()
+
+
 def test_objective_filter_and_weighted_breakeven():
     data = ads(5)
     p, key = key_of(data, objective="商品购买", model="power", budget=3000, fee_rate=0.05)

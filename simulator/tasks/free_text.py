@@ -1,0 +1,132 @@
+"""``free_text``: a written answer (e.g. 优化建议) graded by an instructor against a rubric.
+
+The key is the rubric itself; the automatic check only makes sure there is something to grade (an
+empty or too-short text is a format problem) and marks the answer ``ungraded`` until an instructor
+scores it. Length counts characters other than whitespace, so Chinese and English compare fairly.
+
+>>> p = Params(rubric=[{"criterion": {"zh": "指出点击率偏低", "en": "Notes the low CTR"}, "points": 2}],
+...            min_chars=5)
+>>> check(make(p, {}), parse("点击率偏低,建议更换素材", p), p).final_status()
+'ungraded'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulator.i18n import msg, register, t
+from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+
+KIND = "free_text"
+MAX_CHARS = 20_000
+
+register({
+    "free_text.ungraded": {
+        "zh": "已收到你的作答({chars} 字),将由老师按评分要点批阅。",
+        "en": "Your answer ({chars} characters) was received; an instructor will grade it against the "
+              "rubric."},
+    "free_text.empty": {"zh": "作答为空,请写下你的分析和建议。",
+                        "en": "The answer is empty; write your analysis."},
+    "free_text.too_short": {
+        "zh": "作答太短({chars} 字),至少需要 {min} 字。",
+        "en": "The answer is too short ({chars} characters); write at least {min}."},
+    "free_text.too_long": {
+        "zh": "作答太长(超过 {max} 字),请精简。", "en": "The answer is too long (over {max} characters)."},
+    "free_text.describe": {
+        "zh": "{question}请用文字作答,不少于 {min} 字;由老师按以下要点评分:{rubric}",
+        "en": "{question} Answer in writing, at least {min} characters; an instructor grades it on: "
+              "{rubric}"},
+    "free_text.criterion": {"zh": "{text}({points} 分)", "en": "{text} ({points} pt)"},
+    "free_text.default_question": {
+        "zh": "结合数据分析结果,提出具体的优化建议。",
+        "en": "Using your analysis, propose concrete improvements."},
+})
+
+
+class Bilingual(BaseModel):
+    """A text in both languages."""
+
+    model_config = ConfigDict(extra="forbid")
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Criterion(BaseModel):
+    """One rubric line: what earns the points."""
+
+    model_config = ConfigDict(extra="forbid")
+    criterion: Bilingual = Field(description="what the answer must contain, in zh and en")
+    points: float = Field(gt=0, description="points for this criterion (relative weights)")
+
+
+class Params(TaskParams):
+    """A written task: ``rubric`` (criteria with points), ``min_chars``, optional ``question``."""
+
+    rubric: list[Criterion] = Field(min_length=1, description="what instructors grade on")
+    min_chars: int = Field(50, ge=1, le=5000, description="shortest acceptable answer (non-space chars)")
+    question: Bilingual | None = Field(None, description="the question, if not in the task's prompt")
+
+
+def make(params: Params, data: Mapping[str, Any], ctx: TaskContext | None = None) -> dict:
+    """``{"rubric": [{"criterion": {zh, en}, "points": n}, …]}`` — the instructor's grading guide."""
+    return {"rubric": [c.model_dump() for c in params.rubric]}
+
+
+def _chars(text: str) -> int:
+    return len(re.sub(r"\s+", "", text))
+
+
+def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> str:
+    """The text, normalised (NFKC, trimmed); empty, too short or too long → :class:`AnswerFormatError`."""
+    if isinstance(raw, Mapping):
+        raw = raw.get("text", raw.get("value"))
+    text = unicodedata.normalize("NFKC", "" if raw is None else str(raw)).strip()
+    n = _chars(text)
+    if n == 0:
+        raise AnswerFormatError(msg("free_text.empty"))
+    if n < params.min_chars:
+        raise AnswerFormatError(msg("free_text.too_short", chars=n, min=params.min_chars))
+    if n > MAX_CHARS:
+        raise AnswerFormatError(msg("free_text.too_long", max=MAX_CHARS))
+    return text
+
+
+def check(answer: dict, parsed: str, params: Params, ctx: TaskContext | None = None) -> Check:
+    """Always ``ungraded`` (fraction 0) until an instructor scores it; keeps the text in details."""
+    n = _chars(parsed)
+    return Check(0.0, [msg("free_text.ungraded", chars=n)], status="ungraded",
+                 details={"text": parsed, "chars": n, "rubric": answer.get("rubric", [])})
+
+
+def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> str:
+    """A text touching every criterion, padded to the minimum length."""
+    text = ";".join(c["criterion"]["zh"] for c in answer["rubric"]) + "。"
+    while _chars(text) < params.min_chars:
+        text += "建议持续跟踪数据并复盘优化效果。"
+    return text
+
+
+def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> str:
+    """An off-topic text of acceptable length (still ``ungraded``: only an instructor can score it)."""
+    return "今天天气不错。" * (params.min_chars // 6 + 1)
+
+
+def malformed(params: Params) -> str:
+    return "   "
+
+
+def describe(params: Params, lang: str = "zh") -> str:
+    """The question, the minimum length and the rubric with points."""
+    sep = ";" if lang == "zh" else "; "
+    side = "en" if lang == "en" else "zh"
+    rubric = sep.join(t("free_text.criterion", lang, text=getattr(c.criterion, side), points=f"{c.points:g}")
+                      for c in params.rubric)
+    question = getattr(params.question, "en" if lang == "en" else "zh") if params.question else \
+        t("free_text.default_question", lang)
+    return t("free_text.describe", lang, question=question, min=params.min_chars, rubric=rubric)
