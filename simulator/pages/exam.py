@@ -1,21 +1,120 @@
-"""考试 Exam page — a placeholder until the mock-exam page of issue 6 replaces this file.
+"""考试 Exam page: join with the exam code, answer with a countdown, every change saved, hand in.
 
-The replacement keeps the shape: a ``render()`` function and the ``__main__`` guard at the end.
+The server's clock decides (:mod:`simulator.ui.exam_clock`): the countdown, the lock at the deadline
+and the refusal of late saves. A reload or a server restart resumes with the saved answers and the true
+time left. Results appear when the instructor releases them (or at once under the ``instant`` policy).
+No answer key is computed or kept here: answers are graded by :mod:`simulator.exams` after hand-in.
+
+Run by the router (:mod:`simulator.ui`); ``render()`` draws the page.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
+
+import pandas as pd
 import streamlit as st
 
+from simulator import exams
+from simulator.datasets import generate_datasets
 from simulator.i18n import t
-from simulator.ui import session
+from simulator.ui import exam_clock, exam_restore, exam_session, exam_status, session
+from simulator.ui.exam_task import Sitting, form_context, task_card
+from simulator.ui.widgets import guard, md_escape, render_msg
+
+log = logging.getLogger("simulator.ui")
+
+
+def _frames(sit_scenario: object, trainee_id: str, lang: str) -> Mapping[str, pd.DataFrame] | None:
+    try:
+        with st.spinner(t("ui.practice.generating", lang)):
+            return generate_datasets(sit_scenario, trainee_id)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - a plain message instead of a traceback
+        log.exception("could not make exam data for %s", trainee_id)
+        st.error(t("ui.error.generate", lang), icon=":material/warning:")
+        return None
+
+
+def _header(view: exams.AttemptView, who: exam_session.Joined, lang: str) -> None:
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.subheader(md_escape(view.title))
+    left.markdown(t("exam.page.who", lang, who=md_escape(who.display), code=view.code))
+    right.button(
+        t("exam.page.leave", lang),
+        key=session.key("exam", "leave"),
+        on_click=exam_session.leave,
+        icon=":material/logout:",
+        help=t("exam.page.leave_help", lang),
+    )
+
+
+def _answered(saved: Mapping[str, exams.SavedAnswer]) -> int:
+    return sum(1 for a in saved.values() if a.file_bytes is not None or a.value not in (None, "", {}, []))
+
+
+def _tasks_tab(sit: Sitting, saved: Mapping[str, exams.SavedAnswer]) -> None:
+    from simulator.pages.practice import sheet_header
+
+    sheet_header(sit.scenario, sit.frames, sit.lang)
+    st.caption(t("exam.page.how", sit.lang))
+    for task in sit.scenario.tasks:
+        with guard("ui.error.task"):
+            task_card(sit, task, saved.get(task.id))
+
+
+def _sitting(who: exam_session.Joined, lang: str) -> None:
+    try:
+        view = exams.attempt_view(who.code, who.trainee_id, exam_clock.now())
+    except exams.ExamError as exc:
+        st.error(render_msg(exc.message, lang))
+        exam_session.leave()
+        return
+    tz = exam_clock.zone(getattr(st.context, "timezone", None))
+    _header(view, who, lang)
+    late = exam_session.notice()
+    if late:
+        st.error(t(late, lang), icon=":material/lock_clock:")
+    scenario = exam_session.exam_scenario(who.code)
+    frames = _frames(scenario, who.trainee_id, lang)
+    if frames is None:
+        return
+    saved = exams.saved_answers(who.code, who.trainee_id)
+    sit = Sitting(who.code, who.trainee_id, scenario, frames, view.status != "in_progress", lang, tz)
+    for task in scenario.tasks:
+        stored = saved.get(task.id)
+        if stored is not None and stored.file_bytes is None:
+            exam_restore.restore(form_context(sit, task), stored.value)
+    status, action = st.columns([3, 1], vertical_alignment="center")
+    with status:
+        exam_status.status_line(view, lang, tz)
+    if sit.locked:
+        exam_status.results(who.code, who.trainee_id, scenario, lang)
+    else:
+        with action:
+            exam_status.hand_in_button(lang)
+        exam_status.confirm_hand_in(who.code, who.trainee_id, _answered(saved), len(scenario.tasks), lang)
+    tasks_tab, data_tab = st.tabs([t("exam.page.tab_tasks", lang), t("exam.page.tab_data", lang)])
+    with tasks_tab:
+        _tasks_tab(sit, saved)
+    with data_tab, guard("ui.error.download"):
+        from simulator.ui import explore
+
+        explore.render(scenario, who.trainee_id, frames, lang)
 
 
 def render() -> None:
-    """Title and a note that mock exams arrive with the next issue."""
+    """The exam page: the join form, or the attempt this session joined."""
     lang = session.lang()
     st.title(t("ui.nav.exam", lang))
-    st.info(t("ui.placeholder.exam", lang), icon=":material/hourglass_top:")
+    with guard():
+        exam_session.resume_from_link(lang)
+        who = exam_session.joined()
+        if who is None:
+            st.caption(t("exam.page.intro", lang))
+            exam_session.join_form(lang)
+        else:
+            _sitting(who, lang)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,10 @@
-"""教师 Instructor page — a placeholder until the instructor workspace of issue 6 replaces this file.
+"""教师 Instructor workspace, behind a password: authoring, exams, monitoring, results, manual grading,
+regrading.
 
-The replacement keeps the shape: a ``render()`` function and the ``__main__`` guard at the end.
+Nothing of the workspace is drawn before :func:`simulator.ui.instructor_auth.logged_in` says the
+session's token is live (first run: set a password; sessions expire after 8 hours).
+
+Run by the router (:mod:`simulator.ui`); ``render()`` draws the page.
 """
 
 from __future__ import annotations
@@ -8,14 +12,68 @@ from __future__ import annotations
 import streamlit as st
 
 from simulator.i18n import t
-from simulator.ui import session
+from simulator.ui import instructor_auth, session
+from simulator.ui.widgets import guard
+
+NS = "instructor"
+SECTIONS = ("author", "exams", "monitor", "results", "grading", "regrade")
+NEEDS_EXAM = ("monitor", "results", "grading", "regrade")
+ICONS = {
+    "author": ":material/edit_document:",
+    "exams": ":material/event:",
+    "monitor": ":material/visibility:",
+    "results": ":material/leaderboard:",
+    "grading": ":material/rate_review:",
+    "regrade": ":material/published_with_changes:",
+}
+
+
+def _section(name: str, lang: str) -> None:
+    if name == "author":
+        from simulator.ui import instructor_authoring
+
+        instructor_authoring.render(lang)
+        return
+    from simulator.ui import instructor_exams
+
+    if name == "exams":
+        instructor_exams.render(lang)
+        return
+    exam = instructor_exams.pick_exam(lang)
+    if exam is None:
+        return
+    if name == "monitor":
+        instructor_exams.monitor(exam.code, lang)
+    elif name == "results":
+        from simulator.ui import instructor_results
+
+        instructor_results.render(exam, lang)
+    else:
+        from simulator.ui import instructor_grading
+
+        (instructor_grading.manual if name == "grading" else instructor_grading.regrade)(exam, lang)
 
 
 def render() -> None:
-    """Title and a note that the instructor workspace arrives with the next issue."""
+    """The login (or first-run set-up) form, or the workspace once logged in."""
     lang = session.lang()
     st.title(t("ui.nav.instructor", lang))
-    st.info(t("ui.placeholder.instructor", lang), icon=":material/hourglass_top:")
+    with guard():
+        if not instructor_auth.logged_in():
+            instructor_auth.login_form(lang)
+            return
+        instructor_auth.logout_button(lang)
+        name = st.segmented_control(
+            t("instructor.section", lang),
+            SECTIONS,
+            key=session.key(NS, "section"),
+            required=True,
+            default="exams",
+            label_visibility="collapsed",
+            format_func=lambda s: f"{ICONS[s]} {t(f'instructor.section.{s}', lang)}",
+        )
+    with guard():
+        _section(name or "exams", lang)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def sheet_header(scenario: Scenario, frames: Mapping[str, pd.DataFrame], lang: s
     """Title, level and direction, the 百分制 rule, the context and the data description."""
     level = catalog.level_label(scenario.level, lang)
     direction = catalog.direction_label(scenario.direction, lang)
-    st.subheader(md_escape(scenario.title.get(lang)))
+    st.subheader(md_escape(scenario.title.get(lang)), anchor=False)
     st.caption(t("ui.sheet.meta", lang, level=level, direction=direction, n=len(scenario.tasks),
                  pass_mark=fmt_points(scenario.pass_mark)))
     with st.expander(t("sheet.context", lang), expanded=True, icon=":material/business_center:"):
@@ -103,7 +103,7 @@ def tasks_view(scenario: Scenario, trainee_id: str, frames: Mapping[str, pd.Data
 def render() -> None:
     """The practice page."""
     lang = session.lang()
-    st.title(t("ui.practice.title", lang))
+    st.title(t("ui.practice.title", lang), anchor=False)
     st.caption(t("ui.practice.intro", lang, levels=" / ".join(standard.LEVELS)))
     entries = []
     with guard("ui.error.catalog"):

@@ -27,7 +27,7 @@ import pandas as pd
 from pydantic import Field
 
 from simulator import checking, parsing, stats
-from simulator.checking import FieldSpec
+from simulator.checking import FieldKind, FieldSpec
 from simulator.i18n import Msg, msg, register, t
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 
@@ -430,13 +430,14 @@ def specs(params: Params, alts: dict[str, dict[str, float]] | None = None) -> di
     alts = alts or {}
     out = {}
     for field in params.fields():
-        kind = "bool" if field in ("significant", "srm_detected") else "number"
+        kind: FieldKind = "bool" if field in ("significant", "srm_detected") else "number"
+        named: dict[str, float | list[float]] = dict(alts.get(field) or {})
         out[field] = FieldSpec(
             kind=kind,
             unit=_unit(field, params),
             precision=_precision(field, params),
             label_key=label_key(field, params),
-            alternatives=alts.get(field) or None,
+            alternatives=named or None,
         )
     return out
 

@@ -37,6 +37,8 @@ from simulator.tasks.metric import (
     ENTITY_ALIASES,
     Filter,
     apply_filter,
+    check_columns,
+    check_metrics,
     date_column,
     filter_clause,
     formula_text,
@@ -132,6 +134,9 @@ class Params(TaskParams):
 
     @model_validator(mode="after")
     def _needs(self) -> Params:
+        check_columns(self.dataset, list(self.filter), "filter")
+        check_columns(self.dataset, [self.entity], "entity")
+        check_metrics(self.dataset, [m for m in (self.metric, self.metric2) if m])
         if self.question == "same_leader" and not self.metric2:
             raise ValueError("same_leader needs metric2")
         if self.question == "above_threshold" and self.threshold is None:

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from simulator import checking, metrics
 from simulator.i18n import register, t
-from simulator.labels import column_label
+from simulator.labels import column_label, dataset_columns
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 
 KIND = "metric"
@@ -217,6 +217,36 @@ def frame(data: Mapping[str, pd.DataFrame], params: TaskParams) -> pd.DataFrame:
     return metrics.frame_for(wanted, params.dataset)  # type: ignore[attr-defined]
 
 
+DERIVED = {"ad_delivery": {"signed_gmv", "signed_orders"}, "live_sessions": {"date"},
+           "live_products": {"date"}}
+"""Columns :func:`metrics.frame_for` adds to a dataset."""
+
+
+def check_columns(dataset: str, columns: list[str], what: str) -> None:
+    """Validator helper: ``columns`` must exist in ``dataset`` (when it is a documented dataset).
+
+    Periods (day/week/month) are always allowed; a dataset brought as a file is not checked.
+    """
+    documented = dataset_columns().get(dataset)
+    if not documented:
+        return
+    allowed = set(documented) | DERIVED.get(dataset, set()) | set(PERIODS)
+    unknown = [c for c in columns if c not in allowed]
+    if unknown:
+        raise ValueError(f"{what}: {', '.join(unknown)} not a column of {dataset} "
+                         f"(columns: {', '.join(documented)}; or day/week/month)")
+
+
+def check_metrics(dataset: str, names: list[str]) -> None:
+    """Validator helper: each metric must be computable from ``dataset`` (documented datasets only)."""
+    if dataset not in dataset_columns():
+        return
+    wrong = [n for n in names if metrics.METRICS[n].datasets and dataset not in metrics.METRICS[n].datasets]
+    if wrong:
+        where = "; ".join(f"{n}: {', '.join(metrics.METRICS[n].datasets)}" for n in wrong)
+        raise ValueError(f"metric not available in {dataset} (available in {where})")
+
+
 def known_metric(name: str) -> str:
     """Validator helper: ``name`` must be a metric of :mod:`simulator.metrics`."""
     if name not in metrics.METRICS:
@@ -253,6 +283,9 @@ class Params(TaskParams):
         if self.per and not m.is_sum:
             raise ValueError(f"per: {self.metric} is a ratio; a ratio over a period is the ratio of its "
                              "sums, so 'per' is only for totals (cost, clicks, gmv …)")
+        check_columns(self.dataset, list(self.filter), "filter")
+        check_columns(self.dataset, [self.per] if self.per else [], "per")
+        check_metrics(self.dataset, [self.metric])
         if self.variant and self.variant not in metrics.VARIANTS.get(self.metric, {}):
             known = ", ".join(metrics.VARIANTS.get(self.metric, {})) or "none"
             raise ValueError(f"variant: unknown variant {self.variant!r} of {self.metric} (known: {known})")

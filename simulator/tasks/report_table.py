@@ -34,7 +34,8 @@ from simulator.tasks.metric import (
     PERIODS,
     Filter,
     apply_filter,
-    date_column,
+    check_columns,
+    check_metrics,
     filter_clause,
     frame,
     known_metric,
@@ -103,6 +104,9 @@ class Params(TaskParams):
 
     @model_validator(mode="after")
     def _precisions(self) -> Params:
+        check_columns(self.dataset, list(self.filter), "filter")
+        check_columns(self.dataset, self.by, "by")
+        check_metrics(self.dataset, self.metrics)
         extra = [m for m in self.precision if m not in self.metrics]
         if extra:
             raise ValueError(f"precision: {', '.join(extra)} not among the report's metrics")
@@ -130,8 +134,9 @@ def _records(grouped: pd.DataFrame) -> list[dict]:
 def _mean_of_daily(sub: pd.DataFrame, p: Params, ratios: list[str]) -> pd.DataFrame | None:
     if not ratios or not any(c in sub.columns for c in DATE_COLUMNS) or {"day", "date"} & set(p.by):
         return None
-    cols = {m: metrics.mean_of_ratios(sub, m, p.by, "day", date_column(sub), p.dataset) for m in ratios}
-    return pd.DataFrame(cols).reset_index()
+    # as metrics.mean_of_ratios, for all ratio columns at once: each day's ratio, then their plain mean
+    daily = metrics.table(with_periods(sub, ["day"]), p.by + ["day"], ratios, p.dataset)
+    return daily.groupby(p.by, observed=True, sort=True)[ratios].mean().reset_index()
 
 
 def _mean_of_rows(sub: pd.DataFrame, p: Params, ratios: list[str]) -> pd.DataFrame | None:

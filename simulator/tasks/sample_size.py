@@ -211,7 +211,7 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
     and ``mde_relative``, with ``baseline`` echoed."""
     baseline = None if params.metric == "mean" else baseline_of(params, data)
     settings = _settings(params, baseline)
-    if params.asks_mde:
+    if params.n_per_arm is not None:
         mde = _mde(settings, params.n_per_arm)
         out = {"n_per_arm": params.n_per_arm, "mde": mde}
         if baseline:
@@ -229,11 +229,10 @@ def _combos(params: Params, baseline: float | None) -> list[tuple[list[Msg], dic
     """Every (differences from the task, settings, mde_type, multiplier) a trainee might have used,
     fewest differences first."""
     methods = ["means"] if params.metric == "mean" else list(stats.SS_METHODS)
-    kinds = [params.mde_type] + (
-        [] if params.metric == "mean" else [k for k in ("absolute", "relative") if k != params.mde_type]
-    )
+    others = [] if params.metric == "mean" else [k for k in ("absolute", "relative") if k != params.mde_type]
+    kinds = [str(params.mde_type), *others]
     wanted = "means" if params.metric == "mean" else params.method
-    out = []
+    out: list[tuple[list[Msg], dict, str, int]] = []
     for method in methods:
         for sides in (params.sides, 3 - params.sides):
             for kind in kinds:
@@ -269,7 +268,7 @@ def _combo_value(
 ) -> float | None:
     """The number a combination gives: unrounded n (× mult), or the MDE in the task's own terms."""
     try:
-        if params.asks_mde:
+        if params.n_per_arm is not None:
             mde = _mde(settings, params.n_per_arm)
             if kind == "relative":
                 return mde / baseline if baseline else None

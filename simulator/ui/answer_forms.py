@@ -58,6 +58,9 @@ class FormContext:
     """The :class:`~simulator.scenario.Scenario`, for inputs that show data-based options (choice)."""
     trainee_id: str | None = None
     """Whose data the options come from."""
+    initial: Any = None
+    """A saved answer to start from (the exam page after a reload), for inputs whose state cannot be
+    preset through ``st.session_state`` (grids); other inputs are restored by the page."""
 
     def k(self, *parts: object) -> str:
         return ".".join([self.prefix, *(str(p) for p in parts)])

@@ -101,10 +101,10 @@ def table_view(token: tuple, name: str, df: pd.DataFrame, lang: str) -> None:
 
 def render(scenario: Scenario, trainee_id: str, frames: Mapping[str, pd.DataFrame], lang: str) -> None:
     """The whole data view."""
-    st.subheader(t("ui.data.download", lang))
+    st.subheader(t("ui.data.download", lang), anchor=False)
     with guard("ui.error.download"):
         downloads(scenario, trainee_id, frames, lang)
-    st.subheader(t("ui.data.explore", lang))
+    st.subheader(t("ui.data.explore", lang), anchor=False)
     names = list(frames)
     name = st.selectbox(t("ui.data.pick", lang), names, format_func=lambda n: dataset_title(n, lang),
                         key=session.key("practice", "dataset", scenario.id))

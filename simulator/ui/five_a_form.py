@@ -37,11 +37,24 @@ def _counts(fc: FormContext, name: str) -> dict[str, str]:
     return out
 
 
+def _saved(fc: FormContext, name: str) -> dict:
+    """The part ``name`` of the saved answer the form starts from (``fc.initial``), else ``{}``."""
+    value = fc.initial.get(name) if isinstance(fc.initial, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
 def _grid(fc: FormContext, name: str, rows: dict[str, str], cols: dict[str, str],
-          help_key: str) -> dict[str, dict]:
-    """An editable text grid (``rows``/``cols``: code → label); returns {row: {col: text}} of filled cells."""
+          help_key: str, filled: dict[str, dict] | None = None) -> dict[str, dict]:
+    """An editable text grid (``rows``/``cols``: code → label); returns {row: {col: text}} of filled cells.
+
+    ``filled`` ({row: {col: text}}) pre-fills cells, e.g. with a saved answer.
+    """
     st.markdown(f"**{_field_label(name, fc.lang)}**")
     blank = pd.DataFrame("", index=list(rows.values()), columns=list(cols))
+    for code, cells in (filled or {}).items():
+        for col, value in (cells if isinstance(cells, dict) else {}).items():
+            if code in rows and col in cols and value is not None:
+                blank.at[rows[code], col] = str(value)
     config = {code: st.column_config.TextColumn(label) for code, label in cols.items()}
     edited = st.data_editor(blank, key=fc.k(name), disabled=fc.disabled, column_config=config,
                             on_change=fc.on_change, width="stretch")
@@ -59,7 +72,11 @@ def _flows(fc: FormContext, name: str) -> dict[str, str]:
     states = {s: _stage(s, fc.lang) for s in five_a_map.STATES}
     rows = {s: f"T0 · {label}" for s, label in states.items() if not (name == "flow_rates" and s == "none")}
     cols = {s: f"T1 · {label}" for s, label in states.items()}
-    grid = _grid(fc, name, rows, cols, "ui.five_a.grid_help")
+    filled: dict[str, dict] = {}
+    for pair, value in _saved(fc, name).items():
+        a, _, b = str(pair).partition(">")
+        filled.setdefault(a, {})[b] = value
+    grid = _grid(fc, name, rows, cols, "ui.five_a.grid_help", filled)
     return {f"{a}>{b}": v for a, cells in grid.items() for b, v in cells.items() if not (a == b == "none")}
 
 
@@ -68,7 +85,8 @@ def _segments(fc: FormContext) -> dict[str, dict]:
     data = fc.frames.get(fc.params.dataset)
     levels = sorted(map(str, data[segment].dropna().unique())) if data is not None and segment in data else []
     cols = {c: t(f"ui.five_a.{c}", fc.lang) for c in SEGMENT_COLUMNS}
-    return _grid(fc, "by_segment", {lv: lv for lv in levels}, cols, "ui.five_a.segment_help")
+    return _grid(fc, "by_segment", {lv: lv for lv in levels}, cols, "ui.five_a.segment_help",
+                 _saved(fc, "by_segment"))
 
 
 def _penetration(fc: FormContext) -> dict[str, str]:

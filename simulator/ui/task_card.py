@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -26,6 +27,8 @@ from simulator.ui.widgets import fmt_points, guard, md_escape
 log = logging.getLogger("simulator.ui")
 NS = "practice"
 SLOW_CHECK_SECONDS = 0.3
+KEPT_DETAILS = ("wrong_cells", "missing_columns", "wrong_fields")
+"""The only grading details kept in the session: positions and names, never values or rubrics."""
 
 
 def result_key(scenario_id: str, trainee_id: str, task_id: str) -> str:
@@ -55,7 +58,8 @@ def check(scenario: Scenario, trainee_id: str, task: TaskSpec, raw: object, lang
     elapsed = time.perf_counter() - started
     if elapsed > SLOW_CHECK_SECONDS:
         log.warning("check of %s/%s took %.0f ms", scenario.id, task.id, elapsed * 1000)
-    return next(r for r in graded.tasks if r.id == task.id)
+    result = next(r for r in graded.tasks if r.id == task.id)
+    return replace(result, details={k: result.details[k] for k in KEPT_DETAILS if k in result.details})
 
 
 def _record(scenario: Scenario, trainee_id: str, result: TaskResult) -> None:

@@ -72,7 +72,8 @@ def test_catalog_skips_exam_scenarios_and_broken_files(tmp_path, monkeypatch):
     entries = catalog.practice_entries(sorted(SCENARIOS.glob("*.yaml")))
     assert [e.id for e in entries] == ["app-ads", "app-mixed", "app-5a"]  # L4 before L3, then by id
     assert [e.id for e in catalog.filter_entries(entries, skills=["L3/6.1.1"])] == ["app-5a"]
-    assert [e.id for e in catalog.filter_entries(entries, levels=["L4"], directions=["视听运营"])] == ["app-mixed"]
+    chosen = catalog.filter_entries(entries, levels=["L4"], directions=["视听运营"])
+    assert [e.id for e in chosen] == ["app-mixed"]
 
 
 def test_progress_keeps_the_best_score_and_ignores_format_problems():
@@ -125,5 +126,6 @@ def test_every_ui_key_used_in_the_code_exists():
 @pytest.mark.parametrize("spec", PAGES, ids=lambda s: s.url_path)
 def test_each_page_file_has_render_and_a_main_guard(spec):
     source = spec.path.read_text("utf-8")
-    assert "def render() -> None:" in source and source.rstrip().endswith('if __name__ == "__main__":\n    render()')
+    assert "def render() -> None:" in source
+    assert source.rstrip().endswith('if __name__ == "__main__":\n    render()')
     assert spec.title_key in _locale("zh") and spec.title_key in _locale("en")

@@ -284,6 +284,8 @@ def test_cvr_over_impressions_named():
         {"question": "above_threshold", "metric": "ctr", "threshold": "breakeven_roi"},
         {"question": "top_by_metric", "metric": "ctr", "max_options": 1},
         {"question": "top_by_metric", "metric": "ctr", "colour": "red"},
+        {"question": "top_by_metric", "metric": "ctr", "entity": "account_id"},
+        {"question": "top_by_metric", "metric": "gpm"},
     ],
 )
 def test_bad_params(bad):

@@ -430,6 +430,9 @@ def test_aggregation_vector_pooled_ctr_and_trap():
         },
         {"dataset": "ad_delivery", "metric": "ctr", "filter": {"date": {"start": "2024-11-05"}}},
         {"dataset": "ad_delivery", "metric": "ctr", "precision": -1},
+        {"dataset": "ad_delivery", "metric": "ctr", "filter": {"campaing_id": "C01"}},
+        {"dataset": "live_sessions", "metric": "ctr"},
+        {"dataset": "ad_delivery", "metric": "cost", "per": "account"},
     ],
 )
 def test_bad_params_rejected(bad):

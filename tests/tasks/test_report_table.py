@@ -260,6 +260,8 @@ def test_filter_ignored_named_in_table():
         {"dataset": "ad_delivery", "by": ["week"], "metrics": ["nope"]},
         {"dataset": "ad_delivery", "by": ["week"], "metrics": ["ctr"], "precision": {"cpc": 2}},
         {"dataset": "ad_delivery", "by": ["week"], "metrics": ["ctr"], "sort": "asc"},
+        {"dataset": "ad_delivery", "by": ["account_id"], "metrics": ["ctr"]},
+        {"dataset": "ad_delivery", "by": ["week"], "metrics": ["gpm"]},
     ],
 )
 def test_bad_params(bad):

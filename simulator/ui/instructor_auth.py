@@ -1,0 +1,102 @@
+"""The instructor workspace's door: first-run set-up, login, expiring sessions, logout.
+
+The session keeps only the login token (``instructor.token``); the store keeps its SHA-256 with an
+expiry (:mod:`simulator.auth`), so a token stops working when it expires or on logout, on every replica.
+Every run of the instructor page checks the token before drawing anything else.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from simulator import auth
+from simulator.i18n import msg, t
+from simulator.ui import exam_clock, session
+from simulator.ui.widgets import render_msg
+
+NS = "instructor"
+TOKEN_KEY = session.key(NS, "token")
+
+
+def client_key() -> str:
+    """Failed logins are counted per client address (one key for all when it is unknown)."""
+    ip = getattr(st.context, "ip_address", None)
+    return ip if isinstance(ip, str) and ip else "instructor"
+
+
+def logged_in() -> bool:
+    """Whether this session holds a live instructor token (checked against the store, now)."""
+    token = session.get(TOKEN_KEY)
+    if token and auth.session_valid(token, now=exam_clock.now()):
+        return True
+    if token:
+        st.session_state.pop(TOKEN_KEY, None)
+        st.warning(render_msg(msg("auth.expired")), icon=":material/lock_clock:")
+    return False
+
+
+def _setup_form(lang: str) -> None:
+    st.info(t("instructor.auth.setup_intro", lang), icon=":material/key:")
+    with st.form(session.key(NS, "setup_form"), clear_on_submit=True):
+        first = st.text_input(
+            t("instructor.auth.new_password", lang), type="password", key=session.key(NS, "setup_pw")
+        )
+        again = st.text_input(
+            t("instructor.auth.repeat_password", lang), type="password", key=session.key(NS, "setup_pw2")
+        )
+        submitted = st.form_submit_button(t("instructor.auth.setup", lang), type="primary")
+    if not submitted:
+        return
+    if first != again:
+        st.error(t("instructor.auth.mismatch", lang), icon=":material/warning:")
+        return
+    try:
+        auth.setup_password(first)
+    except auth.AuthError as exc:
+        st.error(render_msg(exc.message, lang), icon=":material/warning:")
+        return
+    _login(first, lang)
+
+
+def _login(password: str, lang: str) -> None:
+    try:
+        token = auth.login(password, now=exam_clock.now(), client_key=client_key())
+    except auth.AuthError as exc:
+        st.error(render_msg(exc.message, lang), icon=":material/lock:")
+        return
+    session.put(TOKEN_KEY, token)
+    st.rerun()
+
+
+def login_form(lang: str) -> None:
+    """The set-up form on first run (no password anywhere), else the login form."""
+    if auth.needs_setup():
+        _setup_form(lang)
+        return
+    with st.form(session.key(NS, "login_form"), clear_on_submit=True):
+        password = st.text_input(
+            t("instructor.auth.password", lang), type="password", key=session.key(NS, "login_pw")
+        )
+        submitted = st.form_submit_button(
+            t("instructor.auth.login", lang), type="primary", icon=":material/login:"
+        )
+    st.caption(t("instructor.auth.note", lang))
+    if submitted:
+        _login(password, lang)
+
+
+def logout() -> None:
+    """Ends the session on the server and forgets everything of the workspace in this browser."""
+    token = session.get(TOKEN_KEY)
+    if token:
+        auth.logout(token)
+    session.drop_prefix(NS + ".")
+
+
+def logout_button(lang: str) -> None:
+    st.sidebar.button(
+        t("instructor.auth.logout", lang),
+        key=session.key(NS, "logout"),
+        on_click=logout,
+        icon=":material/logout:",
+    )
