@@ -83,7 +83,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     paths = write_datasets(frames, out, lang=args.lang, fmt=args.format)
     sheet = out / "tasks.md"
-    sheet.write_text(tasksheet.render(sc, frames, args.lang), encoding="utf-8")
+    options = tasksheet.public_options(sc, args.trainee) if args.scale == 1 else {}
+    sheet.write_text(tasksheet.render(sc, frames, args.lang, options), encoding="utf-8")
     for path in [*paths, sheet]:
         print(path)
     return EXIT_OK

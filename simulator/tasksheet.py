@@ -21,7 +21,30 @@ register({
     "sheet.total": {"zh": "满分 100 分(百分制),{pass_mark} 分及格。",
                     "en": "Scored out of 100; {pass_mark} passes."},
     "sheet.duration": {"zh": "考试时长 {minutes} 分钟。", "en": "Time allowed: {minutes} minutes."},
+    "sheet.options": {"zh": "选项", "en": "Options"},
+    "sheet.none_option": {"zh": "以上都不是", "en": "None of these"},
 })
+
+
+def public_options(scenario: Scenario, trainee_id: str) -> dict[str, dict[str, str]]:
+    """Task id → the options shown with a 选择/判断 question (letters → entities); never the right one.
+
+    The options are built from the trainee's data together with the key, so they are read from the key
+    here, on the server, and only the options leave this function.
+    """
+    from simulator.grading import answer_key
+
+    out = {}
+    for entry in answer_key(scenario, trainee_id)["tasks"]:
+        options = entry["answer"].get("options") if isinstance(entry["answer"], dict) else None
+        if options:
+            out[entry["id"]] = {str(k): str(v) for k, v in options.items()}
+    return out
+
+
+def _options_lines(options: dict[str, str], lang: str) -> list[str]:
+    shown = {k: (t("sheet.none_option", lang) if v == "none" else v) for k, v in options.items()}
+    return [f"{t('sheet.options', lang)}:", "", *[f"- **{k}**. {v}" for k, v in shown.items()], ""]
 
 
 def _fmt_points(points: float) -> str:
@@ -49,8 +72,9 @@ def dataset_lines(frames: dict[str, pd.DataFrame], lang: str) -> list[str]:
     return lines
 
 
-def render(scenario: Scenario, frames: dict[str, pd.DataFrame], lang: str = "zh") -> str:
-    """Markdown of the whole sheet for one trainee (no answers in it)."""
+def render(scenario: Scenario, frames: dict[str, pd.DataFrame], lang: str = "zh",
+           options: dict[str, dict[str, str]] | None = None) -> str:
+    """Markdown of the whole sheet for one trainee (no answers in it); ``options`` from public_options."""
     level = standard.LEVEL_NAMES[scenario.level] if lang == "zh" else scenario.level
     direction = scenario.direction if lang == "zh" else standard.DIRECTION_EN[scenario.direction]
     out = [f"# {scenario.title.get(lang)}", "",
@@ -62,6 +86,8 @@ def render(scenario: Scenario, frames: dict[str, pd.DataFrame], lang: str = "zh"
             f"## {t('sheet.data', lang)}", "", *dataset_lines(frames, lang), "", f"## {t('sheet.tasks', lang)}", ""]
     for task in scenario.tasks:
         points = t("sheet.points", lang, points=_fmt_points(task.points))
-        out += [f"### {task.id}. {task_title(task, lang)} ({points})", "", task_text(task, lang), "",
-                f"*{t('sheet.skills', lang)}: {', '.join(task.skills)}*", ""]
+        out += [f"### {task.id}. {task_title(task, lang)} ({points})", "", task_text(task, lang), ""]
+        if options and task.id in options:
+            out += _options_lines(options[task.id], lang)
+        out += [f"*{t('sheet.skills', lang)}: {', '.join(task.skills)}*", ""]
     return "\n".join(out)

@@ -36,4 +36,8 @@ def test_authoring_guide_example_is_a_valid_scenario(tmp_path):
     example = text.split("```yaml", 1)[1].split("```", 1)[0]
     sc = parse_scenario(example, "docs/authoring.md")
     assert len(sc.tasks) >= 3
+    from simulator.grading import selftest
+
+    report = selftest(sc, seeds=2)
+    assert report.ok, report.failures
 

@@ -42,7 +42,7 @@ def shoot(url: str, scenario: str, out: Path) -> None:
         page.get_by_role("button", name="开始练习").click()
         page.get_by_text("当前学员").wait_for()
         first_answer = page.locator("[class*='st-key-practice-ans-'] input[type=text]").first
-        first_answer.fill("3.45%")
+        first_answer.fill("12")
         first_answer.press("Enter")
         page.locator("[class*='st-key-practice-check-']").first.locator("button").click()
         page.get_by_text("得分").first.wait_for()

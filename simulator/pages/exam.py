@@ -38,7 +38,6 @@ def _frames(sit_scenario: object, trainee_id: str, lang: str) -> Mapping[str, pd
 
 def _header(view: exams.AttemptView, who: exam_session.Joined, lang: str) -> None:
     left, right = st.columns([4, 1], vertical_alignment="center")
-    left.subheader(md_escape(view.title))
     left.markdown(t("exam.page.who", lang, who=md_escape(who.display), code=view.code))
     right.button(
         t("exam.page.leave", lang),

@@ -26,6 +26,18 @@ NS = "practice"
 VIEWS = ("tasks", "data", "progress")
 
 
+def load_chosen(entry: catalog.Entry, lang: str) -> Scenario | None:
+    """The chosen scenario, validated; a broken file is a plain message for the trainee."""
+    try:
+        return entry.load()
+    except ScenarioError as exc:
+        log.warning("scenario %s does not load: %s", entry.path, exc)
+    except Exception:  # noqa: BLE001 - a plain message instead of a traceback
+        log.exception("scenario %s does not load", entry.path)
+    st.error(t("ui.error.scenario_file", lang), icon=":material/warning:")
+    return None
+
+
 def load_frames(scenario: Scenario, trainee_id: str, lang: str) -> Mapping[str, pd.DataFrame] | None:
     """The trainee's datasets (made once, then cached by the engine), with the key warmed for fast checks."""
     try:
@@ -117,8 +129,9 @@ def render() -> None:
         st.warning(t("ui.error.store", lang), icon=":material/warning:")
     if entry is None or who is None:
         return
-    frames = load_frames(entry.scenario, who.id, lang)
-    if frames is None:
+    scenario = load_chosen(entry, lang)
+    frames = load_frames(scenario, who.id, lang) if scenario is not None else None
+    if scenario is None or frames is None:
         return
     view = st.segmented_control(t("ui.view.label", lang), VIEWS, key=session.key(NS, "view"), required=True,
                                 default="tasks", format_func=lambda v: t(f"ui.view.{v}", lang),
@@ -126,11 +139,11 @@ def render() -> None:
     if view == "data":
         from simulator.ui import explore
 
-        explore.render(entry.scenario, who.id, frames, lang)
+        explore.render(scenario, who.id, frames, lang)
     elif view == "progress":
-        progress_view(entry.scenario, who.id, lang)
+        progress_view(scenario, who.id, lang)
     else:
-        tasks_view(entry.scenario, who.id, frames, lang)
+        tasks_view(scenario, who.id, frames, lang)
 
 
 if __name__ == "__main__":

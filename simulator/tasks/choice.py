@@ -127,6 +127,17 @@ class Params(TaskParams):
     def _alias(cls, entity: str) -> str:
         return ENTITY_ALIASES.get(entity, entity)
 
+    @field_validator("threshold", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        """``"3%"``, ``"1,500"`` → numbers (the metric's canonical unit: ratios as fractions)."""
+        if isinstance(value, str) and value.strip() != "breakeven_roi":
+            try:
+                return parsing.parse_number(value).value
+            except AnswerFormatError:
+                return value
+        return value
+
     @field_validator("metric", "metric2")
     @classmethod
     def _known(cls, name: str | None) -> str | None:
@@ -368,7 +379,8 @@ def describe(params: Params, lang: str = "zh") -> str:
 
 def _threshold_text(params: Params, lang: str) -> str:
     if params.threshold != "breakeven_roi":
-        return f"{params.threshold:g}"
+        value = float(params.threshold)  # type: ignore[arg-type]
+        return f"{value * 100:g}%" if metrics.METRICS[params.metric].unit == "ratio" else f"{value:g}"
     extra = t("choice.breakeven_extra", lang, shipping=f"{params.shipping:g}", fee=f"{params.fee_rate:g}") \
         if params.shipping or params.fee_rate else ""
     return t("choice.breakeven", lang, extra=extra)

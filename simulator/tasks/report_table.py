@@ -215,7 +215,20 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> pd.DataFr
 
     Raises :class:`AnswerFormatError` when unreadable, lacking a group column, or with a non-number cell.
     """
-    return checking.prepare_table(read_upload(raw, params.dataset, ctx), params.by, params.specs())
+    table = metric_columns(read_upload(raw, params.dataset, ctx), params)
+    return checking.prepare_table(table, params.by, params.specs())
+
+
+def metric_columns(table: pd.DataFrame, params: Params) -> pd.DataFrame:
+    """Renames a dataset's own column to the metric it stands for when headers mapped to the column.
+
+    In ``live_products`` the header 商品曝光人数 maps to the column ``exposure_users``, while the report
+    asks for the metric ``product_exposure_users``; both mean the same numbers.
+    """
+    aliases = metrics.COLUMN_ALIASES.get(params.dataset, {})
+    renames = {col: name for name, col in aliases.items()
+               if name in params.metrics and name not in table.columns and col in table.columns}
+    return table.rename(columns=renames) if renames else table
 
 
 def check(answer: dict, parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:

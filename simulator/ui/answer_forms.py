@@ -25,6 +25,8 @@ from simulator.scenario import TaskSpec
 UPLOAD_TYPES = ["csv", "xlsx", "txt", "xls"]
 """Accepted upload suffixes (``.xls`` is accepted only to explain that it must be saved as .xlsx)."""
 YES, NO = "yes", "no"
+UNIT_HINTS = ("ratio", "count", "money", "multiple", "seconds")
+"""Units with their own example in the input's placeholder."""
 
 
 @dataclass
@@ -99,8 +101,25 @@ def choose(fc: FormContext, label: str, options: list[str], multiple: bool, *par
 
 # ----------------------------------------------------------------------------- per kind
 
+def hint_for(unit: str | None) -> str:
+    """The placeholder key for a unit: ``"ratio"`` → ``ui.answer.hint.ratio`` ("例如 3.45% 或 0.0345")."""
+    return f"ui.answer.hint.{unit}" if unit in UNIT_HINTS else "ui.answer.number_hint"
+
+
+def _unit(fc: FormContext) -> str | None:
+    """The unit of a one-number answer: the metric's, or a sample size's (users, or a rate for an MDE)."""
+    metric = getattr(fc.params, "metric", None)
+    if fc.task.kind == "metric" and metric:
+        from simulator.metrics import METRICS
+
+        return METRICS[metric].unit if metric in METRICS else None
+    if fc.task.kind == "sample_size":
+        return "ratio" if getattr(fc.params, "asks_mde", False) else "count"
+    return None
+
+
 def _number(fc: FormContext) -> Collected:
-    return Collected(text_value(fc, t("ui.answer.value", fc.lang), "value"))
+    return Collected(text_value(fc, t("ui.answer.value", fc.lang), "value", hint=hint_for(_unit(fc))))
 
 
 def _free_text(fc: FormContext) -> Collected:
@@ -139,7 +158,7 @@ def field_inputs(fc: FormContext, specs: Mapping[str, FieldSpec]) -> Collected:
             elif spec.kind == "choice" and spec.options:
                 value = choose(fc, label, list(spec.options), True, "field", name)
             else:
-                hint = "ui.answer.number_hint" if spec.kind == "number" else "ui.answer.text_hint"
+                hint = hint_for(spec.unit) if spec.kind == "number" else "ui.answer.text_hint"
                 value = text_value(fc, label, "field", name, hint=hint)
         if value is not None:
             answer[name] = value

@@ -3,7 +3,10 @@
 Scenarios come from the shipped folder plus any folders listed in ``SIMULATOR_SCENARIO_DIRS``
 (``os.pathsep``-separated; a classroom's own files). Mock-exam scenarios (those with
 ``duration_minutes``) are left out: practising one would show the same trainee their exam data.
-A file that fails to load is skipped and logged, so one broken file never breaks the page.
+
+The menu is built from each file's header (id, title, level, direction, skills) read as plain YAML,
+so the first page needs neither the task kinds nor their statistics libraries; the chosen scenario is
+fully validated by :meth:`Entry.load`. A file whose header cannot be read is skipped and logged.
 """
 
 from __future__ import annotations
@@ -13,31 +16,38 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from simulator import standard
-from simulator.scenario import Scenario, ScenarioError, load_scenario, shipped_paths
+from simulator.scenario import Scenario, load_scenario, shipped_paths
 
 log = logging.getLogger("simulator.ui")
 ENV_DIRS = "SIMULATOR_SCENARIO_DIRS"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One scenario in the picker."""
+    """One scenario in the picker (from its file's header)."""
 
-    scenario: Scenario
+    id: str
+    path: Path
+    title: dict[str, str]
+    level: str
+    direction: str
     skills: frozenset[str]
     """Every skill code its tasks train."""
 
-    @property
-    def id(self) -> str:
-        return self.scenario.id
-
     def label(self, lang: str) -> str:
-        """``"综合数据巡检 · L3 · 数据分析"`` (English direction names in en)."""
-        sc = self.scenario
-        direction = sc.direction if lang == "zh" else standard.DIRECTION_EN[sc.direction]
-        return f"{sc.title.get(lang)} · {sc.level} · {direction}"
+        """``"综合数据巡检 · L3 · 数据分析"`` (English title and direction in en)."""
+        title = self.title.get("en" if lang == "en" else "zh") or self.id
+        return f"{title} · {self.level} · {direction_label(self.direction, lang)}"
+
+    def load(self) -> Scenario:
+        """The validated scenario (raises :class:`~simulator.scenario.ScenarioError` if the file is bad)."""
+        return load_scenario(self.path)
 
 
 def scenario_paths() -> list[Path]:
@@ -48,24 +58,39 @@ def scenario_paths() -> list[Path]:
     return paths
 
 
-def _load(path: Path) -> Scenario | None:
+def _header(path: Path) -> dict[str, Any] | None:
     try:
-        return load_scenario(path)
-    except (ScenarioError, OSError, ValueError):
-        log.warning("scenario %s skipped: it does not load", path, exc_info=True)
+        data = yaml.load(path.read_text("utf-8-sig"), Loader=_Loader)  # noqa: S506 - a safe loader
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        log.warning("scenario %s skipped: it cannot be read", path, exc_info=True)
         return None
+    return data if isinstance(data, dict) else None
+
+
+def entry_of(path: Path) -> Entry | None:
+    """The picker entry of a practice scenario file; None for exam scenarios and unreadable headers."""
+    data = _header(path)
+    if data is None or data.get("duration_minutes"):
+        return None
+    title, tasks = data.get("title"), data.get("tasks")
+    if not (isinstance(data.get("id"), str) and isinstance(title, dict) and isinstance(tasks, list)
+            and data.get("level") in standard.LEVELS and data.get("direction") in standard.DIRECTIONS):
+        log.warning("scenario %s skipped: its header is incomplete", path)
+        return None
+    skills = frozenset(str(s) for task in tasks if isinstance(task, dict) for s in task.get("skills") or [])
+    return Entry(data["id"], path, {str(k): str(v) for k, v in title.items()}, data["level"],
+                 data["direction"], skills)
 
 
 def practice_entries(paths: Iterable[Path] | None = None) -> list[Entry]:
-    """Loadable practice scenarios (no exam scenarios), first occurrence of each id, by level then id."""
+    """Practice scenarios (no exam scenarios), first occurrence of each id, by level then id."""
     seen: dict[str, Entry] = {}
     for path in scenario_paths() if paths is None else paths:
-        sc = _load(path)
-        if sc is None or sc.duration_minutes or sc.id in seen:
-            continue
-        seen[sc.id] = Entry(sc, frozenset(s for task in sc.tasks for s in task.skills))
+        entry = entry_of(path)
+        if entry is not None and entry.id not in seen:
+            seen[entry.id] = entry
     order = {lv: i for i, lv in enumerate(standard.LEVELS)}
-    return sorted(seen.values(), key=lambda e: (order[e.scenario.level], e.id))
+    return sorted(seen.values(), key=lambda e: (order[e.level], e.id))
 
 
 def filter_entries(entries: Iterable[Entry], levels: Iterable[str] = (), directions: Iterable[str] = (),
@@ -77,8 +102,8 @@ def filter_entries(entries: Iterable[Entry], levels: Iterable[str] = (), directi
     """
     levels, directions, skills = set(levels), set(directions), set(skills)
     return [e for e in entries
-            if (not levels or e.scenario.level in levels)
-            and (not directions or e.scenario.direction in directions)
+            if (not levels or e.level in levels)
+            and (not directions or e.direction in directions)
             and (not skills or e.skills & skills)]
 
 

@@ -30,10 +30,12 @@ WARN_SECONDS = 10 * 60
 
 
 def _countdown_line(deadline: datetime, lang: str) -> float:
+    """Time left, large on the page and again in the sidebar (visible while scrolling the tasks)."""
     left = (deadline - exam_clock.now()).total_seconds()
     color = "red" if left <= WARN_SECONDS else "blue"
     text = t("exam.page.time_left", lang, left=exam_clock.countdown_text(left))
     st.markdown(f"### :{color}[:material/timer: {text}]")
+    st.sidebar.markdown(f"**:{color}[:material/timer: {text}]**")
     return left
 
 

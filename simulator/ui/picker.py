@@ -22,8 +22,8 @@ STORE_WARNING = session.key(NS, "store_warning")
 
 
 def _filters(entries: list[Entry], lang: str) -> list[Entry]:
-    levels = [lv for lv in standard.LEVELS if any(e.scenario.level == lv for e in entries)]
-    directions = [d for d in standard.DIRECTIONS if any(e.scenario.direction == d for e in entries)]
+    levels = [lv for lv in standard.LEVELS if any(e.level == lv for e in entries)]
+    directions = [d for d in standard.DIRECTIONS if any(e.direction == d for e in entries)]
     skills = sorted({s for e in entries for s in e.skills})
     c1, c2, c3 = st.columns(3)
     with c1:

@@ -9,6 +9,7 @@ import pytest
 from app_helpers import SCENARIOS
 
 from simulator.store import reset_stores
+from simulator.ui import catalog
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +19,11 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def app_env(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Iterator[None]:
-    """Every app test uses one throwaway SQLite store and sees the app-test scenarios."""
+    """Every app test uses one throwaway SQLite store and sees only the app-test scenarios.
+
+    (Tests of the shipped scenarios put :func:`simulator.scenario.shipped_paths` back.)
+    """
+    monkeypatch.setattr(catalog, "shipped_paths", list)
     monkeypatch.setenv("SIMULATOR_DATA_DIR", str(data_dir))
     monkeypatch.delenv("SIMULATOR_DATABASE_URL", raising=False)
     monkeypatch.setenv("SIMULATOR_SCENARIO_DIRS", str(SCENARIOS))

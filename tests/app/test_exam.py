@@ -117,7 +117,11 @@ def ans(code: str, trainee: str, task: str, part: str) -> str:
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "caption", "success", "warning", "error", "info") for e in getattr(at, kind)]
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "success", "warning", "error", "info")
+        for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -138,7 +142,11 @@ def test_join_then_every_change_is_saved_with_a_visible_mark(clock, exam_file):
     at.radio(key=ans(code, "E-001", "t2", "one")).set_value("B").run()
     at.text_area(key=ans(code, "E-001", "t4", "text")).input("计划 C 的点击率最低,建议更换素材。").run()
     saved = exams.saved_answers(code, "E-001")
-    assert {k: a.value for k, a in saved.items()} == {"t1": "12.5%", "t2": "B", "t4": "计划 C 的点击率最低,建议更换素材。"}
+    assert {k: a.value for k, a in saved.items()} == {
+        "t1": "12.5%",
+        "t2": "B",
+        "t4": "计划 C 的点击率最低,建议更换素材。",
+    }
     assert len(marks(at)) == 3
 
 

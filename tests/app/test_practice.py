@@ -11,7 +11,8 @@ from app_helpers import SCENARIOS, new_app, start
 
 from simulator import answer_key, load_scenario
 from simulator.i18n import t
-from simulator.ui import task_card
+from simulator.scenario import shipped_paths
+from simulator.ui import catalog, task_card
 
 ADS = SCENARIOS / "app-ads.yaml"
 ZH_HEADERS = {"campaign_id": "计划ID", "cost": "消耗", "clicks": "点击数", "ctr": "点击率"}
@@ -72,7 +73,7 @@ def test_filters_by_level_direction_and_skill():
     assert any("5A" in o for o in options) and not any("广告投放" in o for o in options)
     at.multiselect(key="practice.f_level").set_value([]).run()
     at.multiselect(key="practice.f_skill").set_value(["L4/6.1.1"]).run()
-    assert [o for o in at.selectbox(key="practice.scenario").options] == ["应用测试:广告投放 · L4 · 流量运营"]
+    assert at.selectbox(key="practice.scenario").options == ["应用测试:广告投放 · L4 · 流量运营"]
     at.multiselect(key="practice.f_dir").set_value(["数据分析"]).run()
     assert "practice.scenario" not in [s.key for s in at.selectbox]
     assert t("ui.pick.none_match", "zh") in _texts(at)
@@ -286,3 +287,26 @@ def test_free_text_is_kept_for_the_instructor_and_too_short_is_a_format_problem(
     _check(at, "app-mixed", "f1")
     assert any(i.startswith("待教师评阅 · 得分 0 / 20") for i in _texts(at))
     assert "rubric" not in repr(at.session_state.to_dict())
+
+
+def test_a_broken_scenario_file_is_a_plain_message(tmp_path, monkeypatch):
+    text = (SCENARIOS / "app-5a.yaml").read_text("utf-8").replace("id: app-5a", "id: app-broken")
+    (tmp_path / "app-broken.yaml").write_text(text.replace("kind: five_a_map", "kind: no_such_kind"), "utf-8")
+    monkeypatch.setenv("SIMULATOR_SCENARIO_DIRS", str(tmp_path))
+    at = start("app-broken", "B-001")
+    assert t("ui.error.scenario_file", "zh") in [e.value for e in at.error]
+    assert not at.exception
+
+
+SHIPPED = [e.id for e in catalog.practice_entries(shipped_paths())]
+
+
+@pytest.mark.parametrize("scenario", SHIPPED)
+def test_every_shipped_practice_scenario_opens_with_its_tasks_and_data(scenario, monkeypatch):
+    monkeypatch.setattr(catalog, "shipped_paths", shipped_paths)
+    at = start(scenario, "S-100")
+    assert not at.error, [e.value for e in at.error]
+    sc = load_scenario(scenario)
+    assert len(at.button) >= len(sc.tasks)  # one check button per task
+    at.segmented_control(key="practice.view").set_value("data").run()
+    assert not at.exception and not at.error

@@ -20,9 +20,15 @@ SCENARIOS = ROOT / "tests" / "app" / "fixtures" / "scenarios"
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data folder (SQLite store) of the app under test; tests may create exams in it."""
+    return tmp_path_factory.mktemp("browser-data")
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data_dir: Path) -> Iterator[str]:
     """Base URL of the app, started with a throwaway store and the app-test scenarios."""
-    data = tmp_path_factory.mktemp("browser-data")
+    data = app_data_dir
     env = {"SIMULATOR_DATA_DIR": str(data), "SIMULATOR_SCENARIO_DIRS": str(SCENARIOS),
            "SIMULATOR_DATABASE_URL": ""}
     with running_app(env, log_path=data / "app.log") as url:

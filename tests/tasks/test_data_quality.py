@@ -178,7 +178,7 @@ def test_partial_credit_and_single_number():
 
 def named_over_seeds(make_case, key, minimum):
     named = 0
-    for seed in range(100):
+    for seed in range(50):
         rng = np.random.default_rng(seed)
         params, df, raw, differs = make_case(rng)
         if not differs:
@@ -186,7 +186,7 @@ def named_over_seeds(make_case, key, minimum):
         named += 1
         res = grade(params, df, raw)
         assert res.fraction < 1 and key in keys(res), (seed, [m.key for m in res.feedback])
-    assert named >= minimum
+    assert named >= minimum * 50
 
 
 def test_all_copies_of_duplicates_named():
@@ -195,7 +195,7 @@ def test_all_copies_of_duplicates_named():
         trap = int(df.duplicated(keep=False).sum())
         return counts_params(ask=["duplicates"]), df, trap, True
 
-    named_over_seeds(case, "data_quality.duplicates_all_copies", 100)
+    named_over_seeds(case, "data_quality.duplicates_all_copies", 1)
 
 
 def test_blanks_in_duplicates_counted_again_named():
@@ -204,7 +204,7 @@ def test_blanks_in_duplicates_counted_again_named():
         trap = int(df[NUMERIC].isna().sum().sum())
         return counts_params(ask=["missing"]), df, trap, trap != 15
 
-    named_over_seeds(case, "data_quality.counted_in_duplicates", 50)
+    named_over_seeds(case, "data_quality.counted_in_duplicates", 0.5)
 
 
 def test_rows_instead_of_cells_named():
@@ -213,7 +213,7 @@ def test_rows_instead_of_cells_named():
         trap = int(df.isna().any(axis=1).sum())
         return counts_params(ask=["missing"]), df, trap, trap != 30
 
-    named_over_seeds(case, "data_quality.counted_rows", 50)
+    named_over_seeds(case, "data_quality.counted_rows", 0.5)
 
 
 def test_only_negatives_named():
@@ -224,7 +224,7 @@ def test_only_negatives_named():
         negatives = int((df[NUMERIC] < 0).sum().sum())
         return counts_params(ask=["out_of_range"]), df, negatives, negatives != by_hand(df)[0]["out_of_range"]
 
-    named_over_seeds(case, "data_quality.only_negatives", 80)
+    named_over_seeds(case, "data_quality.only_negatives", 0.8)
 
 
 # ----------------------------------------------------------------------------- cleaned mode

@@ -10,6 +10,7 @@ from simulator.tasks.base import AnswerFormatError, TaskContext
 
 CTX = TaskContext()
 SEEDS = range(100)
+NAMED_SEEDS = range(50)  # misconception tests: each seed is a fresh key, so fewer
 
 
 def ads(rng, days=14, campaigns=4):
@@ -155,10 +156,10 @@ def test_empty_filter_is_an_error():
 # ----------------------------------------------------------------------------- misconceptions
 
 
-def assert_named(make_case, key, minimum=90):
+def assert_named(make_case, key, minimum=0.9):
     """Over 100 seeds, the trap answer is named by ``key`` whenever it differs from the key."""
     distinct = 0
-    for seed in SEEDS:
+    for seed in NAMED_SEEDS:
         rng = np.random.default_rng(seed)
         params, data, trap, right = make_case(rng)
         if not far(trap, right):
@@ -166,7 +167,7 @@ def assert_named(make_case, key, minimum=90):
         distinct += 1
         res = run(params, data, trap)
         assert res.fraction == 0 and key in keys(res), (seed, [m.key for m in res.feedback])
-    assert distinct >= minimum
+    assert distinct >= minimum * len(NAMED_SEEDS)
 
 
 def test_mean_of_daily_ratios_named():
@@ -243,14 +244,14 @@ def test_percent_slip_named():
             right * 1e-6,
         )
 
-    # the trap is always far from right*1e-6 (a dummy), so all 100 seeds count
+    # the trap is always far from right*1e-6 (a dummy), so every seed counts
     distinct = 0
-    for seed in SEEDS:
+    for seed in NAMED_SEEDS:
         params, data, trap, _ = case(np.random.default_rng(seed))
         res = run(params, data, f"{trap:.2f}")
         assert res.fraction == 0 and "check.percent_slip" in keys(res)
         distinct += 1
-    assert distinct == 100
+    assert distinct == len(NAMED_SEEDS)
 
 
 def test_filter_ignored_named():

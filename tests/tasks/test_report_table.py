@@ -9,6 +9,7 @@ from simulator.tasks import report_table as rt
 from simulator.tasks.base import AnswerFormatError, TaskContext
 
 CTX = TaskContext()
+NAMED_SEEDS = range(50)  # misconception tests: each seed is a fresh key, so fewer
 
 
 def ads(rng, days=21, campaigns=4):
@@ -166,10 +167,10 @@ def test_wrong_missing_extra_named_without_values():
         assert f"{r['cost']:.2f}" not in text and f"{r['cost']:,.2f}" not in text
 
 
-def assert_column_named(table_for, key, metric_names, minimum=90):
-    """Over 100 seeds, a table made with a mistake gets ``key`` named for its column."""
+def assert_column_named(table_for, key, metric_names, minimum=0.9):
+    """Over 50 seeds, a table made with a mistake gets ``key`` named for its column."""
     named = 0
-    for seed in range(100):
+    for seed in NAMED_SEEDS:
         rng = np.random.default_rng(seed)
         df = ads(rng)
         by = BYS[seed % 2]
@@ -185,7 +186,7 @@ def assert_column_named(table_for, key, metric_names, minimum=90):
         named += 1
         res = rt.check(answer, rt.parse(trap, params), params)
         assert key in keys(res), (seed, [m.key for m in res.feedback])
-    assert named >= minimum
+    assert named >= minimum * len(NAMED_SEEDS)
 
 
 def _by(df, by):
@@ -232,7 +233,7 @@ def test_percent_slip_named_per_column():
 
 def test_filter_ignored_named_in_table():
     named = 0
-    for seed in range(60):
+    for seed in NAMED_SEEDS:
         df = ads(np.random.default_rng(seed))
         params = rt.Params(
             dataset="ad_delivery",
@@ -245,7 +246,7 @@ def test_filter_ignored_named_in_table():
         res = grade(params, {"ad_delivery": df}, trap)
         named += "report_table.filter_ignored" in keys(res)
         assert res.fraction < 1
-    assert named >= 57
+    assert named >= 47
 
 
 # ----------------------------------------------------------------------------- params, describe
@@ -275,3 +276,22 @@ def test_precision_override_and_describe():
     zh, en = rt.describe(params, "zh"), rt.describe(params, "en")
     assert "月份" in zh and "点击率" in zh and "保留3位小数" in zh and "YYYY-MM" in zh
     assert "grouped by month" in en and "Click-through rate" in en and "CSV or XLSX" in en
+
+
+def test_live_products_headers_map_to_the_metric_names_asked():
+    """商品曝光人数 in live_products is the column exposure_users, asked as metric product_exposure_users."""
+    data = {"live_products": pd.DataFrame({
+        "session_id": ["S1", "S1", "S2"], "product_id": ["P1", "P2", "P1"], "product_name": ["a", "b", "a"],
+        "category": ["美妆", "食品", "美妆"], "price": [99.0, 19.9, 99.0],
+        "exposure_users": [1000, 500, 800], "click_users": [100, 80, 60], "buyers": [10, 8, 9],
+        "orders": [11, 8, 9], "gmv": [1089.0, 159.2, 891.0]})}
+    params = rt.Params(dataset="live_products", by=["category"],
+                       metrics=["product_exposure_users", "product_click_users", "product_ctr"])
+    ctx = TaskContext()
+    answer = rt.make(params, data, ctx)
+    beauty = next(r for r in answer["rows"] if r["category"] == "美妆")
+    assert beauty["product_exposure_users"] == 1800 and beauty["product_ctr"] == pytest.approx(160 / 1800)
+    upload = pd.DataFrame({"商品类目": ["食品", "美妆"], "商品曝光人数": [500, 1800], "商品点击人数": [80, 160],
+                           "商品曝光-点击率": ["16.00%", "8.89%"]})
+    result = rt.check(answer, rt.parse(upload, params, ctx), params, ctx)
+    assert result.fraction == pytest.approx(1.0)

@@ -1,0 +1,196 @@
+"""Killing the app process mid-exam (SIGKILL) and restarting it loses no acknowledged answer.
+
+Two app processes are killed here:
+
+- a process running the exam page's own code under Streamlit's AppTest: it types answer after
+  answer and reports each one only once the page showed 已保存 (the acknowledgement a trainee sees);
+- the real ``streamlit run app.py``, driven by Chromium (marked ``browser``).
+
+After the kill, a fresh process on the same SQLite file must hold every acknowledged answer (or a
+later one) and the exam page must show it again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from simulator import exams
+from simulator.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from appserver import CHROMIUM, free_port, launch_chromium, wait_ready  # noqa: E402
+
+EXAM_YAML = """\
+id: restart-exam
+title: {zh: 重启测试, en: Restart test}
+level: L4
+direction: 流量运营
+context: {zh: 你是投放专员。, en: You run the ads.}
+seed: 9
+datasets:
+  ads: {days: 5, campaigns: 2}
+tasks:
+  - id: t1
+    kind: metric
+    points: 50
+    skills: [L4/5.2.1]
+    params: {dataset: ad_delivery, metric: ctr}
+  - id: t2
+    kind: free_text
+    points: 50
+    skills: [L4/5.2.2]
+    params:
+      min_chars: 2
+      rubric:
+        - criterion: {zh: 有建议, en: Makes a suggestion}
+          points: 50
+"""
+WORKER = textwrap.dedent('''
+    """Exam page under AppTest: ``save`` types answers forever, ``read`` prints what the page shows."""
+    import json, re, sys
+    from streamlit.testing.v1 import AppTest
+
+    app, mode, code, trainee = sys.argv[1:5]
+    at = AppTest.from_file(app, default_timeout=60)
+    at.query_params.update({"exam": code, "trainee": trainee})
+    at.run()
+    at.switch_page("simulator/pages/exam.py").run()
+    key = "exam.ans.{}.{}.{{}}".format(code, trainee)
+    if mode == "read":
+        print(json.dumps({"t1": at.text_input(key=key.format("t1.value")).value,
+                          "t2": at.text_area(key=key.format("t2.text")).value}), flush=True)
+        sys.exit(0)
+    for i in range(1, 500):
+        task, widget = ("t1", at.text_input(key=key.format("t1.value"))) if i % 2 else \\
+            ("t2", at.text_area(key=key.format("t2.text")))
+        widget.input(f"{i}%" if task == "t1" else f"建议{i}").run()
+        marks = [m.value for m in at.markdown if re.search(r"已保存 \\d\\d:\\d\\d:\\d\\d", m.value)]
+        if at.exception or len(marks) != (1 if i == 1 else 2):
+            print(json.dumps({"error": str(at.exception)}), flush=True)
+            sys.exit(1)
+        print(json.dumps({"ack": i, "task": task}), flush=True)
+''')
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[dict[str, str], str, Path]:
+    """The environment of the app processes, an exam code in their store, and the store's file."""
+    data = tmp_path / "data"
+    scenario = tmp_path / "restart-exam.yaml"
+    scenario.write_text(EXAM_YAML, "utf-8")
+    store = Store(f"sqlite:///{data / 'simulator.db'}")
+    code = exams.create_exam(str(scenario), minutes=100, store=store).code
+    store.dispose()
+    env = {**os.environ, "SIMULATOR_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1"}
+    env.pop("SIMULATOR_DATABASE_URL", None)
+    return env, code, data / "simulator.db"
+
+
+def _stored(db: Path, code: str, trainee: str) -> dict[str, object]:
+    store = Store(f"sqlite:///{db}")  # a new engine, as a restarted process has
+    try:
+        return {k: a.value for k, a in exams.saved_answers(code, trainee, store=store).items()}
+    finally:
+        store.dispose()
+
+
+def _number(value: object) -> int:
+    return int(re.sub(r"\D", "", str(value)))
+
+
+def test_killing_the_app_process_keeps_every_acknowledged_answer(setup, tmp_path):
+    env, code, db = setup
+    worker = tmp_path / "exam_worker.py"
+    worker.write_text(WORKER, "utf-8")
+    cmd = [sys.executable, str(worker), str(ROOT / "app.py")]
+    proc = subprocess.Popen([*cmd, "save", code, "K-001"], env=env, stdout=subprocess.PIPE, text=True,
+                            start_new_session=True, cwd=ROOT)  # fmt: skip
+    last: dict[str, int] = {}
+    try:
+        assert proc.stdout is not None
+        while len(last) < 2 or max(last.values()) < 8:
+            line = proc.stdout.readline()
+            assert line, "the worker stopped before being killed"
+            doc = json.loads(line)
+            assert "ack" in doc, doc
+            last[doc["task"]] = doc["ack"]
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # mid-exam, most likely mid-save
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    stored = _stored(db, code, "K-001")
+    for task, acked in last.items():
+        assert _number(stored[task]) >= acked, (task, stored[task], acked)  # acknowledged, or a later one
+    shown = subprocess.run([*cmd, "read", code, "K-001"], env=env, capture_output=True, text=True, cwd=ROOT,
+                           timeout=120, check=True)  # fmt: skip
+    assert json.loads(shown.stdout.strip().splitlines()[-1]) == stored
+
+
+def _start_app(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+           "--server.fileWatcherType", "none"]  # fmt: skip
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(url, proc)
+    return proc, url
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+
+
+@pytest.mark.browser
+def test_killing_streamlit_run_mid_exam_keeps_what_the_browser_saw_saved(setup, tmp_path):
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk")
+    from playwright.sync_api import sync_playwright
+
+    env, code, db = setup
+    saved_mark = re.compile(r"已保存 \d\d:\d\d:\d\d")
+    proc, url = _start_app(env, tmp_path / "app.log")
+    try:
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            page = browser.new_page(locale="zh-CN")
+            page.set_default_timeout(30_000)
+            page.goto(f"{url}/exam")
+            page.get_by_label("考试码").fill(code)
+            page.get_by_label("学号").fill("K-002")
+            page.get_by_role("button", name="进入考试").click()
+            page.get_by_label("你的答案").fill("4.56%")
+            page.get_by_label("你的答案").press("Enter")
+            page.get_by_text(saved_mark).first.wait_for()
+            page.get_by_label("你的回答").fill("提高出价,更换素材。")
+            page.get_by_label("你的回答").press("Tab")
+            page.get_by_text(saved_mark).nth(1).wait_for()
+            _kill(proc)  # SIGKILL right after the acknowledgements
+            assert _stored(db, code, "K-002") == {"t1": "4.56%", "t2": "提高出价,更换素材。"}
+            proc, url = _start_app(env, tmp_path / "app.log")
+            page = browser.new_page(locale="zh-CN")
+            page.set_default_timeout(30_000)
+            page.goto(f"{url}/exam?exam={code}&trainee=K-002")  # the reload of the same tab
+            page.get_by_text(saved_mark).nth(1).wait_for()
+            assert page.get_by_label("你的答案").input_value() == "4.56%"
+            assert page.get_by_label("你的回答").input_value() == "提高出价,更换素材。"
+            page.get_by_text(re.compile(r"剩余时间 1:[34]\d:\d\d")).first.wait_for()
+            browser.close()
+    finally:
+        _kill(proc)
