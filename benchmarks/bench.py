@@ -54,7 +54,7 @@ def generation(scenario, scale: float) -> tuple[float, int, int]:
     """Seconds (fresh trainee ids, so no cache), cells and rows at ``scale``."""
     from simulator.datasets import _build
 
-    frames = _build(scenario, "bench-warm", scale)
+    frames = _build(scenario, "bench-warm", scale).frames
     seconds = timed(lambda: _build(scenario, f"bench-{time.perf_counter_ns()}", scale))
     return seconds, cells_of(frames), sum(len(df) for df in frames.values())
 
@@ -79,13 +79,18 @@ def grading_times() -> tuple[float, float]:
 
     sc = load_scenario(GRADED)
 
-    def answers_for(trainee: str) -> dict:
+    def answers_for(trainee: str, folder: Path | None = None) -> dict:
+        """The key as a trainee would submit it; tables as DataFrames, or as CSV files in ``folder``."""
         key = answer_key(sc, trainee)
         out = {}
         for task, entry in zip(sc.tasks, key["tasks"], strict=True):
             module = get(task.kind)
             raw = module.as_raw(entry["answer"], module.Params(**task.params), None)
-            out[task.id] = raw.to_dict("records") if isinstance(raw, pd.DataFrame) else raw
+            if isinstance(raw, pd.DataFrame) and folder is not None:
+                name = f"{trainee}-{task.id}.csv"
+                (folder / name).write_bytes(raw.to_csv(index=False).encode("gbk"))
+                raw = name
+            out[task.id] = raw
         return out
 
     answers = answers_for("bench-1")
@@ -94,7 +99,11 @@ def grading_times() -> tuple[float, float]:
         folder = Path(tmp)
         for i in range(40):
             trainee = f"class-{i + 1:02d}"
-            (folder / f"{trainee}.yaml").write_text(yaml.safe_dump(answers_for(trainee), allow_unicode=True))
+            tables = folder / "tables"
+            tables.mkdir(exist_ok=True)
+            answers = {k: (f"tables/{v}" if isinstance(v, str) and v.endswith(".csv") else v)
+                       for k, v in answers_for(trainee, tables).items()}
+            (folder / f"{trainee}.yaml").write_text(yaml.safe_dump(answers, allow_unicode=True))
         from simulator import datasets, grading
 
         datasets._cache.clear()

@@ -5,6 +5,7 @@ Files that cannot be read do not stop the run: they get a row marked invalid and
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -44,23 +45,55 @@ def _progress(done: int, total: int, name: str) -> None:
     sys.stderr.flush()
 
 
-def grade_folder(scenario: Scenario, folder: Path, out_stem: Path, lang: str = "zh",
-                 progress: bool = True) -> list[Path]:
-    """Grades every answers file in ``folder``; writes ``<out_stem>.csv`` and ``.xlsx``; returns both paths."""
+def _grade_one(scenario: Scenario, path: Path, lang: str) -> gradebook.GradebookRow | str:
+    """One file's gradebook row, or the one-line problem when the file cannot be read."""
     from simulator.cli import BadInput, read_answers
+
+    try:
+        result = grade_detailed(scenario, path.stem, read_answers(path), base_dir=path.parent, lang=lang)
+    except BadInput as exc:
+        return str(exc)
+    return row_for(result, lang)
+
+
+def _grade_in_worker(scenario_path: str, path: Path, lang: str) -> gradebook.GradebookRow | str:
+    from simulator.scenario import load_scenario
+
+    return _grade_one(load_scenario(scenario_path), path, lang)
+
+
+def _rows(scenario: Scenario, files: list[Path], lang: str, workers: int):
+    """Yields each file's result in order; several processes when the class is large enough."""
+    if workers <= 1 or scenario.path is None or len(files) < 8:
+        for path in files:
+            yield _grade_one(scenario, path, lang)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_grade_in_worker, [str(scenario.path)] * len(files), files, [lang] * len(files))
+
+
+def grade_folder(scenario: Scenario, folder: Path, out_stem: Path, lang: str = "zh",
+                 progress: bool = True, workers: int | None = None) -> list[Path]:
+    """Grades every answers file in ``folder``; writes ``<out_stem>.csv`` and ``.xlsx``; returns both paths.
+
+    ``workers`` processes may share the work (default 1); an unreadable file gets an empty row
+    and a line on stderr instead of stopping the class.
+    """
+    from simulator.cli import BadInput
 
     files = answer_files(folder)
     if not files:
         raise BadInput(f"{folder}: no answers files (*.yaml, *.yml, *.json)")
+    workers = workers if workers is not None else 1
     rows = []
     show = progress and sys.stderr.isatty()
-    for i, path in enumerate(files, start=1):
-        try:
-            result = grade_detailed(scenario, path.stem, read_answers(path), base_dir=path.parent, lang=lang)
-            rows.append(row_for(result, lang))
-        except BadInput as exc:
-            sys.stderr.write(f"\n{exc}\n")
-            rows.append(gradebook.GradebookRow(path.stem, "", "submitted", None, None, {}, None, 100.0, None))
+    for i, (path, result) in enumerate(zip(files, _rows(scenario, files, lang, workers), strict=True), start=1):
+        if isinstance(result, str):
+            sys.stderr.write(f"\n{result}\n")
+            result = gradebook.GradebookRow(path.stem, "", "submitted", None, None, {}, None, 100.0, None)
+        rows.append(result)
         if show:
             _progress(i, len(files), path.name)
     infos = task_infos(scenario)

@@ -224,6 +224,9 @@ def formula_from_sums(metric: Metric, sums: Mapping[str, Any]) -> Any:
     den = _combine(metric.denominator, sums)
     if isinstance(den, pd.Series):
         return (num * metric.factor / den.where(den != 0)).astype(float)
+    if isinstance(den, np.ndarray):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(den != 0, num * metric.factor / np.where(den != 0, den, 1.0), np.nan)
     return float("nan") if den == 0 or den != den else float(num) * metric.factor / float(den)
 
 
@@ -258,10 +261,9 @@ def table(df: pd.DataFrame, by: list[str], metrics: list[str], dataset: str | No
     for col in by:
         src[col] = df[col]
     grouped = src.groupby(by, observed=True, sort=True, dropna=False)[needed].sum(min_count=0)
-    out = pd.DataFrame(index=grouped.index)
-    for m in defs:
-        out[m.name] = formula_from_sums(m, {c: grouped[c] for c in needed}).astype(float)
-    return out.reset_index()[list(by) + list(metrics)]
+    arrays = {c: grouped[c].to_numpy(dtype=float) for c in needed}
+    values = {m.name: np.asarray(formula_from_sums(m, arrays), dtype=float) for m in defs}
+    return pd.DataFrame(values, index=grouped.index).reset_index()[list(by) + list(metrics)]
 
 
 def mean_of_ratios(df: pd.DataFrame, name: str, by: list[str] | None, period: str,
@@ -294,14 +296,15 @@ def period_labels(dates: pd.Series, period: Period) -> pd.Series:
     >>> period_labels(pd.Series(pd.to_datetime(["2024-11-10", "2024-11-11"])), "week").tolist()
     ['2024-11-04', '2024-11-11']
     """
-    d = pd.to_datetime(dates).dt.normalize()
-    if period == "day":
-        return d.dt.strftime("%Y-%m-%d")
+    if period not in ("day", "week", "month"):
+        raise ValueError(f"unknown period {period!r} (day, week, month)")
+    codes, uniques = pd.factorize(pd.to_datetime(dates).dt.normalize())  # label each distinct day once
+    days = pd.DatetimeIndex(uniques)
     if period == "week":
-        return (d - pd.to_timedelta(d.dt.dayofweek, unit="D")).dt.strftime("%Y-%m-%d")
-    if period == "month":
-        return d.dt.strftime("%Y-%m")
-    raise ValueError(f"unknown period {period!r} (day, week, month)")
+        days = days - pd.to_timedelta(days.dayofweek, unit="D")
+    labels = np.asarray(days.strftime("%Y-%m" if period == "month" else "%Y-%m-%d"), dtype=object)
+    out = np.where(codes >= 0, labels[np.maximum(codes, 0)] if len(labels) else None, None)
+    return pd.Series(out, index=dates.index, dtype=object)
 
 
 def add_period(df: pd.DataFrame, date_col: str, period: Period) -> pd.DataFrame:

@@ -19,7 +19,14 @@ import streamlit as st
 from simulator import exams
 from simulator.datasets import generate_datasets
 from simulator.i18n import t
-from simulator.ui import exam_clock, exam_restore, exam_session, exam_status, session
+from simulator.ui import (
+    exam_clock,
+    exam_restore,
+    exam_session,
+    exam_status,
+    exam_texts,  # noqa: F401 - registers the messages used below
+    session,
+)
 from simulator.ui.exam_task import Sitting, form_context, task_card
 from simulator.ui.widgets import guard, md_escape, render_msg
 

@@ -12,7 +12,11 @@ from __future__ import annotations
 import streamlit as st
 
 from simulator.i18n import t
-from simulator.ui import instructor_auth, session
+from simulator.ui import (
+    instructor_auth,
+    instructor_texts,  # noqa: F401 - registers the messages used below
+    session,
+)
 from simulator.ui.widgets import guard
 
 NS = "instructor"

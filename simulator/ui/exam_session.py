@@ -21,7 +21,11 @@ from simulator.i18n import msg, t
 from simulator.scenario import Scenario
 from simulator.scenario_source import load_source
 from simulator.store import Exam, get_store
-from simulator.ui import exam_clock, session
+from simulator.ui import (
+    exam_clock,
+    exam_texts,  # noqa: F401 - registers the messages used below
+    session,
+)
 from simulator.ui.widgets import render_msg
 
 log = logging.getLogger("simulator.ui")

@@ -19,7 +19,11 @@ from simulator.gradebook import GradebookRow
 from simulator.i18n import t
 from simulator.scenario import Scenario
 from simulator.tasksheet import task_title
-from simulator.ui import exam_clock, session
+from simulator.ui import (
+    exam_clock,
+    exam_texts,  # noqa: F401 - registers the messages used below
+    session,
+)
 from simulator.ui.widgets import fmt_points, md_escape, render_msg, status_box, status_label
 
 log = logging.getLogger("simulator.ui")

@@ -23,7 +23,13 @@ from simulator import tasks as registry
 from simulator.i18n import t
 from simulator.scenario import Scenario, TaskSpec
 from simulator.tasksheet import task_text, task_title
-from simulator.ui import exam_clock, exam_restore, exam_session, session
+from simulator.ui import (
+    exam_clock,
+    exam_restore,
+    exam_session,
+    exam_texts,  # noqa: F401 - registers the messages used below
+    session,
+)
 from simulator.ui.answer_forms import Collected, FormContext, answer_inputs
 from simulator.ui.widgets import fmt_points, guard, md_escape, render_msg
 

@@ -11,7 +11,11 @@ import streamlit as st
 
 from simulator import auth
 from simulator.i18n import msg, t
-from simulator.ui import exam_clock, session
+from simulator.ui import (
+    exam_clock,
+    instructor_texts,  # noqa: F401 - registers the messages used below
+    session,
+)
 from simulator.ui.widgets import render_msg
 
 NS = "instructor"

@@ -20,7 +20,11 @@ import streamlit as st
 from simulator import exams
 from simulator.i18n import t
 from simulator.scenario_source import list_scenario_versions
-from simulator.ui import exam_clock, session
+from simulator.ui import (
+    exam_clock,
+    instructor_texts,  # noqa: F401 - registers the messages used below
+    session,
+)
 from simulator.ui.instructor_authoring import shipped_scenarios
 from simulator.ui.widgets import guard, render_msg
 

@@ -20,7 +20,12 @@ from simulator.i18n import t
 from simulator.scenario import TaskSpec
 from simulator.scenario_source import list_scenario_versions
 from simulator.tasksheet import task_title
-from simulator.ui import exam_clock, exam_session, session
+from simulator.ui import (
+    exam_clock,
+    exam_session,
+    instructor_texts,  # noqa: F401 - registers the messages used below
+    session,
+)
 from simulator.ui.instructor_authoring import shipped_scenarios
 from simulator.ui.widgets import fmt_points, md_escape, render_msg
 

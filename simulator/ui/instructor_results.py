@@ -16,7 +16,12 @@ import streamlit as st
 from simulator import exams, gradebook
 from simulator.gradebook import GradebookRow, TaskInfo
 from simulator.i18n import t
-from simulator.ui import catalog, exam_clock, session
+from simulator.ui import (
+    catalog,
+    exam_clock,
+    instructor_texts,  # noqa: F401 - registers the messages used below
+    session,
+)
 from simulator.ui.explore import safe_name
 from simulator.ui.widgets import fmt_points, md_escape, status_box, status_label
 

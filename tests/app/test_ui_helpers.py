@@ -136,3 +136,23 @@ def test_each_page_file_has_render_and_a_main_guard(spec):
     assert "def render() -> None:" in source
     assert source.rstrip().endswith('if __name__ == "__main__":\n    render()')
     assert spec.title_key in _locale("zh") and spec.title_key in _locale("en")
+
+
+def test_streamlit_config_hides_errors_caps_uploads_and_keeps_xsrf():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["showErrorDetails"] in ("none", False)
+    assert config["client"]["toolbarMode"] == "minimal"
+    assert config["server"]["enableXsrfProtection"] is True
+    assert 1 <= config["server"]["maxUploadSize"] <= 20
+    assert tables.MAX_UPLOAD_BYTES == config["server"]["maxUploadSize"] * 1024 * 1024
+
+
+def test_the_installed_entry_point_runs_the_same_router():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "simulator" / "app_entry.py"), default_timeout=60).run()
+    assert not at.exception and at.title[0].value == "练习"
+    at.switch_page("pages/exam.py").run()
+    assert not at.exception and at.title[0].value == "考试"
