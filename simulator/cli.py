@@ -163,12 +163,26 @@ def cmd_selftest(args: argparse.Namespace) -> int:
     return EXIT_BUG if failed else EXIT_OK
 
 
+# The settings of .streamlit/config.toml, passed as flags so an installed copy behaves the same.
+SERVE_FLAGS = ("--client.showErrorDetails", "none", "--client.toolbarMode", "minimal",
+               "--server.maxUploadSize", "10", "--server.enableXsrfProtection", "true",
+               "--browser.gatherUsageStats", "false", "--runner.magicEnabled", "false",
+               "--theme.base", "light", "--theme.primaryColor", "#1668dc")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Starts the app; data folder, database and scenario folders come from SIMULATOR_* variables."""
     import subprocess
 
     app = Path(__file__).resolve().parent / "app_entry.py"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port)]
-    return subprocess.call(cmd + (["--server.headless", "true"] if args.headless else []))
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port), *SERVE_FLAGS]
+    if args.headless:
+        cmd += ["--server.headless", "true"]
+    print(f"simulator: http://localhost:{args.port}  (Ctrl+C to stop)", file=sys.stderr)
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:
+        return 0
 
 
 def cmd_exam(args: argparse.Namespace) -> int:

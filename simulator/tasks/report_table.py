@@ -192,16 +192,28 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
 
 # --------------------------------------------------------------------------- answers
 
+def _answer_file(name: str, ctx: TaskContext | None) -> Path:
+    """A table named in an answers file: only a file inside the answers file's folder (``ctx.base_dir``).
+
+    Typed text is never read as a server path: without a base folder, or for a name that leads outside
+    it (``../``, absolute paths), the answer is not a table.
+    """
+    if ctx is None or ctx.base_dir is None:
+        raise AnswerFormatError(msg("check.not_a_table"))
+    base = Path(ctx.base_dir).resolve()
+    path = (base / name).resolve()
+    if not path.is_relative_to(base):
+        raise AnswerFormatError(msg("check.not_a_table"))
+    return path
+
+
 def read_upload(raw: Any, dataset: str | None, ctx: TaskContext | None) -> pd.DataFrame:
     """A submitted table — path (relative to ``ctx.base_dir``), bytes, DataFrame or ``{"columns", "rows"}``
     — read with canonical headers; :class:`AnswerFormatError` when it cannot be read."""
     if isinstance(raw, Mapping) and "rows" in raw:
         raw = pd.DataFrame(list(raw["rows"]), columns=raw.get("columns"))
-    if isinstance(raw, str) and "\n" not in raw or isinstance(raw, Path):
-        path = Path(raw)
-        if not path.is_absolute() and ctx is not None and ctx.base_dir is not None:
-            path = Path(ctx.base_dir) / path
-        raw = path
+    if isinstance(raw, str) and "\n" not in raw:
+        raw = _answer_file(raw, ctx)
     if not isinstance(raw, (pd.DataFrame, Path, bytes)):
         raise AnswerFormatError(msg("check.not_a_table"))
     try:

@@ -113,11 +113,12 @@ def test_utf8_bom_csv_and_xlsx_and_bytes(tmp_path):
     sheet.to_excel(tmp_path / "r.xlsx", index=False)
     for raw in (
         tmp_path / "r.csv",
-        str(tmp_path / "r.xlsx"),
         (tmp_path / "r.xlsx").read_bytes(),
         sheet.to_csv(index=False, sep="\t").encode("utf-16"),
     ):
         assert rt.check(answer, rt.parse(raw, params, CTX), params, CTX).fraction == 1
+    beside = TaskContext(base_dir=tmp_path)  # a name in an answers file, relative to its folder
+    assert rt.check(answer, rt.parse("r.xlsx", params, beside), params, beside).fraction == 1
     assert (
         rt.check(
             answer, rt.parse({"columns": answer["columns"], "rows": answer["rows"]}, params, CTX), params, CTX
@@ -295,3 +296,16 @@ def test_live_products_headers_map_to_the_metric_names_asked():
                            "商品曝光-点击率": ["16.00%", "8.89%"]})
     result = rt.check(answer, rt.parse(upload, params, ctx), params, ctx)
     assert result.fraction == pytest.approx(1.0)
+
+
+def test_typed_text_is_never_read_as_a_server_path(tmp_path):
+    params = rt.Params(dataset="ad_delivery", by=["campaign_id"], metrics=["cost"])
+    secret = tmp_path / "secret.csv"
+    secret.write_text("campaign_id,cost\nC01,1\n", encoding="utf-8")
+    inside = tmp_path / "answers"
+    inside.mkdir()
+    (inside / "mine.csv").write_text("计划ID,消耗\nC01,1\n", encoding="utf-8")
+    for raw, base in [(str(secret), None), ("../secret.csv", inside), (str(secret), inside)]:
+        with pytest.raises(AnswerFormatError):
+            rt.parse(raw, params, TaskContext(base_dir=base))
+    assert list(rt.parse("mine.csv", params, TaskContext(base_dir=inside))["campaign_id"]) == ["C01"]
