@@ -17,7 +17,7 @@ import numpy as np
 from simulator import tasks as registry
 from simulator.datasets import generate_datasets
 from simulator.i18n import Msg, msg, register, render_all
-from simulator.scenario import Scenario, TaskSpec, load_scenario
+from simulator.scenario import Problem, Scenario, ScenarioError, TaskSpec, load_scenario
 from simulator.seeding import derive_seed
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext
 
@@ -90,18 +90,34 @@ def answer_key(scenario: Scenario | str | Path, trainee_id: str) -> dict:
     data = generate_datasets(sc, str(trainee_id))
     ctx = _context(sc)
     entries = []
-    for task in sc.tasks:
+    for i, task in enumerate(sc.tasks):
         module = registry.get(task.kind)
         params = module.Params(**task.params)
         entries.append({"id": task.id, "kind": task.kind, "points": task.points, "skills": task.skills,
                         "datasets": params.datasets(), "params": params.model_dump(mode="json"),
-                        "answer": module.make(params, data, ctx)})
+                        "answer": _make(module, params, data, ctx, sc, i, str(trainee_id))})
     key = {"scenario": sc.id, "trainee": str(trainee_id), "total_points": sc.total_points, "tasks": entries}
     with _keys_lock:
         _keys[cache_key] = key
         while len(_keys) > 256:
             _keys.popitem(last=False)
     return key
+
+
+def _make(module, params, data, ctx: TaskContext, sc: Scenario, index: int, trainee_id: str) -> dict:
+    """One task's answer; a failure becomes a :class:`ScenarioError` naming the task and the trainee.
+
+    Data can be degenerate for some trainee (a filter that keeps no rows, an A/B arm without a single
+    conversion): the scenario needs fixing, and the author is told where instead of seeing a traceback.
+    """
+    try:
+        return module.make(params, data, ctx)
+    except Exception as exc:  # noqa: BLE001 — any failure here is the scenario's, reported in words
+        where = str(sc.path) if sc.path else sc.id
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        problem = Problem(where, 1, f"tasks[{index}] ({sc.tasks[index].id})",
+                          f"the key cannot be computed for trainee {trainee_id!r}: {reason}")
+        raise ScenarioError([problem]) from exc
 
 
 def is_blank(raw: Any) -> bool:
@@ -163,7 +179,11 @@ def selftest(scenario: Scenario | str | Path, seeds: int = 5) -> SelftestReport:
     ctx = _context(sc)
     for i in range(seeds):
         trainee = f"selftest-{i + 1}"
-        key = answer_key(sc, trainee)
+        try:
+            key = answer_key(sc, trainee)
+        except ScenarioError as exc:
+            report.failures += [str(p) for p in exc.problems]
+            continue
         rng = np.random.default_rng(derive_seed("selftest", sc.id, trainee))
         for task, entry in zip(sc.tasks, key["tasks"], strict=True):
             report.failures += _selftest_task(task, entry, ctx, rng, trainee)
