@@ -5,7 +5,6 @@ Files that cannot be read do not stop the run: they get a row marked invalid and
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 

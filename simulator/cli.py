@@ -98,7 +98,8 @@ def cmd_key(args: argparse.Namespace) -> int:
         _print_json(key)
     else:
         for task in key["tasks"]:
-            print(f"{task['id']} ({task['kind']}, {task['points']:g}): {json.dumps(task['answer'], ensure_ascii=False)}")
+            answer = json.dumps(task["answer"], ensure_ascii=False)
+            print(f"{task['id']} ({task['kind']}, {task['points']:g}): {answer}")
     return EXIT_OK
 
 

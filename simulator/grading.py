@@ -23,7 +23,6 @@ from simulator.tasks.base import AnswerFormatError, Check, TaskContext
 
 register({
     "grade.no_answer": {"zh": "未作答。", "en": "No answer given."},
-    "grade.internal": {"zh": "评分时出现内部错误,请联系教师。", "en": "Internal error while grading; tell your instructor."},
 })
 
 
