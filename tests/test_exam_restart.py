@@ -161,7 +161,7 @@ def _kill(proc: subprocess.Popen) -> None:
 def test_killing_streamlit_run_mid_exam_keeps_what_the_browser_saw_saved(setup, tmp_path):
     if not CHROMIUM.is_file():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     env, code, db = setup
     saved_mark = re.compile(r"已保存 \d\d:\d\d:\d\d")
@@ -188,8 +188,8 @@ def test_killing_streamlit_run_mid_exam_keeps_what_the_browser_saw_saved(setup, 
             page.set_default_timeout(30_000)
             page.goto(f"{url}/exam?exam={code}&trainee=K-002")  # the reload of the same tab
             page.get_by_text(saved_mark).nth(1).wait_for()
-            assert page.get_by_label("你的答案").input_value() == "4.56%"
-            assert page.get_by_label("你的回答").input_value() == "提高出价,更换素材。"
+            expect(page.get_by_label("你的答案")).to_have_value("4.56%")  # waits while the page renders
+            expect(page.get_by_label("你的回答")).to_have_value("提高出价,更换素材。")
             page.get_by_text(re.compile(r"剩余时间 1:[34]\d:\d\d")).first.wait_for()
             browser.close()
     finally:

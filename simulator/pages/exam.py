@@ -19,6 +19,7 @@ import streamlit as st
 from simulator import exams
 from simulator.datasets import generate_datasets
 from simulator.i18n import t
+from simulator.scenario import Scenario
 from simulator.ui import (
     exam_clock,
     exam_restore,
@@ -33,10 +34,11 @@ from simulator.ui.widgets import guard, md_escape, render_msg
 log = logging.getLogger("simulator.ui")
 
 
-def _frames(sit_scenario: object, trainee_id: str, lang: str) -> Mapping[str, pd.DataFrame] | None:
+def _frames(scenario: Scenario, trainee_id: str, lang: str) -> Mapping[str, pd.DataFrame] | None:
+    """The trainee's datasets (made once, then cached by the engine); None after a shown error."""
     try:
         with st.spinner(t("ui.practice.generating", lang)):
-            return generate_datasets(sit_scenario, trainee_id)  # type: ignore[arg-type]
+            return generate_datasets(scenario, trainee_id)
     except Exception:  # noqa: BLE001 - a plain message instead of a traceback
         log.exception("could not make exam data for %s", trainee_id)
         st.error(t("ui.error.generate", lang), icon=":material/warning:")
@@ -69,44 +71,56 @@ def _tasks_tab(sit: Sitting, saved: Mapping[str, exams.SavedAnswer]) -> None:
             task_card(sit, task, saved.get(task.id))
 
 
-def _sitting(who: exam_session.Joined, lang: str) -> None:
+def _sitting(
+    who: exam_session.Joined, view: exams.AttemptView, lang: str
+) -> tuple[Sitting, dict[str, exams.SavedAnswer]] | None:
+    """The attempt's scenario, data and saved answers; widgets restored from the store where empty."""
+    scenario = exam_session.exam_scenario(who.code)
+    frames = _frames(scenario, who.trainee_id, lang)
+    if frames is None:
+        return None
+    tz = exam_clock.zone(getattr(st.context, "timezone", None))
+    sit = Sitting(who.code, who.trainee_id, scenario, frames, view.status != "in_progress", lang, tz)
+    saved = exams.saved_answers(who.code, who.trainee_id)
+    for task in scenario.tasks:
+        stored = saved.get(task.id)
+        if stored is not None and stored.file_bytes is None:
+            exam_restore.restore(form_context(sit, task), stored.value)
+    return sit, saved
+
+
+def _attempt(who: exam_session.Joined, lang: str) -> None:
+    """Status bar (countdown, hand-in or results), then the tasks and the data in tabs."""
     try:
         view = exams.attempt_view(who.code, who.trainee_id, exam_clock.now())
     except exams.ExamError as exc:
         st.error(render_msg(exc.message, lang))
         exam_session.leave()
         return
-    tz = exam_clock.zone(getattr(st.context, "timezone", None))
     _header(view, who, lang)
     late = exam_session.notice()
     if late:
         st.error(t(late, lang), icon=":material/lock_clock:")
-    scenario = exam_session.exam_scenario(who.code)
-    frames = _frames(scenario, who.trainee_id, lang)
-    if frames is None:
+    ready = _sitting(who, view, lang)
+    if ready is None:
         return
-    saved = exams.saved_answers(who.code, who.trainee_id)
-    sit = Sitting(who.code, who.trainee_id, scenario, frames, view.status != "in_progress", lang, tz)
-    for task in scenario.tasks:
-        stored = saved.get(task.id)
-        if stored is not None and stored.file_bytes is None:
-            exam_restore.restore(form_context(sit, task), stored.value)
+    sit, saved = ready
     status, action = st.columns([3, 1], vertical_alignment="center")
     with status:
-        exam_status.status_line(view, lang, tz)
+        exam_status.status_line(view, lang, sit.tz)
     if sit.locked:
-        exam_status.results(who.code, who.trainee_id, scenario, lang)
+        exam_status.results(who.code, who.trainee_id, sit.scenario, lang)
     else:
         with action:
             exam_status.hand_in_button(lang)
-        exam_status.confirm_hand_in(who.code, who.trainee_id, _answered(saved), len(scenario.tasks), lang)
+        exam_status.confirm_hand_in(who.code, who.trainee_id, _answered(saved), len(sit.scenario.tasks), lang)
     tasks_tab, data_tab = st.tabs([t("exam.page.tab_tasks", lang), t("exam.page.tab_data", lang)])
     with tasks_tab:
         _tasks_tab(sit, saved)
     with data_tab, guard("ui.error.download"):
         from simulator.ui import explore
 
-        explore.render(scenario, who.trainee_id, frames, lang)
+        explore.render(sit.scenario, who.trainee_id, sit.frames, lang)
 
 
 def render() -> None:
@@ -120,7 +134,8 @@ def render() -> None:
             st.caption(t("exam.page.intro", lang))
             exam_session.join_form(lang)
         else:
-            _sitting(who, lang)
+            exam_session.keep_link(who)
+            _attempt(who, lang)
 
 
 if __name__ == "__main__":

@@ -76,10 +76,17 @@ def try_join(code: str, trainee_id: str, name: str, lang: str) -> bool:
     except exams.ExamError as exc:
         st.error(render_msg(exc.message, lang), icon=":material/block:")
         return False
-    session.put(JOINED_KEY, Joined(view.code, view.trainee_id, view.name))
-    st.query_params[PARAM_CODE] = view.code
-    st.query_params[PARAM_TRAINEE] = view.trainee_id
+    joined_now = Joined(view.code, view.trainee_id, view.name)
+    session.put(JOINED_KEY, joined_now)
+    keep_link(joined_now)
     return True
+
+
+def keep_link(who: Joined) -> None:
+    """``?exam=…&trainee=…`` in the address bar (again after visiting another page), for reloads."""
+    if st.query_params.get(PARAM_CODE) != who.code or st.query_params.get(PARAM_TRAINEE) != who.trainee_id:
+        st.query_params[PARAM_CODE] = who.code
+        st.query_params[PARAM_TRAINEE] = who.trainee_id
 
 
 def join_form(lang: str) -> None:

@@ -143,6 +143,16 @@ def _saved_line(sit: Sitting, task_id: str, stored: exams.SavedAnswer | None, fi
     st.markdown(f":green[:material/check_circle: {md_escape(text)}]")
 
 
+def _file_name(sit: Sitting, fc: FormContext, stored: exams.SavedAnswer | None) -> str | None:
+    """The name of the stored table for an upload task: this session's last save, else the store's."""
+    if not exam_restore.is_upload(fc):
+        return None
+    acked = sit.key("file", fc.task.id)
+    if acked in st.session_state:
+        return session.get(acked)
+    return stored.filename if stored is not None else None
+
+
 @st.fragment
 def task_card(sit: Sitting, task: TaskSpec, stored: exams.SavedAnswer | None) -> None:
     """The card of one task; reruns on its own when an input changes, saving the new answer."""
@@ -157,8 +167,4 @@ def task_card(sit: Sitting, task: TaskSpec, stored: exams.SavedAnswer | None) ->
             return
         if st.session_state.pop(sit.key("dirty", task.id), False):
             save(sit, fc, collected)
-        filename = None
-        if exam_restore.is_upload(fc):
-            acked = sit.key("file", task.id)
-            filename = session.get(acked) if acked in st.session_state else (stored and stored.filename)
-        _saved_line(sit, task.id, stored, filename)
+        _saved_line(sit, task.id, stored, _file_name(sit, fc, stored))

@@ -34,6 +34,8 @@ from simulator.ui.widgets import fmt_points, guard, md_escape
 log = logging.getLogger("simulator.ui")
 NS = "instructor"
 EDITOR_KEY = session.key(NS, "yaml")
+DRAFT_KEY = session.key(NS, "yaml_draft")
+"""A copy of the editor's text that survives switching sections (widget state does not)."""
 ORIGIN_KEY = session.key(NS, "origin")
 """The file a clone came from: data files a scenario brings are found beside it."""
 FILE_NAME = "scenario.yaml"
@@ -126,9 +128,7 @@ def _sources(lang: str) -> None:
             t("instructor.author.open", lang),
             key=session.key(NS, "open"),
             disabled=chosen is None,
-            on_click=lambda: (
-                _load_version(labels[chosen].scenario_id, labels[chosen].version) if chosen else None
-            ),
+            on_click=lambda: _load_version(labels[chosen].scenario_id, labels[chosen].version) if chosen else None,
             icon=":material/folder_open:",
         )
 
@@ -142,9 +142,7 @@ def show_problems(problems: list[Problem], lang: str) -> None:
 def _preview(scenario: Scenario, lang: str) -> None:
     sample = (
         session.clean_id(
-            st.text_input(
-                t("instructor.author.sample_id", lang), value="sample-001", key=session.key(NS, "sample_id")
-            )
+            st.text_input(t("instructor.author.sample_id", lang), value="sample-001", key=session.key(NS, "sample_id"))
         )
         or "sample-001"
     )
@@ -161,9 +159,7 @@ def _preview(scenario: Scenario, lang: str) -> None:
 
 
 def _selftest(scenario: Scenario, lang: str) -> None:
-    if not st.button(
-        t("instructor.author.selftest", lang), key=session.key(NS, "selftest"), icon=":material/rule:"
-    ):
+    if not st.button(t("instructor.author.selftest", lang), key=session.key(NS, "selftest"), icon=":material/rule:"):
         return
     with guard("instructor.author.selftest_failed"), st.spinner(t("instructor.author.selftesting", lang)):
         report = selftest(scenario, seeds=3)
@@ -177,9 +173,7 @@ def _selftest(scenario: Scenario, lang: str) -> None:
 def _save_export(text: str, scenario: Scenario, lang: str) -> None:
     left, right = st.columns(2)
     with left:
-        author = st.text_input(
-            t("instructor.author.author", lang), key=session.key(NS, "author"), max_chars=100
-        )
+        author = st.text_input(t("instructor.author.author", lang), key=session.key(NS, "author"), max_chars=100)
         if st.button(
             t("instructor.author.save", lang),
             key=session.key(NS, "save"),
@@ -228,12 +222,15 @@ def render(lang: str) -> None:
     """The authoring section."""
     st.caption(t("instructor.author.intro", lang))
     _sources(lang)
+    if EDITOR_KEY not in st.session_state and session.get(DRAFT_KEY):
+        session.put(EDITOR_KEY, session.get(DRAFT_KEY))
     text = st.text_area(
         t("instructor.author.editor", lang),
         key=EDITOR_KEY,
         height=420,
         placeholder="id: my-scenario\ntitle: {zh: …, en: …}\n…",
     )
+    session.put(DRAFT_KEY, text)
     scenario, problems = validate(text, session.get(ORIGIN_KEY))
     if problems:
         show_problems(problems, lang)

@@ -12,14 +12,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from app_helpers import new_app
+from app_helpers import SCENARIOS, new_app
 from streamlit.testing.v1 import AppTest
 
 from simulator import answer_key, exams
+from simulator import tasks as registry
 from simulator.i18n import t
+from simulator.scenario import TaskSpec
 from simulator.scenario_source import load_source
 from simulator.store import reset_stores
 from simulator.ui import exam_clock
+from simulator.ui.answer_forms import FormContext
+from simulator.ui.exam_restore import widget_values
 
 T0 = datetime(2025, 3, 1, 1, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -118,9 +122,7 @@ def ans(code: str, trainee: str, task: str, part: str) -> str:
 
 def texts(at: AppTest) -> str:
     parts = [
-        e.value
-        for kind in ("markdown", "caption", "success", "warning", "error", "info")
-        for e in getattr(at, kind)
+        e.value for kind in ("markdown", "caption", "success", "warning", "error", "info") for e in getattr(at, kind)
     ]
     return "\n".join(str(p) for p in parts)
 
@@ -275,3 +277,46 @@ def test_no_key_material_reaches_the_session_state(clock, exam_file):
             assert repr(secret) not in blob, secret
     assert "'answer'" not in blob and "rubric" not in blob and "seed" not in blob
     assert not any(str(k).startswith("exam.") and "key" in str(k).lower() for k in at.session_state.to_dict())
+
+
+def _form(kind: str, **params: object) -> FormContext:
+    task = TaskSpec.model_validate({"id": "q", "kind": kind, "points": 10, "skills": ["L4/5.2.1"], "params": params})
+    return FormContext(task, registry.get(kind).Params(**params), {}, "zh", "p")
+
+
+def test_saved_answers_map_back_onto_every_kind_of_input():
+    ab = _form("ab_test", ask=["n_control", "significant"])
+    assert widget_values(ab, {"n_control": 1000, "significant": False}) == {
+        "p.field.n_control": "1000",
+        "p.field.significant": "no",
+    }
+    judge = _form("choice", question="compare", dataset="ad_delivery", entity="campaign_name", metric="roi")
+    assert widget_values(judge, True) == {"p.judge": "yes"}
+    many = _form(
+        "choice",
+        question="above_threshold",
+        dataset="ad_delivery",
+        entity="campaign_name",
+        metric="ctr",
+        threshold=0.03,
+    )
+    assert widget_values(many, ["A", "C"]) == {"p.many": ["A", "C"]}
+    five_a = _form("five_a_map", ask=["counts_t0", "flows", "new"])
+    raw = {"counts_t0": {"A1": "5", "A2": 7}, "flows": {"A1>A2": "3"}, "new": "12"}
+    assert widget_values(five_a, raw) == {"p.counts_t0.A1": "5", "p.counts_t0.A2": "7", "p.new": "12"}
+    counts = _form("data_quality", dataset="accounts_daily", ask=["duplicates"])
+    assert widget_values(counts, {"duplicates": 2}) == {"p.field.duplicates": "2"}
+    assert (
+        widget_values(_form("report_table", dataset="ad_delivery", by=["campaign_id"], metrics=["cost"]), "f.csv") == {}
+    )
+
+
+def test_a_resumed_page_shows_yes_no_and_field_answers_again(clock):
+    code = exams.create_exam(str(SCENARIOS / "app-ads.yaml"), now=T0).code
+    exams.join(code, "E-009", "", T0)
+    exams.save_answer(code, "E-009", "t3", {"n_control": "1000", "significant": True}, T0 + MIN)
+    at = exam_page(exam=code, trainee="E-009")
+    assert at.text_input(key=ans(code, "E-009", "t3", "field.n_control")).value == "1000"
+    assert at.radio(key=ans(code, "E-009", "t3", "field.significant")).value == "yes"
+    at.text_input(key=ans(code, "E-009", "t3", "field.n_control")).input("1001").run()
+    assert exams.saved_answers(code, "E-009")["t3"].value == {"n_control": "1001", "significant": True}

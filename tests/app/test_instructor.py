@@ -181,6 +181,9 @@ def test_authoring_validates_by_line_and_saves_versions(clock):
         ("app-ads-copy", 1, "王老师")
     ]
     assert [b.label for b in at.get("download_button")] == [t("instructor.author.export", "zh")]
+    at.segmented_control(key="instructor.section").set_value("exams").run()
+    at.segmented_control(key="instructor.section").set_value("author").run()
+    assert at.text_area(key="instructor.yaml").value == text  # the draft survives switching sections
 
 
 def test_creating_an_exam_with_a_roster_then_monitoring_it(clock):

@@ -221,9 +221,9 @@ def test_option_not_shown_is_wrong_and_named():
 
 
 def named_over_seeds(p, trap_values, key, minimum):
-    """Over 50 seeds: answering the option the mistake leads to gets ``key`` named."""
+    """Over 100 seeds: answering the option the mistake leads to gets ``key`` named."""
     named = 0
-    for seed in range(50):
+    for seed in range(100):
         data = ads(np.random.default_rng(seed))
         answer = choice.make(p, data)
         label_of = {e: lab for lab, e in answer["options"].items()}

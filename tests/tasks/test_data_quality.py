@@ -178,7 +178,7 @@ def test_partial_credit_and_single_number():
 
 def named_over_seeds(make_case, key, minimum):
     named = 0
-    for seed in range(50):
+    for seed in range(100):
         rng = np.random.default_rng(seed)
         params, df, raw, differs = make_case(rng)
         if not differs:
