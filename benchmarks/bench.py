@@ -114,32 +114,49 @@ def grading_times() -> tuple[float, float]:
     return one, whole_class
 
 
+def at_cells(scenario_id: str, cells: int) -> dict:
+    """Generation of ``scenario_id`` at the scale that yields about ``cells`` cells, against numpy."""
+    from simulator import load_scenario
+
+    sc = load_scenario(scenario_id)
+    _, small_cells, _ = generation(sc, 1.0)
+    scale = cells / small_cells
+    seconds, big_cells, rows = generation(sc, scale)
+    numpy_s = bare_numpy(big_cells)
+    return {"scale": round(scale, 2), "cells": big_cells, "rows": rows, "generate_s": round(seconds, 3),
+            "numpy_fill_s": round(numpy_s, 3), "ratio_to_numpy": round(seconds / numpy_s, 2),
+            "rows_per_s": round(rows / seconds)}
+
+
+def run(cells: int = CELLS, with_grading: bool = True) -> dict:
+    """Every measurement as one dictionary (``cells`` smaller for a quick check)."""
+    from simulator import load_scenario
+
+    tour = at_cells(TOUR, cells)
+    small_s, _, small_rows = generation(load_scenario(TOUR), 1.0)
+    result = {"tour": tour, "ads_only": at_cells(GRADED, cells),
+              "tour_scale1_s": round(small_s, 3), "tour_scale1_rows": small_rows,
+              "peak_memory_mib": round(peak_memory_mib(tour["scale"]), 1)}
+    if with_grading:
+        one, whole_class = grading_times()
+        result |= {"grade_one_trainee_ms": round(one * 1000, 1), "grade_class_of_40_s": round(whole_class, 2)}
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="1M cells, no grading (a smoke test)")
     args = parser.parse_args()
-    from simulator import load_scenario
-
-    tour = load_scenario(TOUR)
-    small_s, small_cells, small_rows = generation(tour, 1.0)
-    scale = CELLS / small_cells
-    big_s, big_cells, big_rows = generation(tour, scale)
-    numpy_s = bare_numpy(big_cells)
-    one, whole_class = grading_times()
-    result = {
-        "cells": big_cells, "rows": big_rows, "scale": round(scale, 2),
-        "numpy_fill_s": round(numpy_s, 3), "generate_s": round(big_s, 3),
-        "ratio_to_numpy": round(big_s / numpy_s, 2), "rows_per_s": round(big_rows / big_s),
-        "tour_scale1_s": round(small_s, 3), "tour_scale1_rows": small_rows,
-        "peak_memory_mib": round(peak_memory_mib(scale), 1),
-        "grade_one_trainee_ms": round(one * 1000, 1), "grade_class_of_40_s": round(whole_class, 2),
-    }
+    result = run(1_000_000, with_grading=False) if args.quick else run()
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    width = max(map(len, result))
     for name, value in result.items():
-        print(f"{name:<{width}}  {value}")
+        if isinstance(value, dict):
+            print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in value.items()))
+        else:
+            print(f"{name}: {value}")
     print(f"(ru_maxrss of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)")
 
 

@@ -197,9 +197,7 @@ def exams_table(items: list[exams.ExamInfo], lang: str) -> pd.DataFrame:
                 t("instructor.col.opens", lang): when(e.opens_at, tz),
                 t("instructor.col.closes", lang): when(e.closes_at, tz),
                 t("instructor.col.policy", lang): t(f"instructor.policy.{e.feedback_policy}", lang),
-                t("instructor.col.released", lang): t(
-                    "ui.answer.yes" if e.released else "ui.answer.no", lang
-                ),
+                t("instructor.col.released", lang): t("ui.answer.yes" if e.released else "ui.answer.no", lang),
                 t("instructor.col.roster", lang): len(e.roster) if e.roster is not None else "—",
             }
             for e in items
@@ -279,4 +277,4 @@ def monitor(code: str, lang: str) -> None:
         column.metric(t(f"exam.status.{status}", lang), n)
     if rows:
         st.dataframe(roster_frame(rows, lang), hide_index=True)
-    st.caption(t("instructor.monitor.note", lang, time=when(exam_clock.now(), browser_zone())))
+    st.caption(t("instructor.monitor.note", lang, time=exam_clock.clock_text(exam_clock.now(), browser_zone())))
