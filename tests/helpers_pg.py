@@ -21,7 +21,16 @@ from pathlib import Path
 
 import pytest
 
-PG_BIN = Path(os.environ.get("SIMULATOR_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _pg_bin() -> Path:
+    """``SIMULATOR_PG_BIN``, else the newest ``/usr/lib/postgresql/<major>/bin`` Debian installed."""
+    if os.environ.get("SIMULATOR_PG_BIN"):
+        return Path(os.environ["SIMULATOR_PG_BIN"])
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
+    return found[-1].parent if found else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,7 @@ def pg_server():
     if os.environ.get("SIMULATOR_SKIP_PG") == "1":
         pytest.skip("SIMULATOR_SKIP_PG=1")
     if not (PG_BIN / "initdb").is_file() or not (PG_BIN / "pg_ctl").is_file():
-        pytest.fail(f"PostgreSQL 15 binaries not found in {PG_BIN} (apt-get install postgresql)")
+        pytest.fail(f"PostgreSQL binaries not found in {PG_BIN} (apt-get install postgresql)")
     base = Path(tempfile.mkdtemp(prefix="simulator-pg-"))
     prefix = _as_postgres(base)
     data, log = base / "data", base / "server.log"

@@ -1,13 +1,10 @@
 """Killing the app process mid-exam (SIGKILL) and restarting it loses no acknowledged answer.
 
-Two app processes are killed here:
-
-- a process running the exam page's own code under Streamlit's AppTest: it types answer after
-  answer and reports each one only once the page showed 已保存 (the acknowledgement a trainee sees);
-- the real ``streamlit run app.py``, driven by Chromium (marked ``browser``).
-
+The killed process runs the exam page's own code under Streamlit's AppTest: it types answer after
+answer and reports each one only once the page showed 已保存 (the acknowledgement a trainee sees).
 After the kill, a fresh process on the same SQLite file must hold every acknowledged answer (or a
-later one) and the exam page must show it again.
+later one) and the exam page must show it again. The same with the real ``streamlit run app.py`` and
+Chromium is ``tests/browser/test_exam_browser.py::test_killing_streamlit_run_mid_exam…``.
 """
 
 from __future__ import annotations
@@ -27,9 +24,6 @@ from simulator import exams
 from simulator.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-
-from appserver import CHROMIUM, free_port, launch_chromium, wait_ready  # noqa: E402
 
 EXAM_YAML = """\
 id: restart-exam
@@ -135,62 +129,3 @@ def test_killing_the_app_process_keeps_every_acknowledged_answer(setup, tmp_path
     shown = subprocess.run([*cmd, "read", code, "K-001"], env=env, capture_output=True, text=True, cwd=ROOT,
                            timeout=120, check=True)  # fmt: skip
     assert json.loads(shown.stdout.strip().splitlines()[-1]) == stored
-
-
-def _start_app(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]  # fmt: skip
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    url = f"http://127.0.0.1:{port}"
-    wait_ready(url, proc)
-    return proc, url
-
-
-def _kill(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-
-
-@pytest.mark.browser
-def test_killing_streamlit_run_mid_exam_keeps_what_the_browser_saw_saved(setup, tmp_path):
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk")
-    from playwright.sync_api import expect, sync_playwright
-
-    env, code, db = setup
-    saved_mark = re.compile(r"已保存 \d\d:\d\d:\d\d")
-    proc, url = _start_app(env, tmp_path / "app.log")
-    try:
-        with sync_playwright() as p:
-            browser = launch_chromium(p)
-            page = browser.new_page(locale="zh-CN")
-            page.set_default_timeout(30_000)
-            page.goto(f"{url}/exam")
-            page.get_by_label("考试码").fill(code)
-            page.get_by_label("学号").fill("K-002")
-            page.get_by_role("button", name="进入考试").click()
-            page.get_by_label("你的答案").fill("4.56%")
-            page.get_by_label("你的答案").press("Enter")
-            page.get_by_text(saved_mark).first.wait_for()
-            page.get_by_label("你的回答").fill("提高出价,更换素材。")
-            page.get_by_label("你的回答").press("Tab")
-            page.get_by_text(saved_mark).nth(1).wait_for()
-            _kill(proc)  # SIGKILL right after the acknowledgements
-            assert _stored(db, code, "K-002") == {"t1": "4.56%", "t2": "提高出价,更换素材。"}
-            proc, url = _start_app(env, tmp_path / "app.log")
-            page = browser.new_page(locale="zh-CN")
-            page.set_default_timeout(30_000)
-            page.goto(f"{url}/exam?exam={code}&trainee=K-002")  # the reload of the same tab
-            page.get_by_text(saved_mark).nth(1).wait_for()
-            expect(page.get_by_label("你的答案")).to_have_value("4.56%")  # waits while the page renders
-            expect(page.get_by_label("你的回答")).to_have_value("提高出价,更换素材。")
-            page.get_by_text(re.compile(r"剩余时间 1:[34]\d:\d\d")).first.wait_for()
-            browser.close()
-    finally:
-        _kill(proc)

@@ -25,7 +25,6 @@ from simulator.ui import (
     exam_restore,
     exam_session,
     exam_status,
-    exam_texts,  # noqa: F401 - registers the messages used below
     session,
 )
 from simulator.ui.exam_task import Sitting, form_context, task_card

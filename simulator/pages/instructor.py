@@ -14,7 +14,6 @@ import streamlit as st
 from simulator.i18n import t
 from simulator.ui import (
     instructor_auth,
-    instructor_texts,  # noqa: F401 - registers the messages used below
     session,
 )
 from simulator.ui.widgets import guard

@@ -23,7 +23,6 @@ from simulator.scenario_source import load_source
 from simulator.store import Exam, get_store
 from simulator.ui import (
     exam_clock,
-    exam_texts,  # noqa: F401 - registers the messages used below
     session,
 )
 from simulator.ui.widgets import render_msg

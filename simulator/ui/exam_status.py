@@ -21,7 +21,6 @@ from simulator.scenario import Scenario
 from simulator.tasksheet import task_title
 from simulator.ui import (
     exam_clock,
-    exam_texts,  # noqa: F401 - registers the messages used below
     session,
 )
 from simulator.ui.widgets import fmt_points, md_escape, render_msg, status_box, status_label

@@ -27,7 +27,6 @@ from simulator.ui import (
     exam_clock,
     exam_restore,
     exam_session,
-    exam_texts,  # noqa: F401 - registers the messages used below
     session,
 )
 from simulator.ui.answer_forms import Collected, FormContext, answer_inputs
@@ -122,9 +121,7 @@ def save(sit: Sitting, fc: FormContext, collected: Collected) -> datetime | None
         log.exception("saving %s/%s/%s failed", sit.code, sit.trainee_id, fc.task.id)
         session.put(sit.key("dirty", fc.task.id), True)
         st.error(t("exam.page.save_failed", sit.lang), icon=":material/sync_problem:")
-        st.button(
-            t("exam.page.retry_save", sit.lang), key=sit.key("retry", fc.task.id), icon=":material/refresh:"
-        )
+        st.button(t("exam.page.retry_save", sit.lang), key=sit.key("retry", fc.task.id), icon=":material/refresh:")
         return None
     session.put(saved_key(sit, fc.task.id), ack.saved_at)
     session.put(sit.key("file", fc.task.id), collected.filename if isinstance(raw, bytes) else None)

@@ -13,7 +13,6 @@ from simulator import auth
 from simulator.i18n import msg, t
 from simulator.ui import (
     exam_clock,
-    instructor_texts,  # noqa: F401 - registers the messages used below
     session,
 )
 from simulator.ui.widgets import render_msg
@@ -42,9 +41,7 @@ def logged_in() -> bool:
 def _setup_form(lang: str) -> None:
     st.info(t("instructor.auth.setup_intro", lang), icon=":material/key:")
     with st.form(session.key(NS, "setup_form"), clear_on_submit=True):
-        first = st.text_input(
-            t("instructor.auth.new_password", lang), type="password", key=session.key(NS, "setup_pw")
-        )
+        first = st.text_input(t("instructor.auth.new_password", lang), type="password", key=session.key(NS, "setup_pw"))
         again = st.text_input(
             t("instructor.auth.repeat_password", lang), type="password", key=session.key(NS, "setup_pw2")
         )
@@ -78,12 +75,8 @@ def login_form(lang: str) -> None:
         _setup_form(lang)
         return
     with st.form(session.key(NS, "login_form"), clear_on_submit=True):
-        password = st.text_input(
-            t("instructor.auth.password", lang), type="password", key=session.key(NS, "login_pw")
-        )
-        submitted = st.form_submit_button(
-            t("instructor.auth.login", lang), type="primary", icon=":material/login:"
-        )
+        password = st.text_input(t("instructor.auth.password", lang), type="password", key=session.key(NS, "login_pw"))
+        submitted = st.form_submit_button(t("instructor.auth.login", lang), type="primary", icon=":material/login:")
     st.caption(t("instructor.auth.note", lang))
     if submitted:
         _login(password, lang)

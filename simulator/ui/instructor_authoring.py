@@ -26,7 +26,6 @@ from simulator.scenario import Problem, Scenario, ScenarioError, load_scenario, 
 from simulator.scenario_source import list_scenario_versions, save_scenario_version, scenario_version_yaml
 from simulator.ui import (
     catalog,
-    instructor_texts,  # noqa: F401 - registers the messages used below
     session,
 )
 from simulator.ui.widgets import fmt_points, guard, md_escape

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -22,7 +23,6 @@ from simulator.i18n import t
 from simulator.scenario_source import list_scenario_versions
 from simulator.ui import (
     exam_clock,
-    instructor_texts,  # noqa: F401 - registers the messages used below
     session,
 )
 from simulator.ui.instructor_authoring import shipped_scenarios
@@ -120,10 +120,32 @@ def _roster_input(lang: str) -> dict[str, str] | None:
     return roster
 
 
-def create_form(lang: str) -> None:
-    """The new-exam form; shows the exam code once created."""
-    sources = _source_options()
+def _window(lang: str) -> tuple[datetime | None, datetime | None]:
+    """Opening (``None``: now) and closing (``None``: no closing time) in the browser's time zone."""
     tz = browser_zone()
+    opens = closes = None
+    if not st.checkbox(t("instructor.exams.open_now", lang), value=True, key=session.key(NS, "open_now")):
+        opens = _moment(t("instructor.exams.opens", lang), "opens", tz, lang)
+    if st.checkbox(t("instructor.exams.set_close", lang), key=session.key(NS, "set_close")):
+        closes = _moment(t("instructor.exams.closes", lang), "closes", tz, lang)
+    return opens, closes
+
+
+def _create(ref: str, version: int | None, settings: dict[str, Any], lang: str) -> None:
+    """Creates the exam (``settings``: create_exam's keyword arguments) and shows its code."""
+    try:
+        info = exams.create_exam(ref, version=version, created_by="instructor", now=exam_clock.now(), **settings)
+    except exams.ExamError as exc:
+        st.error(render_msg(exc.message, lang))
+        return
+    session.put(EXAM_KEY, info.code)
+    st.success(t("instructor.exams.created", lang, code=info.code), icon=":material/check_circle:")
+    st.code(info.code, language=None)
+
+
+def create_form(lang: str) -> None:
+    """Scenario, duration, title, window, roster and feedback policy; shows the exam code once created."""
+    sources = _source_options()
     pick = st.selectbox(
         t("instructor.exams.source", lang),
         list(sources),
@@ -143,12 +165,7 @@ def create_form(lang: str) -> None:
         key=session.key(NS, "minutes", pick),
     )
     title = st.text_input(t("instructor.exams.title", lang), key=session.key(NS, "exam_title"), max_chars=200)
-    opens = None
-    if not st.checkbox(t("instructor.exams.open_now", lang), value=True, key=session.key(NS, "open_now")):
-        opens = _moment(t("instructor.exams.opens", lang), "opens", tz, lang)
-    closes = None
-    if st.checkbox(t("instructor.exams.set_close", lang), key=session.key(NS, "set_close")):
-        closes = _moment(t("instructor.exams.closes", lang), "closes", tz, lang)
+    opens, closes = _window(lang)
     roster = _roster_input(lang)
     policy = st.radio(
         t("instructor.exams.policy", lang),
@@ -158,30 +175,17 @@ def create_form(lang: str) -> None:
         format_func=lambda p: t(f"instructor.policy.{p}", lang),
     )
     if st.button(
-        t("instructor.exams.create", lang),
-        key=session.key(NS, "create"),
-        type="primary",
-        icon=":material/add_circle:",
+        t("instructor.exams.create", lang), key=session.key(NS, "create"), type="primary", icon=":material/add_circle:"
     ):
-        try:
-            info = exams.create_exam(
-                ref,
-                int(minutes),
-                opens,
-                closes,
-                roster,
-                policy,
-                title=title.strip() or None,
-                version=version,
-                created_by="instructor",
-                now=exam_clock.now(),
-            )
-        except exams.ExamError as exc:
-            st.error(render_msg(exc.message, lang))
-            return
-        session.put(EXAM_KEY, info.code)
-        st.success(t("instructor.exams.created", lang, code=info.code), icon=":material/check_circle:")
-        st.code(info.code, language=None)
+        settings = dict(
+            minutes=int(minutes),
+            opens_at=opens,
+            closes_at=closes,
+            roster=roster,
+            feedback_policy=policy,
+            title=title.strip() or None,
+        )
+        _create(ref, version, settings, lang)
 
 
 def exams_table(items: list[exams.ExamInfo], lang: str) -> pd.DataFrame:

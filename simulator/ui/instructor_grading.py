@@ -23,7 +23,6 @@ from simulator.tasksheet import task_title
 from simulator.ui import (
     exam_clock,
     exam_session,
-    instructor_texts,  # noqa: F401 - registers the messages used below
     session,
 )
 from simulator.ui.instructor_authoring import shipped_scenarios
@@ -38,8 +37,7 @@ def rubric_lines(task: TaskSpec, lang: str) -> list[str]:
     """``"- 指出点击率偏低(2 分)"`` for each criterion of a free-text task."""
     params = registry.get(task.kind).Params(**task.params)
     return [
-        f"- {md_escape(getattr(c.criterion, lang))} ({fmt_points(c.points)})"
-        for c in getattr(params, "rubric", [])
+        f"- {md_escape(getattr(c.criterion, lang))} ({fmt_points(c.points)})" for c in getattr(params, "rubric", [])
     ]
 
 
@@ -50,9 +48,7 @@ def summary_frame(summaries: dict[str, ManualSummary], lang: str) -> pd.DataFram
             {
                 t("gradebook.col.trainee_id", lang): tid,
                 t("instructor.grading.raters", lang): len(s.scores),
-                t("instructor.grading.scores", lang): ", ".join(
-                    f"{r}: {fmt_points(v)}" for r, v in s.scores.items()
-                ),
+                t("instructor.grading.scores", lang): ", ".join(f"{r}: {fmt_points(v)}" for r, v in s.scores.items()),
                 t("instructor.grading.final", lang): "—" if s.final is None else fmt_points(s.final),
                 t("instructor.grading.spread", lang): "—" if s.spread is None else fmt_points(s.spread),
             }
@@ -72,14 +68,10 @@ def _rate_form(code: str, trainee_id: str, task: TaskSpec, lang: str) -> None:
             step=0.5,
             key=session.key(NS, "score", trainee_id),
         )
-        comment = st.text_input(
-            t("instructor.grading.comment", lang), key=session.key(NS, "comment", trainee_id)
-        )
+        comment = st.text_input(t("instructor.grading.comment", lang), key=session.key(NS, "comment", trainee_id))
         if st.form_submit_button(t("instructor.grading.submit", lang), type="primary"):
             try:
-                result = exams.manual_grade(
-                    code, trainee_id, task.id, rater, score, comment, exam_clock.now()
-                )
+                result = exams.manual_grade(code, trainee_id, task.id, rater, score, comment, exam_clock.now())
             except exams.ExamError as exc:
                 st.error(render_msg(exc.message, lang))
                 return

@@ -19,7 +19,6 @@ from simulator.i18n import t
 from simulator.ui import (
     catalog,
     exam_clock,
-    instructor_texts,  # noqa: F401 - registers the messages used below
     session,
 )
 from simulator.ui.explore import safe_name
@@ -197,9 +196,7 @@ def render(exam: exams.ExamInfo, lang: str) -> None:
     tasks = list(exam.tasks)
     summary(rows, lang)
     left, right = st.columns(2)
-    left.plotly_chart(
-        distribution_chart(rows, lang), key=session.key(NS, "dist"), config={"displayModeBar": False}
-    )
+    left.plotly_chart(distribution_chart(rows, lang), key=session.key(NS, "dist"), config={"displayModeBar": False})
     mastery = mastery_chart(rows, tasks, lang)
     if mastery is not None:
         right.plotly_chart(mastery, key=session.key(NS, "mastery"), config={"displayModeBar": False})

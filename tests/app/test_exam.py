@@ -4,7 +4,9 @@ deadline lock, a late save refused, hand-in with confirmation, results on releas
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import json
 import math
 import re
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from simulator import answer_key, exams
 from simulator import tasks as registry
-from simulator.i18n import t
+from simulator.i18n import LANGS, t
 from simulator.scenario import TaskSpec
 from simulator.scenario_source import load_source
 from simulator.store import reset_stores
@@ -320,3 +322,17 @@ def test_a_resumed_page_shows_yes_no_and_field_answers_again(clock):
     assert at.radio(key=ans(code, "E-009", "t3", "field.significant")).value == "yes"
     at.text_input(key=ans(code, "E-009", "t3", "field.n_control")).input("1001").run()
     assert exams.saved_answers(code, "E-009")["t3"].value == {"n_control": "1001", "significant": True}
+
+
+def test_every_exam_page_message_is_in_both_locale_files():
+    root = Path(__file__).resolve().parents[2]
+    catalogs = [json.loads((root / "simulator" / "locales" / f"{lang}.json").read_text("utf-8")) for lang in LANGS]
+    used = set()
+    for path in [root / "simulator" / "pages" / "exam.py", *(root / "simulator" / "ui").glob("exam_*.py")]:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                used.update(re.findall(r"^exam\.page\.[a-z_]+$", node.value))
+    assert len(used) > 30
+    for key in sorted(used):
+        assert all(key in catalog for catalog in catalogs), key
+        assert set(re.findall(r"{(\w+)}", catalogs[0][key])) == set(re.findall(r"{(\w+)}", catalogs[1][key])), key

@@ -5,7 +5,10 @@ that round-trips, manual grading by three raters, and regrading that shows what 
 
 from __future__ import annotations
 
+import ast
 import io
+import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +21,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from simulator import answer_key, exams
-from simulator.i18n import t
+from simulator.i18n import LANGS, t
 from simulator.scenario_source import list_scenario_versions, load_source, save_scenario_version
 from simulator.ui import exam_clock
 
@@ -177,9 +180,7 @@ def test_authoring_validates_by_line_and_saves_versions(clock):
     at.text_input(key="instructor.author").input("王老师")
     at.button(key="instructor.save").click().run()
     assert t("instructor.author.saved_as", "zh", id="app-ads-copy", v=1) in texts(at)
-    assert [(v.scenario_id, v.version, v.author) for v in list_scenario_versions()] == [
-        ("app-ads-copy", 1, "王老师")
-    ]
+    assert [(v.scenario_id, v.version, v.author) for v in list_scenario_versions()] == [("app-ads-copy", 1, "王老师")]
     assert [b.label for b in at.get("download_button")] == [t("instructor.author.export", "zh")]
     at.segmented_control(key="instructor.section").set_value("exams").run()
     at.segmented_control(key="instructor.section").set_value("author").run()
@@ -285,3 +286,22 @@ def test_regrading_after_a_fix_lists_what_changed(clock, tmp_path):
     changed = frames(at)[0]
     assert list(changed.iloc[0]) == ["S1", "t1", "0", "60", "不正确", "正确"]
     assert exams.get_exam(code).scenario_version == 2
+
+
+def test_every_workspace_message_is_in_both_locale_files():
+    root = Path(__file__).resolve().parents[2]
+    catalogs = [json.loads((root / "simulator" / "locales" / f"{lang}.json").read_text("utf-8")) for lang in LANGS]
+    used, families = set(), set()
+    for path in [root / "simulator" / "pages" / "instructor.py", *(root / "simulator" / "ui").glob("instructor_*.py")]:
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                used.update(re.findall(r"^instructor\.[a-z_]+(?:\.[a-z_0-9]+)*$", node.value))
+            if isinstance(node, ast.JoinedStr) and isinstance(node.values[0], ast.Constant):
+                families.update(re.findall(r"^instructor\.[a-z_.]+\.$", str(node.values[0].value)))
+    used -= {k for k in used if k.count(".") == 1} - {"instructor.section"}  # session keys, not messages
+    assert len(used) > 100 and families == {"instructor.policy.", "instructor.section."}
+    for key in sorted(used):
+        assert all(key in catalog for catalog in catalogs), key
+        assert set(re.findall(r"{(\w+)}", catalogs[0][key])) == set(re.findall(r"{(\w+)}", catalogs[1][key])), key
+    for family in families:
+        assert sum(k.startswith(family) for k in catalogs[0]) >= 2, family
