@@ -36,6 +36,7 @@ from data.generators.common import (
     inject_defects,
     resolve_promotions,
 )
+from data.generators.sampling import numbered
 from simulator.seeding import faker_from
 
 FAMILY = "accounts"
@@ -211,7 +212,7 @@ def _draw_accounts(rng: np.random.Generator, params: Params, n: int) -> Accounts
     rates = {r: rng.uniform(*getattr(params, f"{r}_rate"), n) for r in (*RATES, "unfollow")}
     rates["favorite"] = np.minimum(rates["favorite"] * fav_mult, 1.0)
     width = max(2, len(str(n)))
-    return Accounts(ids=[f"A{i + 1:0{width}d}" for i in range(n)], names=_account_names(rng, themes),
+    return Accounts(ids=numbered("A", n, width), names=_account_names(rng, themes),
                     platforms=platforms, themes=themes, followers_start=followers, median_plays=median_plays,
                     posts_per_day=params.posts_per_day_mean * rng.uniform(0.7, 1.3, n), rates=rates)
 
@@ -265,13 +266,13 @@ def _draw_posts(rng: np.random.Generator, params: Params, accounts: Accounts, co
     day, acc = np.divmod(key, n_acc)
     n = key.size
     block = _post_counts_block(rng, params, accounts, acc, accounts.median_plays[acc] * factors[day])
-    frame = pd.DataFrame(block.T, columns=list(COLUMNS["posts"])[3:10], copy=False)
-    frame.insert(0, "post_id", 7_000_000_000 + int(rng.integers(10**8)) + np.cumsum(rng.integers(1, 40, n)))
-    frame.insert(1, "account_id", pd.Categorical.from_codes(acc, categories=accounts.ids))
-    frame.insert(2, "publish_date", dates.values[day])
+    frame = {"post_id": 7_000_000_000 + int(rng.integers(10**8)) + np.cumsum(rng.integers(1, 40, n)),
+             "account_id": pd.Categorical.from_codes(acc, categories=accounts.ids),
+             "publish_date": dates.values[day]}
+    frame |= dict(zip(list(COLUMNS["posts"])[3:10], block, strict=True))
     frame["title"] = _titles(rng, accounts.themes[acc])
     frame["duration_seconds"] = np.clip(np.rint(rng.lognormal(np.log(35), 0.6, n)), 5, 600).astype(np.int64)
-    return frame, acc * days + day
+    return pd.DataFrame(frame, copy=False), acc * days + day
 
 
 def _post_counts_block(rng: np.random.Generator, params: Params, accounts: Accounts, acc: np.ndarray,
@@ -346,13 +347,12 @@ def _daily(rng: np.random.Generator, accounts: Accounts, posts: pd.DataFrame, ce
     block[names.index("followers")] = followers.ravel()
     block[names.index("unfollows")] = unfollows.ravel()
     block[names.index("posts")] = counts.ravel()
-    frame = pd.DataFrame(block.T, columns=names, copy=False)
     acc = np.repeat(np.arange(n_acc), days)
-    frame.insert(0, "date", np.tile(dates.values, n_acc))
-    frame.insert(1, "account_id", pd.Categorical.from_codes(acc, categories=accounts.ids))
-    frame.insert(2, "account_name", pd.Categorical.from_codes(acc, categories=accounts.names))
-    frame.insert(3, "platform", _platform_column(accounts.platforms, acc))
-    return frame
+    frame = {"date": np.tile(dates.values, n_acc),
+             "account_id": pd.Categorical.from_codes(acc, categories=accounts.ids),
+             "account_name": pd.Categorical.from_codes(acc, categories=accounts.names),
+             "platform": _platform_column(accounts.platforms, acc)}
+    return pd.DataFrame(frame | dict(zip(names, block, strict=True)), copy=False)
 
 
 def _platform_column(platforms: list[str], acc: np.ndarray) -> pd.Categorical:

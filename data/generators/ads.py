@@ -36,6 +36,18 @@ from data.generators.common import (
     inject_defects,
     product_catalog,
 )
+from data.generators.sampling import (
+    binomial,
+    categorical,
+    code_dtype,
+    increasing_ids,
+    lognormal_noise,
+    numbered,
+    poisson,
+    run_sums,
+    threshold16,
+    uniform16,
+)
 
 FAMILY = "ads"
 DATASETS = ("ad_delivery", "ad_orders", "products")
@@ -193,10 +205,11 @@ def generate(rng: np.random.Generator, params: Params, scale: float = 1.0) -> Ge
     placement, cpm, ctr, share = _creative_rates(rng, params, camps, per)
     impressions, clicks, cost = _traffic(rng, params, camps, spend, cpm, ctr, share)
     orders, conversions, expected = _orders(rng, params, camps, clicks, cost)
-    lines = _order_lines(rng, params, camps, catalog, orders.ravel(), cost.shape)
+    lines = _order_lines(rng, params, camps, catalog, orders)
     counts = {"impressions": impressions, "clicks": clicks, "conversions": conversions, "orders": orders}
-    delivery = _delivery_frame(params, camps, placement, cost, counts, lines, dates)
-    ad_orders = _orders_frame(rng, params, camps, catalog, lines, dates)
+    labels = _labels(camps, params, catalog)
+    delivery = _delivery_frame(camps, placement, cost, counts, lines, dates, labels)
+    ad_orders = _orders_frame(rng, lines, dates, labels)
     delivery, record = _defects(rng, delivery, params.defects)
     frames = {"ad_delivery": delivery, "ad_orders": ad_orders, "products": catalog}
     truth = _truth(params, camps, catalog["product_id"].tolist(), cost.sum(axis=2), expected, record)
@@ -213,7 +226,7 @@ def _campaigns(rng: np.random.Generator, params: Params, n: int, catalog: pd.Dat
     aov = (np.diff(cum, prepend=0.0, axis=1) * price * qty).sum(axis=1)
     rates = _calibrate(rng, params, aov, _log_uniform(rng, params.daily_budget, n), objective)
     width = max(2, len(str(n)))
-    ids = [f"C{i + 1:0{width}d}" for i in range(n)]
+    ids = numbered("C", n, width)
     names = catalog["product_name"].to_numpy()[products[:, 0]]
     labels = list(OBJECTIVES)
     return Campaigns(ids, [f"{names[i]}_{labels[objective[i]]}_{i + 1:02d}" for i in range(n)],
@@ -320,19 +333,26 @@ def _traffic(rng: np.random.Generator, params: Params, camps: Campaigns, spend: 
     """(D, C, G·M) impressions, clicks and cost of every creative on every day.
 
     Impressions ~ Poisson(spend × 1000 / CPM) (for CPC bids too: spend / CPC / CTR is the same number);
-    clicks ~ Binomial(impressions, CTR). CPM bills impressions × cpm / 1000, CPC bills clicks × cpc,
-    oCPM bills impressions at a CPM that wobbles daily around the bid.
+    clicks ~ Binomial(impressions, CTR) (both as rounded normals at large counts, see sampling.binomial).
+    CPM bills impressions × cpm / 1000, CPC bills clicks × cpc, oCPM bills impressions at a CPM that
+    wobbles daily around the bid.
     """
-    daily = share * rng.lognormal(0, SHARE_WOBBLE, (len(spend),) + share.shape)
-    target = spend[:, :, None] * daily / daily.sum(axis=2, keepdims=True)
-    bid = camps.bid[None, :, None]
-    wobble = np.clip(cpm * rng.lognormal(0, OCPM_WOBBLE, target.shape), *params.cpm_range)
-    rate = np.where(bid == BID_TYPES.index("oCPM"), wobble, cpm)
-    impressions = rng.poisson(target * 1000 / rate)
-    clicks = rng.binomial(impressions, ctr)
-    cpc = np.round(cpm / (1000 * ctr), 2)
-    cost = np.where(bid == BID_TYPES.index("CPC"), clicks * cpc, impressions * rate / 1000)
-    return impressions.astype(np.int64), clicks.astype(np.int64), np.round(cost, 2)
+    target = share * lognormal_noise(rng, SHARE_WOBBLE, (len(spend),) + share.shape)
+    target *= (spend * 1000 / target.sum(axis=2))[:, :, None]
+    rate = np.broadcast_to(cpm, target.shape).copy()
+    ocpm = camps.bid == BID_TYPES.index("oCPM")
+    if ocpm.any():
+        wobble = cpm[ocpm] * lognormal_noise(rng, OCPM_WOBBLE, (len(spend), int(ocpm.sum()), share.shape[1]))
+        rate[:, ocpm] = np.clip(wobble, *params.cpm_range, out=wobble)
+    target /= rate
+    impressions = poisson(rng, target)
+    clicks = binomial(rng, impressions, ctr)
+    rate /= 1000
+    cost = np.multiply(impressions, rate, out=rate)
+    by_click = camps.bid == BID_TYPES.index("CPC")
+    if by_click.any():
+        cost[:, by_click] = clicks[:, by_click] * np.round(cpm / (1000 * ctr), 2)[by_click]
+    return impressions, clicks, np.round(cost, 2, out=cost)
 
 
 def _orders(rng: np.random.Generator, params: Params, camps: Campaigns, clicks: np.ndarray,
@@ -340,96 +360,153 @@ def _orders(rng: np.random.Generator, params: Params, camps: Campaigns, clicks: 
     """Orders and conversions per creative-day, and the (D, C) expected gmv k × cost ** e.
 
     The day's gmv μ = k × cost^e × mean-one lognormal noise becomes μ / aov expected orders, spread over
-    the campaign's creatives by clicks × creative quality: orders ~ Binomial(clicks, p).
+    the campaign's creatives by clicks × creative quality: orders ~ Binomial(clicks, p). Lead and follow
+    campaigns add conversions ~ Binomial(clicks − orders, extra rate).
     """
     expected = camps.rates["k"] * cost.sum(axis=2) ** camps.rates["e"]
     sigma = params.gmv_noise
     mu = expected * rng.lognormal(-sigma**2 / 2, sigma, expected.shape)
     quality = rng.lognormal(0, QUALITY_SIGMA, clicks.shape[1:])
-    denom = (clicks * quality).sum(axis=2, keepdims=True)
-    p = np.divide((mu / camps.aov)[:, :, None] * quality, denom, out=np.zeros(clicks.shape), where=denom > 0)
-    orders = rng.binomial(clicks, np.minimum(p, MAX_ORDER_RATE))
-    extra = np.array(list(OBJECTIVES.values()))[camps.objective][None, :, None]
-    conversions = orders + rng.binomial(clicks - orders, extra)
-    return orders.astype(np.int64), conversions.astype(np.int64), expected
+    denom = (clicks * quality).sum(axis=2)
+    p = quality * np.divide(mu / camps.aov, denom, out=np.zeros(mu.shape), where=denom > 0)[:, :, None]
+    orders = binomial(rng, clicks, np.minimum(p, MAX_ORDER_RATE, out=p))
+    extra = np.array(list(OBJECTIVES.values()))[camps.objective]
+    conversions = orders.copy()
+    leads = extra > 0
+    if leads.any():
+        conversions[:, leads] += binomial(rng, clicks[:, leads] - orders[:, leads], extra[leads][None, :, None])
+    return orders, conversions, expected
+
+
+@dataclass
+class Lines:
+    """``ad_orders`` rows (one per order) in ``ad_delivery`` row order, plus per-cell totals."""
+
+    per_cell: np.ndarray
+    """Orders per ad_delivery row (flat)."""
+    per_day: np.ndarray
+    """Orders per date."""
+    creative: np.ndarray
+    """Creative code (campaign × creatives per campaign + slot) of each order."""
+    camp: np.ndarray
+    """Campaign code of each order."""
+    product: np.ndarray
+    """Catalogue row of the product bought."""
+    qty: np.ndarray
+    """Items in the order (int64)."""
+    cents: np.ndarray
+    """Amount in fen (int64): price × quantity."""
+    status: np.ndarray
+    """Code into ``STATUSES`` (int8)."""
 
 
 def _order_lines(rng: np.random.Generator, params: Params, camps: Campaigns, catalog: pd.DataFrame,
-                 orders: np.ndarray, shape: tuple[int, int, int]) -> dict[str, np.ndarray]:
-    """One entry per order (np.repeat over the flat orders): row, campaign, day, product, qty, cents, status.
+                 orders: np.ndarray) -> Lines:
+    """One entry per order (np.repeat over the flat orders): creative, campaign, product, qty, fen, status.
 
-    Orders still in transit: probability exp(−age / transit_days). Settled orders are signed with the
-    campaign's rate; the rest are rejected (its reject share) or returned.
+    Each order picks one of the campaign's products by its weights and a quantity (cheap items come in
+    twos and threes more often). Orders still in transit: probability exp(−age / transit_days). Settled
+    orders are signed with the campaign's rate; the rest are rejected (its reject share) or returned.
+    These choices use 16-bit uniforms (probabilities to 1/65536), the cheapest draw per order.
     """
-    days, c, per = shape
-    row = np.repeat(np.arange(orders.size), orders)
-    camp, day = (row // per) % c, row // (c * per)
-    u = rng.random(row.size)
-    cum = camps.cum_weights[camp]
-    product = camps.products[camp, (u > cum[:, 0]).astype(np.int64) + (u > cum[:, 1])]
+    days, c, per = orders.shape
+    per_cell, per_day = orders.ravel(), orders.reshape(days, -1).sum(axis=1)
+    creative = np.repeat(np.tile(np.arange(c * per, dtype=code_dtype(c * per)), days), per_cell)
+    camp = (creative // per).astype(code_dtype(c), copy=False)
+    at = camp.astype(np.intp)
+    u = uniform16(rng, (4, creative.size))
+    sign, reject = camps.rates["sign"], camps.rates["reject"]
+    status = (u[0] >= threshold16(sign)[at]).view(np.int8) + (u[0] >= threshold16(sign + (1 - sign) * reject)[at])
+    transit = threshold16(np.exp(-(days - 1 - np.arange(days)) / params.transit_days))
+    status[u[1] < np.repeat(transit, per_day)] = STATUSES.index("in_transit")
+    cum = threshold16(camps.cum_weights)
+    slot = (u[2] >= cum[:, 0][at]).view(np.int8) + (u[2] >= cum[:, 1][at])
+    at *= 3
+    at += slot
+    table = _product_table(camps, catalog)
+    qty = (u[3] >= table["qty1"][at]).view(np.int8) + (u[3] >= table["qty2"][at]) + np.int8(1)
+    cents = table["fen"][at]
+    cents *= qty
+    return Lines(per_cell, per_day, creative, camp, table["product"][at], qty.astype(np.int64), cents, status)
+
+
+def _product_table(camps: Campaigns, catalog: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per (campaign, product slot), flat: catalogue row, price in fen and the quantity thresholds."""
+    product = camps.products.ravel()
     price = catalog["price"].to_numpy()[product]
     cheap = price < CHEAP
-    u = rng.random(row.size)
-    qty = 1 + (u >= np.where(cheap, QTY_CHEAP[0], QTY_OTHER[0])).astype(np.int64) \
-        + (u >= np.where(cheap, 1 - QTY_CHEAP[2], 1 - QTY_OTHER[2]))
-    settled = rng.random(row.size) >= np.exp(-(days - 1 - day) / params.transit_days)
-    u, sign, reject = rng.random(row.size), camps.rates["sign"][camp], camps.rates["reject"][camp]
-    status = np.where(u < sign, 0, np.where(u < sign + (1 - sign) * reject, 1, 2))
-    return {"row": row, "camp": camp, "day": day, "product": product, "qty": qty,
-            "cents": np.round(price * 100).astype(np.int64) * qty,
-            "status": np.where(settled, status, STATUSES.index("in_transit")).astype(np.int8)}
+    return {"product": product.astype(code_dtype(len(catalog))),
+            "fen": np.round(price * 100).astype(np.int64),
+            "qty1": threshold16(np.where(cheap, QTY_CHEAP[0], QTY_OTHER[0])),
+            "qty2": threshold16(np.where(cheap, 1 - QTY_CHEAP[2], 1 - QTY_OTHER[2]))}
 
 
-def _ids(camps: Campaigns, params: Params) -> tuple[list[str], list[str]]:
-    """Ad group ids (C01-G1 …) and creative ids (C01-G1-M1 …) in row order."""
+@dataclass
+class Labels:
+    """Categorical dtypes shared by ad_delivery and ad_orders (built once: creatives can be many)."""
+
+    campaign_id: pd.CategoricalDtype
+    """C01 …"""
+    campaign_name: pd.CategoricalDtype
+    """Campaign names, in campaign order."""
+    adgroup_id: pd.CategoricalDtype
+    """C01-G1 …"""
+    creative_id: pd.CategoricalDtype
+    """C01-G1-M1 …"""
+    product_id: pd.CategoricalDtype
+    """The catalogue's P0001 …"""
+
+
+def _labels(camps: Campaigns, params: Params, catalog: pd.DataFrame) -> Labels:
+    """Ad group ids (C01-G1 …), creative ids (C01-G1-M1 …) and the other id lists as dtypes."""
     g, m = params.adgroups_per_campaign, params.creatives_per_adgroup
-    groups = [f"{cid}-G{j + 1}" for cid in camps.ids for j in range(g)]
-    return groups, [f"{gid}-M{k + 1}" for gid in groups for k in range(m)]
+    group_suffixes, creative_suffixes = [f"-G{j + 1}" for j in range(g)], [f"-M{k + 1}" for k in range(m)]
+    groups = [cid + suffix for cid in camps.ids for suffix in group_suffixes]
+    creatives = [gid + suffix for gid in groups for suffix in creative_suffixes]
+    lists = (camps.ids, camps.names, groups, creatives, catalog["product_id"].tolist())
+    return Labels(*(pd.CategoricalDtype(np.array(v, dtype=object)) for v in lists))
 
 
-def _delivery_frame(params: Params, camps: Campaigns, placement: np.ndarray, cost: np.ndarray,
-                    counts: dict[str, np.ndarray], lines: dict[str, np.ndarray],
-                    dates: pd.DatetimeIndex) -> pd.DataFrame:
+def _delivery_frame(camps: Campaigns, placement: np.ndarray, cost: np.ndarray, counts: dict[str, np.ndarray],
+                    lines: Lines, dates: pd.DatetimeIndex, labels: Labels) -> pd.DataFrame:
     """``ad_delivery`` rows (by date, campaign, ad group, creative); gmv and refunds summed from orders."""
     days, c, per = cost.shape
-    creative = np.tile(np.arange(c * per), days)
-    camp = creative // per
-    groups, creatives = _ids(camps, params)
-    refunded = np.isin(lines["status"], REFUNDED)
-    gmv = np.bincount(lines["row"], weights=lines["cents"], minlength=cost.size) / 100
-    refunds = np.bincount(lines["row"], weights=lines["cents"] * refunded, minlength=cost.size) / 100
+    creative = np.tile(np.arange(c * per, dtype=code_dtype(c * per)), days)
+    camp = (creative // per).astype(code_dtype(c), copy=False)
+    gmv = run_sums(lines.cents, lines.per_cell) / 100
+    refunded = (lines.status >= min(REFUNDED)) & (lines.status <= max(REFUNDED))
+    refunds = run_sums(lines.cents * refunded, lines.per_cell) / 100
+    m = c * per // len(labels.adgroup_id.categories)
     return pd.DataFrame({
-        "date": dates.values[np.repeat(np.arange(days), c * per)],
-        "campaign_id": pd.Categorical.from_codes(camp, camps.ids),
-        "campaign_name": pd.Categorical.from_codes(camp, camps.names),
-        "adgroup_id": pd.Categorical.from_codes(creative // params.creatives_per_adgroup, groups),
-        "creative_id": pd.Categorical.from_codes(creative, creatives),
-        "objective": pd.Categorical.from_codes(camps.objective[camp], list(OBJECTIVES)),
-        "bid_type": pd.Categorical.from_codes(camps.bid[camp], list(BID_TYPES)),
-        "placement": pd.Categorical.from_codes(np.tile(placement.ravel(), days), list(PLACEMENTS)),
+        "date": np.repeat(dates.values, c * per),
+        "campaign_id": categorical(camp, labels.campaign_id),
+        "campaign_name": categorical(camp, labels.campaign_name),
+        "adgroup_id": categorical((creative // m).astype(code_dtype(len(labels.adgroup_id.categories))),
+                                  labels.adgroup_id),
+        "creative_id": categorical(creative, labels.creative_id),
+        "objective": categorical(camps.objective.astype(np.int8)[camp], list(OBJECTIVES)),
+        "bid_type": categorical(camps.bid.astype(np.int8)[camp], list(BID_TYPES)),
+        "placement": categorical(np.tile(placement.astype(np.int8).ravel(), days), list(PLACEMENTS)),
         "cost": cost.ravel(),
         **{name: counts[name].ravel() for name in ("impressions", "clicks", "conversions", "orders")},
-        "gmv": np.round(gmv, 2),
-        "refunds": np.round(refunds, 2),
-    })
+        "gmv": gmv,
+        "refunds": refunds,
+    }, copy=False)
 
 
-def _orders_frame(rng: np.random.Generator, params: Params, camps: Campaigns, catalog: pd.DataFrame,
-                  lines: dict[str, np.ndarray], dates: pd.DatetimeIndex) -> pd.DataFrame:
+def _orders_frame(rng: np.random.Generator, lines: Lines, dates: pd.DatetimeIndex, labels: Labels) -> pd.DataFrame:
     """``ad_orders``: one row per order, ids increasing with time (19-digit 抖店-style numbers)."""
-    n = len(lines["row"])
     base = 6_920_000_000_000_000_000 + int(rng.integers(0, 10**16))
-    _, creatives = _ids(camps, params)
     return pd.DataFrame({
-        "order_id": base + np.cumsum(rng.integers(1, 97, n)),
-        "date": dates.values[lines["day"]],
-        "campaign_id": pd.Categorical.from_codes(lines["camp"], camps.ids),
-        "product_id": pd.Categorical.from_codes(lines["product"], catalog["product_id"].tolist()),
-        "amount": lines["cents"] / 100,
-        "status": pd.Categorical.from_codes(lines["status"], list(STATUSES)),
-        "creative_id": pd.Categorical.from_codes(lines["row"] % len(creatives), creatives),
-        "quantity": lines["qty"],
-    })
+        "order_id": increasing_ids(rng, lines.creative.size, base, 97),
+        "date": np.repeat(dates.values, lines.per_day),
+        "campaign_id": categorical(lines.camp, labels.campaign_id),
+        "product_id": categorical(lines.product, labels.product_id),
+        "amount": lines.cents / 100,
+        "status": categorical(lines.status, list(STATUSES)),
+        "creative_id": categorical(lines.creative, labels.creative_id),
+        "quantity": lines.qty,
+    }, copy=False)
 
 
 def _defects(rng: np.random.Generator, frame: pd.DataFrame, defects: Defects) -> tuple[pd.DataFrame, dict]:
@@ -440,21 +517,28 @@ def _defects(rng: np.random.Generator, frame: pd.DataFrame, defects: Defects) ->
     return inject_defects(frame, rng, defects, numeric, ["date", "creative_id"])
 
 
+# truth field → key of Campaigns.rates, in the order the truth lists them
+_TRUTH_RATES = {"k": "k", "e": "e", "roi_at_base": "roi", "cpm": "cpm", "ctr": "ctr", "cpc": "cpc", "cvr": "cvr",
+                "target_cpa": "target_cpa", "sign_rate": "sign", "reject_share": "reject"}
+
+
 def _truth(params: Params, camps: Campaigns, product_ids: list[str], cost: np.ndarray, expected: np.ndarray,
            record: dict) -> dict[str, Any]:
     """Per-campaign curves, bids and sign-off rates, the aggregate curve and the planted defects."""
-    r = camps.rates
     bids, objectives = list(BID_TYPES), list(OBJECTIVES)
-    campaigns = [{
-        "campaign_id": cid, "campaign_name": camps.names[i], "objective": objectives[camps.objective[i]],
-        "bid_type": bids[camps.bid[i]], "products": [product_ids[p] for p in sorted(set(camps.products[i]))],
-        "base_daily_spend": round(float(camps.base[i]), 2), "aov": round(float(camps.aov[i]), 4),
-        "k": float(r["k"][i]), "e": float(r["e"][i]), "roi_at_base": float(r["roi"][i]),
-        "cpm": float(r["cpm"][i]), "ctr": float(r["ctr"][i]), "cpc": float(r["cpc"][i]),
-        "cvr": float(r["cvr"][i]),
-        "target_cpa": float(r["target_cpa"][i]) if bids[camps.bid[i]] == "oCPM" else None,
-        "sign_rate": float(r["sign"][i]), "reject_share": float(r["reject"][i]),
-    } for i, cid in enumerate(camps.ids)]
+    rates = {name: camps.rates[key].tolist() for name, key in _TRUTH_RATES.items()}
+    ocpm = (camps.bid == BID_TYPES.index("oCPM")).tolist()
+    rates["target_cpa"] = [cpa if bid else None for cpa, bid in zip(rates["target_cpa"], ocpm, strict=True)]
+    fixed = {
+        "campaign_id": camps.ids, "campaign_name": camps.names,
+        "objective": [objectives[o] for o in camps.objective.tolist()],
+        "bid_type": [bids[b] for b in camps.bid.tolist()],
+        "products": [[product_ids[p] for p in sorted(set(row))] for row in camps.products.tolist()],
+        "base_daily_spend": [round(x, 2) for x in camps.base.tolist()],
+        "aov": [round(x, 4) for x in camps.aov.tolist()],
+    }
+    names = [*fixed, *rates]
+    campaigns = [dict(zip(names, values, strict=True)) for values in zip(*fixed.values(), *rates.values(), strict=True)]
     return {"response_curve": "E[gmv] = k * cost ** e per campaign and day (mean-one lognormal noise)",
             "gmv_noise": params.gmv_noise, "campaigns": campaigns,
             "aggregate_curve": _aggregate_curve(cost, expected),

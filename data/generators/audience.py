@@ -23,6 +23,7 @@ from pydantic import Field, field_validator, model_validator
 
 from data.generators.base import Column, Generated, StrictModel, scaled
 from data.generators.common import Defects, inject_defects
+from data.generators.sampling import Sampler, categorical, increasing_ids
 
 FAMILY = "audience"
 DATASETS = ("audience_5a",)
@@ -159,11 +160,17 @@ def transition_matrix(params: Params, multiplier: float = 1.0) -> np.ndarray:
     >>> round(float(m[STATES.index("A1"), STATES.index("A2")]), 2), bool(np.allclose(m.sum(1), 1))
     (0.12, True)
     """
+    return transition_matrices(params, np.array([multiplier]))[0]
+
+
+def transition_matrices(params: Params, multipliers: np.ndarray) -> np.ndarray:
+    """:func:`transition_matrix` for many progression multipliers at once, shape (m, 7, 7)."""
     other, progression = base_components(params)
-    moves = other + progression * multiplier
-    total = moves.sum(axis=1, keepdims=True)
+    moves = other + progression * multipliers[:, None, None]
+    total = moves.sum(axis=2, keepdims=True)
     moves *= np.minimum(1.0, MAX_MOVE / np.where(total > 0, total, 1.0))
-    np.fill_diagonal(moves, 1.0 - moves.sum(axis=1))
+    diagonal = np.arange(len(STATES))
+    moves[:, diagonal, diagonal] = 1.0 - moves.sum(axis=2)
     return moves
 
 
@@ -209,52 +216,75 @@ def snapshot_dates(params: Params) -> pd.DatetimeIndex:
     return pd.date_range(start, periods=params.snapshots, freq=f"{params.interval_days}D")
 
 
-def _segment_cumulative(params: Params) -> np.ndarray:
-    """Cumulative transition rows per segment combination: shape (2·5·5, 7, 7), last column exactly 1."""
+def _combo_multipliers(params: Params) -> np.ndarray:
+    """Progression multiplier of each segment combination, in (gender, age_band, city_tier) order."""
     mult = level_multipliers(params)
-    combos = [mult["gender"][g] * mult["age_band"][a] * mult["city_tier"][c]
-              for g in SEGMENT_LEVELS["gender"] for a in SEGMENT_LEVELS["age_band"]
-              for c in SEGMENT_LEVELS["city_tier"]]
-    cum = np.cumsum([transition_matrix(params, m) for m in combos], axis=2)
-    cum[..., -1] = 1.0
-    return cum
+    return np.array([mult["gender"][g] * mult["age_band"][a] * mult["city_tier"][c]
+                     for g in SEGMENT_LEVELS["gender"] for a in SEGMENT_LEVELS["age_band"]
+                     for c in SEGMENT_LEVELS["city_tier"]])
 
 
-def _draw_segments(rng: np.random.Generator, params: Params, n: int) -> dict[str, np.ndarray]:
-    """Level codes per user for each segment dimension."""
-    return {dim: rng.choice(len(levels), size=n, p=level_mix(params, dim)).astype(np.int8)
-            for dim, levels in SEGMENT_LEVELS.items()}
+def _combo_levels(combo: np.ndarray) -> dict[str, np.ndarray]:
+    """Each segment dimension's level codes from combination codes (gender-major, city fastest).
 
-
-def _simulate(rng: np.random.Generator, params: Params, segments: dict[str, np.ndarray]) -> np.ndarray:
-    """State codes per snapshot and user, shape (snapshots, users); 0 = outside the asset."""
-    n = len(segments["gender"])
+    >>> {k: v.tolist() for k, v in _combo_levels(np.array([0, 7, 49], dtype=np.int8)).items()}
+    {'gender': [0, 0, 1], 'age_band': [0, 1, 4], 'city_tier': [0, 2, 4]}
+    """
     n_age, n_city = len(SEGMENT_LEVELS["age_band"]), len(SEGMENT_LEVELS["city_tier"])
-    combo = (segments["gender"].astype(np.int64) * n_age + segments["age_band"]) * n_city \
-        + segments["city_tier"]
-    cum = _segment_cumulative(params)
+    gender, rest = combo // (n_age * n_city), combo // n_city
+    age = rest - gender * n_age
+    return {"gender": gender, "age_band": age, "city_tier": combo - rest * n_city}
+
+
+def _draw_segments(rng: np.random.Generator, params: Params, n: int) -> np.ndarray:
+    """Segment combination code per user (int8): one draw from the product of the three level mixes."""
+    mixes = [level_mix(params, dim) for dim in SEGMENT_LEVELS]
+    joint = np.einsum("i,j,k->ijk", *mixes).ravel()
+    return Sampler(joint).codes(rng.random(n))
+
+
+def _simulate(rng: np.random.Generator, params: Params, combo: np.ndarray) -> np.ndarray:
+    """State codes per snapshot and user, shape (snapshots, users); 0 = outside the asset.
+
+    Each step draws every user's next state from the row of its (segment combination, state) in one
+    :class:`Sampler` over the 50 × 7 transition rows.
+    """
+    n, k = combo.size, len(STATES)
+    rows = Sampler(transition_matrices(params, _combo_multipliers(params)).reshape(-1, k))
     states = np.empty((params.snapshots, n), dtype=np.int8)
-    states[0] = rng.choice(len(STATES), size=n, p=initial_shares(params))
+    u = rng.random(n)
+    states[0] = Sampler(initial_shares(params)).codes(u)
+    base = combo.astype(np.int16) * k
     for step in range(1, params.snapshots):
-        rows = cum[combo, states[step - 1]]
-        states[step] = (rows <= rng.random(n)[:, None]).sum(axis=1)
+        states[step] = rows.codes(rng.random(n, out=u), base + states[step - 1])
     return states
 
 
 def user_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` distinct, increasing, realistic-looking int64 user ids (random gaps, no per-row Python)."""
-    return 1_000_000_000 + np.cumsum(rng.integers(1, 200_000, size=n, dtype=np.int64))
+    return increasing_ids(rng, n, 1_000_000_000, 200_000)
 
 
 def _frame(ids: np.ndarray, dates: pd.DatetimeIndex, states: np.ndarray,
-           segments: dict[str, np.ndarray]) -> pd.DataFrame:
+           combo: np.ndarray) -> pd.DataFrame:
     """Long frame: rows of users inside the asset, ordered by snapshot date then user id."""
-    snap, user = np.nonzero(states > 0)
-    frame = {"user_id": ids[user], "snapshot_date": dates.values[snap],
-             "stage": pd.Categorical.from_codes(states[snap, user] - 1, categories=list(STAGES))}
-    for dim, levels in SEGMENT_LEVELS.items():
-        frame[dim] = pd.Categorical.from_codes(segments[dim][user], categories=list(levels))
-    return pd.DataFrame(frame)
+    inside = states > 0
+    per_snapshot = np.count_nonzero(inside, axis=1)
+    total = int(per_snapshot.sum())
+    user_id = np.empty(total, dtype=np.int64)
+    stage = np.empty(total, dtype=np.int8)
+    combos = np.empty(total, dtype=combo.dtype)
+    end = np.cumsum(per_snapshot)
+    for s, (lo, hi) in enumerate(zip(end - per_snapshot, end, strict=True)):
+        np.compress(inside[s], ids, out=user_id[lo:hi])
+        np.compress(inside[s], states[s], out=stage[lo:hi])
+        np.compress(inside[s], combo, out=combos[lo:hi])
+    stage -= 1
+    frame = {"user_id": user_id, "snapshot_date": np.repeat(dates.values, per_snapshot),
+             "stage": categorical(stage, list(STAGES))}
+    for dim, codes in _combo_levels(combos).items():
+        frame[dim] = categorical(codes, list(SEGMENT_LEVELS[dim]))
+    return pd.DataFrame(frame, copy=False)
 
 
 def _matrix_dict(matrix: np.ndarray) -> dict[str, dict[str, float]]:
@@ -263,8 +293,7 @@ def _matrix_dict(matrix: np.ndarray) -> dict[str, dict[str, float]]:
 
 def _stage_counts(states: np.ndarray) -> dict[str, int]:
     """Users per stage in one snapshot's state codes (outside users not counted)."""
-    counts = np.bincount(states, minlength=len(STATES))[1:]
-    return dict(zip(STAGES, counts.tolist(), strict=True))
+    return {stage: int(np.count_nonzero(states == code)) for code, stage in enumerate(STAGES, start=1)}
 
 
 def _truth(params: Params, n: int, dates: pd.DatetimeIndex, states: np.ndarray) -> dict[str, Any]:
@@ -290,10 +319,10 @@ def generate(rng: np.random.Generator, params: Params, scale: float = 1.0) -> Ge
     """Draws the population, its segments and its path through the chain; returns ``audience_5a``."""
     n = scaled(params.users, scale, minimum=10)
     ids = user_ids(rng, n)
-    segments = _draw_segments(rng, params, n)
-    states = _simulate(rng, params, segments)
+    combo = _draw_segments(rng, params, n)
+    states = _simulate(rng, params, combo)
     dates = snapshot_dates(params)
-    df = _frame(ids, dates, states, segments)
+    df = _frame(ids, dates, states, combo)
     truth = _truth(params, n, dates, states)
     record: dict[str, Any] = {"duplicates": [], "missing": [], "out_of_range": []}
     if params.defects.duplicates:

@@ -13,6 +13,7 @@ import pandas as pd
 from pydantic import Field
 
 from data.generators.base import StrictModel
+from data.generators.sampling import numbered
 
 # category → (typical price range in yuan, gross-margin range, curated item nouns)
 CATEGORIES: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[str, ...]]] = {
@@ -85,23 +86,22 @@ def day_factors(dates: pd.DatetimeIndex, promotions: list[Promotion]) -> np.ndar
 def product_catalog(rng: np.random.Generator, n: int, categories: list[str] | None = None) -> pd.DataFrame:
     """``n`` products with names, category, list price and unit cost (price × (1 − margin)).
 
-    Prices are rounded the way shops price things (…9.9, …9).
+    Prices are log-uniform in the category's range and rounded the way shops price things (…9.9, …9);
+    names join a brand prefix and one of the category's item nouns.
     """
     cats = list(categories or CATEGORIES)
     chosen = rng.choice(len(cats), size=n)
-    price = np.empty(n)
-    margin = np.empty(n)
-    names = []
-    for i, c in enumerate(chosen):
-        (lo, hi), (mlo, mhi), nouns = CATEGORIES[cats[c]]
-        price[i] = np.exp(rng.uniform(np.log(lo), np.log(hi)))
-        margin[i] = rng.uniform(mlo, mhi)
-        names.append(f"{BRAND_PREFIXES[rng.integers(len(BRAND_PREFIXES))]}{nouns[rng.integers(len(nouns))]}")
-    price = shop_price(price)
+    (lo, hi), (mlo, mhi) = (np.array([CATEGORIES[c][part] for c in cats]).T[:, chosen] for part in (0, 1))
+    price = shop_price(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+    margin = rng.uniform(mlo, mhi)
+    brand = rng.integers(len(BRAND_PREFIXES), size=n)
+    noun = rng.integers(np.array([len(CATEGORIES[c][2]) for c in cats])[chosen])
+    names = [f"{BRAND_PREFIXES[b]}{CATEGORIES[cats[c]][2][k]}"
+             for b, c, k in zip(brand.tolist(), chosen.tolist(), noun.tolist(), strict=True)]
     return pd.DataFrame({
-        "product_id": [f"P{i + 1:04d}" for i in range(n)],
+        "product_id": numbered("P", n, 4),
         "product_name": _dedupe(names),
-        "category": [cats[c] for c in chosen],
+        "category": [cats[c] for c in chosen.tolist()],
         "price": price,
         "unit_cost": np.round(price * (1 - margin), 2),
     })

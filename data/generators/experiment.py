@@ -24,6 +24,7 @@ from pydantic import Field, model_validator
 
 from data.generators.base import Column, Generated, StrictModel, scaled
 from data.generators.common import Defects, Promotion, date_range, day_factors, inject_defects
+from data.generators.sampling import categorical, scattered_ids
 
 FAMILY = "experiment"
 DATASETS = ("experiment",)
@@ -95,27 +96,26 @@ def draw_srm_share(rng: np.random.Generator, params: Params) -> float:
 
 
 def _assigned_days(rng: np.random.Generator, params: Params, n: int) -> tuple[pd.DatetimeIndex, np.ndarray]:
-    """The date range and each user's day index, sorted, weighted by weekday × promotion factors."""
+    """The date range and the users assigned on each date, weighted by weekday × promotion factors."""
     dates = date_range(params.start_date, params.days)
     weights = day_factors(dates, params.promotions)
-    counts = rng.multinomial(n, weights / weights.sum())
-    return dates, np.repeat(np.arange(params.days), counts)
+    return dates, rng.multinomial(n, weights / weights.sum())
 
 
 def _revenue(rng: np.random.Generator, params: Params, converted: np.ndarray,
              treatment: np.ndarray) -> np.ndarray:
     """Lognormal revenue for converters with arm means revenue_mean and revenue_mean × (1 + revenue_lift)."""
     means = np.array([params.revenue_mean, params.revenue_mean * (1 + params.revenue_lift)])
-    mu = np.log(means[treatment[converted].astype(np.intp)]) - params.revenue_sigma ** 2 / 2
+    buyers = np.flatnonzero(converted)
+    mu = np.log(means[treatment[buyers].astype(np.intp)]) - params.revenue_sigma ** 2 / 2
     revenue = np.zeros(len(converted))
-    revenue[converted] = np.maximum(np.round(rng.lognormal(mu, params.revenue_sigma), 2), 0.01)
+    revenue[buyers] = np.maximum(np.round(rng.lognormal(mu, params.revenue_sigma), 2), 0.01)
     return revenue
 
 
 def _user_ids(rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` distinct int64 user ids in random order (random gaps, then shuffled)."""
-    ids = 1_000_000_000 + np.cumsum(rng.integers(1, 200_000, size=n, dtype=np.int64))
-    return rng.permutation(ids)
+    """``n`` distinct int64 user ids in random order (10–11 digits; see sampling.scattered_ids)."""
+    return scattered_ids(rng, n, 1_000_000_000)
 
 
 def generate(rng: np.random.Generator, params: Params, scale: float = 1.0) -> Generated:
@@ -123,19 +123,20 @@ def generate(rng: np.random.Generator, params: Params, scale: float = 1.0) -> Ge
     n = scaled(params.users, scale, minimum=10)
     lift = draw_lift(rng, params)
     srm_share = draw_srm_share(rng, params)
-    dates, day = _assigned_days(rng, params, n)
+    dates, per_day = _assigned_days(rng, params, n)
     treatment = rng.random(n) < params.planned_split
-    rates = np.array([params.base_rate, params.base_rate * (1 + lift)])
-    converted = rng.random(n) < rates[treatment.astype(np.intp)]
+    rate = treatment * (params.base_rate * lift)
+    rate += params.base_rate
+    converted = rng.random(n) < rate
     revenue = _revenue(rng, params, converted, treatment)
-    keep = ~(treatment & (rng.random(n) < srm_share))
-    df = pd.DataFrame({
-        "user_id": _user_ids(rng, n)[keep],
-        "variant": pd.Categorical.from_codes(treatment[keep].astype(np.int8), categories=list(VARIANTS)),
-        "assigned_date": dates.values[day[keep]],
-        "converted": converted[keep].astype(np.int64),
-        "revenue": revenue[keep],
-    })
+    columns = {"user_id": _user_ids(rng, n), "variant": treatment,
+               "assigned_date": np.repeat(dates.values, per_day), "converted": converted, "revenue": revenue}
+    if srm_share > 0:
+        keep = ~(treatment & (rng.random(n) < srm_share))
+        columns = {name: values[keep] for name, values in columns.items()}
+    columns["variant"] = categorical(columns["variant"].view(np.int8), list(VARIANTS))
+    columns["converted"] = columns["converted"].astype(np.int64)
+    df = pd.DataFrame(columns, copy=False)
     truth = _truth(params, lift, srm_share, df)
     record: dict[str, Any] = {"duplicates": [], "missing": [], "out_of_range": []}
     defects = params.defects
@@ -147,7 +148,7 @@ def generate(rng: np.random.Generator, params: Params, scale: float = 1.0) -> Ge
 
 def _truth(params: Params, lift: float, srm_share: float, df: pd.DataFrame) -> dict[str, Any]:
     """True rates, lift, planned and actual split, SRM and revenue parameters (before defects)."""
-    n_treatment = int((df["variant"] == "treatment").sum())
+    n_treatment = int(np.count_nonzero(df["variant"].cat.codes.to_numpy()))
     return {
         "rate_control": float(params.base_rate),
         "rate_treatment": float(params.base_rate * (1 + lift)),

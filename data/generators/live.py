@@ -40,6 +40,15 @@ from data.generators.common import (
     product_catalog,
     resolve_promotions,
 )
+from data.generators.sampling import (
+    binomial,
+    categorical,
+    code_dtype,
+    multinomial,
+    numbered,
+    poisson,
+    uniform16,
+)
 
 FAMILY = "live"
 DATASETS = ("live_sessions", "live_traffic", "live_products", "live_minutes")
@@ -224,10 +233,12 @@ def generate(rng: np.random.Generator, params: Params, scale: float = 1.0) -> Ge
     catalog = product_catalog(rng, params.catalog_size, params.categories)
     sessions = _draw_sessions(rng, params, accounts, dates, factors)
     ids = _session_ids(len(sessions.acc))
-    minutes = _minutes(rng, params, sessions, accounts, ids)
-    products = _products(rng, params, sessions, accounts, catalog, ids)
-    traffic = _traffic(rng, params, sessions, accounts, sources, ids)
-    main, record = _defects(rng, _session_frame(sessions, accounts, ids), params.defects)
+    session_dtype = pd.CategoricalDtype(np.array(ids, dtype=object))
+    minutes = _minutes(rng, params, sessions, accounts, session_dtype)
+    products = _products(rng, params, sessions, accounts, catalog, session_dtype)
+    traffic = _traffic(rng, params, sessions, accounts, sources, session_dtype)
+    main, record = _defects(rng, _session_frame(sessions, accounts, session_dtype.categories.to_numpy()),
+                            params.defects)
     frames = dict(zip(DATASETS, (main, traffic, products, minutes), strict=True))
     return Generated(frames=frames, truth=_truth(params, accounts, sources, dates, factors, record))
 
@@ -240,7 +251,7 @@ def _draw_accounts(rng: np.random.Generator, params: Params, n: int, sources: li
     mean_mix = np.array([params.source_mix[s] for s in sources]) / sum(params.source_mix.values())
     mix = rng.gamma(params.account_mix_concentration * np.tile(mean_mix, (n, 1)))
     width = max(2, len(str(n)))
-    return Accounts(ids=[f"A{i + 1:0{width}d}" for i in range(n)], names=_room_names(rng, category),
+    return Accounts(ids=numbered("A", n, width), names=_room_names(rng, category),
                     category=category, size=rng.lognormal(0.0, params.account_size_sigma, n),
                     duration=rng.uniform(*params.duration_range, n), rates=rates,
                     mix=mix / mix.sum(axis=1, keepdims=True))
@@ -338,8 +349,7 @@ def _funnel(rng: np.random.Generator, params: Params, sessions: Sessions, accoun
 
 def _session_ids(n: int) -> list[str]:
     """``S0001`` … in start-time order (width grows past 9999 sessions)."""
-    width = max(4, len(str(n)))
-    return [f"S{i + 1:0{width}d}" for i in range(n)]
+    return numbered("S", n, max(4, len(str(n))))
 
 
 def _pick_products(rng: np.random.Generator, params: Params, sessions: Sessions, accounts: Accounts,
@@ -347,9 +357,11 @@ def _pick_products(rng: np.random.Generator, params: Params, sessions: Sessions,
     """Each session's products (sessions × max products) and which of them it uses; mostly own category."""
     n, size = sessions.acc.size, len(catalog)
     own = catalog["category"].to_numpy()[None, :] == np.array(accounts.category, dtype=object)[:, None]
-    keys = rng.random((n, size)) + np.where(own[sessions.acc], 0.0, 0.7)
+    # sort keys U + 0.7 × (other category) on a 2**15 grid: 16-bit keys sort by radix, several times faster
+    keys = uniform16(rng, (n, size)) >> 1
+    keys += np.where(own, np.uint16(0), np.uint16(round(0.7 * 2**15)))[sessions.acc]
     lo, hi = params.products_per_session
-    picked = np.argsort(keys, axis=1)[:, :hi]
+    picked = np.argsort(keys, axis=1, kind="stable")[:, :hi]
     used = np.arange(hi)[None, :] < rng.integers(lo, hi + 1, n)[:, None]
     return picked, used
 
@@ -363,18 +375,18 @@ def _spread_over_products(rng: np.random.Generator, params: Params, total: dict[
     product clicked it. Exposure adds a weight-dependent share of the session's other exposed users.
     """
     count = used.sum(axis=1)
-    main_buy = rng.multinomial(total["buyers"], weight)[used]
-    main_click = main_buy + rng.multinomial(total["product_click_users"] - total["buyers"], weight)[used]
+    main_buy = multinomial(rng, total["buyers"], weight)[used]
+    main_click = main_buy + multinomial(rng, total["product_click_users"] - total["buyers"], weight)[used]
     w = weight[used]
     other = np.divide(w, 1 - w, out=np.zeros_like(w), where=w < 1)
-    cross_buy = rng.binomial(np.repeat(total["buyers"], count) - main_buy,
-                             np.minimum(params.cross_buy_rate * other, 1))
+    cross_buy = binomial(rng, np.repeat(total["buyers"], count) - main_buy,
+                         np.minimum(params.cross_buy_rate * other, 1))
     rest = np.repeat(total["product_click_users"], count) - main_click - cross_buy
-    clicks = main_click + cross_buy + rng.binomial(rest, np.minimum(CROSS_CLICK * other, 1))
+    clicks = main_click + cross_buy + binomial(rng, rest, np.minimum(CROSS_CLICK * other, 1))
     buyers = main_buy + cross_buy
     seen = 0.3 + 0.6 * np.sqrt(w / np.repeat(weight.max(axis=1), count))
-    exposure = clicks + rng.binomial(np.repeat(total["product_exposure_users"], count) - clicks, seen)
-    orders = buyers + rng.poisson(buyers * params.repeat_order_rate)
+    exposure = clicks + binomial(rng, np.repeat(total["product_exposure_users"], count) - clicks, seen)
+    orders = buyers + poisson(rng, buyers * params.repeat_order_rate)
     return {"exposure_users": exposure, "click_users": clicks, "buyers": buyers, "orders": orders}
 
 
@@ -391,7 +403,7 @@ def _group_sum(values: np.ndarray, count: np.ndarray, ufunc: np.ufunc = np.add,
 
 
 def _products(rng: np.random.Generator, params: Params, sessions: Sessions, accounts: Accounts,
-              catalog: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
+              catalog: pd.DataFrame, session_dtype: pd.CategoricalDtype) -> pd.DataFrame:
     """``live_products`` rows; also stores the session's orders, gmv_fen and refund_fen in ``sessions``."""
     picked, used = _pick_products(rng, params, sessions, accounts, catalog)
     count, pid = used.sum(axis=1), picked[used]
@@ -401,32 +413,37 @@ def _products(rng: np.random.Generator, params: Params, sessions: Sessions, acco
     weight[used] = rng.lognormal(0, 1.0, pid.size) * (price[pid] / np.median(price)) ** -PRICE_ELASTICITY
     weight /= weight.sum(axis=1, keepdims=True)
     per = _spread_over_products(rng, params, sessions.counts, weight, used)
-    refunded = rng.binomial(per["orders"], np.repeat(sessions.rates["refund_rate"], count))
+    refunded = binomial(rng, per["orders"], np.repeat(sessions.rates["refund_rate"], count))
     sessions.counts["orders"] = _group_sum(per["orders"], count)
     sessions.counts["gmv_fen"] = _group_sum(per["orders"] * fen, count)
     sessions.counts["refund_fen"] = _group_sum(refunded * fen, count)
-    frame = {"session_id": pd.Categorical.from_codes(np.repeat(np.arange(count.size), count), categories=ids)}
+    frame = {"session_id": categorical(_session_codes(count, session_dtype), session_dtype)}
     for col in ("product_id", "product_name", "category"):
         labels = pd.Categorical(catalog[col])
-        frame[col] = pd.Categorical.from_codes(labels.codes[pid], categories=labels.categories)
+        frame[col] = categorical(labels.codes[pid], labels.dtype)
     frame["price"] = price[pid]
-    frame |= {k: v.astype(np.int64) for k, v in per.items()}
+    frame |= per
     frame["gmv"] = per["orders"] * fen / 100
-    return pd.DataFrame(frame)[list(COLUMNS["live_products"])]
+    return pd.DataFrame(frame, copy=False)
+
+
+def _session_codes(count: np.ndarray, session_dtype: pd.CategoricalDtype) -> np.ndarray:
+    """Session code of each row when session i has ``count[i]`` consecutive rows."""
+    return np.repeat(np.arange(count.size, dtype=code_dtype(len(session_dtype.categories))), count)
 
 
 def _traffic(rng: np.random.Generator, params: Params, sessions: Sessions, accounts: Accounts,
-             sources: list[str], ids: list[str]) -> pd.DataFrame:
+             sources: list[str], session_dtype: pd.CategoricalDtype) -> pd.DataFrame:
     """``live_traffic``: one row per session × active source; a session's rows sum to its views."""
     shares = rng.gamma(params.session_mix_concentration * accounts.mix[sessions.acc])
     shares /= shares.sum(axis=1, keepdims=True)
-    views = rng.multinomial(sessions.counts["views"], shares)
+    views = multinomial(rng, sessions.counts["views"], shares)
     n, k = views.shape
     return pd.DataFrame({
-        "session_id": pd.Categorical.from_codes(np.repeat(np.arange(n), k), categories=ids),
-        "source": pd.Categorical.from_codes(np.tile(np.arange(k), n), categories=sources),
-        "views": views.ravel().astype(np.int64),
-    })
+        "session_id": categorical(_session_codes(np.full(n, k), session_dtype), session_dtype),
+        "source": categorical(np.tile(np.arange(k, dtype=np.int8), n), sources),
+        "views": views.ravel(),
+    }, copy=False)
 
 
 def _curve_weights(rng: np.random.Generator, duration: np.ndarray,
@@ -435,24 +452,60 @@ def _curve_weights(rng: np.random.Generator, duration: np.ndarray,
 
     Online rises over the first minutes, peaks at 10–45% of the session, decays, carries up to
     MAX_BUMPS bell-shaped bumps (福袋, 秒杀) and dips over the last minutes; entries lead the online curve.
+    Computed in place on float32 arrays (minutes can be millions).
     """
     n, k = duration.size, MAX_BUMPS
     per_session = np.concatenate([
-        [rng.uniform(3, 12, n), rng.uniform(0.1, 0.45, n) * duration, rng.uniform(0.6, 2.0, n) * duration,
-         duration, 1 / rng.uniform(2, 8, n)], rng.uniform(0.15, 0.95, (k, n)) * duration,
+        [1 / rng.uniform(3, 12, n), rng.uniform(0.1, 0.45, n) * duration,
+         1 / (rng.uniform(0.6, 2.0, n) * duration), duration, 1 / rng.uniform(2, 8, n)],
+        rng.uniform(0.15, 0.95, (k, n)) * duration,
         rng.uniform(0.1, 0.6, (k, n)) * (rng.random((k, n)) < 0.7)]).astype(np.float32)
-    rise_tau, peak, decay_tau, length, inv_width, *bump = np.repeat(per_session, duration, axis=1)
+    inv_rise, peak, inv_decay, length, inv_width, *bump = np.repeat(per_session, duration, axis=1)
     tf = t.astype(np.float32)
-    early = np.exp(-(tf + 1) / rise_tau)
-    shape = (1 - early) * np.exp(-np.maximum(tf - peak, 0) / decay_tau)
-    bumps = np.ones_like(shape)
-    for centre, height in zip(bump[:k], bump[k:], strict=True):
-        z = (tf - centre) * inv_width
-        bumps += height / (1 + z * z)
-    noise = rng.random((2, t.size), dtype=np.float32)
-    shape *= bumps * np.clip((length - tf) / 6, 0.35, 1) * (0.95 + 0.1 * noise[0])
-    entries = shape * (1 + 1.5 * early) * (0.85 + 0.3 * noise[1])
-    return shape, entries
+    early = _exp_of_product(tf + 1, -inv_rise)  # exp(−(t + 1) / rise)
+    shape = _exp_of_product(np.maximum(np.subtract(tf, peak, out=peak), 0, out=peak), -inv_decay)
+    shape *= 1 - early
+    shape *= _bumps(tf, bump[:k], bump[k:], inv_width)
+    length -= tf
+    length /= 6
+    shape *= np.clip(length, 0.35, 1, out=length)
+    levels = np.frombuffer(rng.bytes(2 * t.size), dtype=np.uint8).reshape(2, -1)  # 256-level jitter
+    shape *= _jitter(levels[0], 0.95, 1.05)
+    early *= 1.5
+    early += 1
+    early *= shape
+    early *= _jitter(levels[1], 0.85, 1.15)
+    return shape, early
+
+
+def _exp_of_product(x: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """exp(x × factor), computed in ``x``."""
+    x *= factor
+    return np.exp(x, out=x)
+
+
+def _bumps(tf: np.ndarray, centres: list[np.ndarray], heights: list[np.ndarray],
+           inv_width: np.ndarray) -> np.ndarray:
+    """1 + Σ height / (1 + ((t − centre) / width)²) per minute (``centres`` and ``heights`` are reused)."""
+    total = np.ones_like(tf)
+    for centre, height in zip(centres, heights, strict=True):
+        z = np.subtract(tf, centre, out=centre)
+        z *= inv_width
+        z *= z
+        z += 1
+        total += np.divide(height, z, out=height)
+    return total
+
+
+def _jitter(levels: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Multipliers evenly spread over [low, high] from random byte ``levels`` (float32).
+
+    >>> [round(float(x), 3) for x in _jitter(np.array([0, 255], dtype=np.uint8), 0.9, 1.1)]
+    [0.9, 1.1]
+    """
+    out = levels * np.float32((high - low) / 255)
+    out += np.float32(low)
+    return out
 
 
 def _scale_to(total: np.ndarray, weight: np.ndarray, duration: np.ndarray) -> np.ndarray:
@@ -466,7 +519,7 @@ def _scale_to(total: np.ndarray, weight: np.ndarray, duration: np.ndarray) -> np
 
 
 def _minutes(rng: np.random.Generator, params: Params, sessions: Sessions, accounts: Accounts,
-             ids: list[str]) -> pd.DataFrame:
+             session_dtype: pd.CategoricalDtype) -> pd.DataFrame:
     """``live_minutes`` for all sessions at once, and the session totals that follow from it.
 
     Views are Σ entries; then the funnel runs; then the online curve is scaled to viewers × watch time,
@@ -480,11 +533,11 @@ def _minutes(rng: np.random.Generator, params: Params, sessions: Sessions, accou
     online = _scale_to(sessions.counts["online_minutes"], online_w, duration)
     sessions.counts["watch_seconds"] = 60 * _group_sum(online, duration)
     sessions.counts["peak_online"] = _group_sum(online, duration, np.maximum)
-    session_id = pd.Categorical.from_codes(np.repeat(np.arange(duration.size), duration), categories=ids)
-    return pd.DataFrame({"session_id": session_id, "minute": t, "online": online, "entries": entries})
+    session_id = categorical(_session_codes(duration, session_dtype), session_dtype)
+    return pd.DataFrame({"session_id": session_id, "minute": t, "online": online, "entries": entries}, copy=False)
 
 
-def _session_frame(sessions: Sessions, accounts: Accounts, ids: list[str]) -> pd.DataFrame:
+def _session_frame(sessions: Sessions, accounts: Accounts, ids: np.ndarray) -> pd.DataFrame:
     """``live_sessions`` in start-time order."""
     c = sessions.counts
     frame: dict[str, Any] = {
@@ -495,7 +548,7 @@ def _session_frame(sessions: Sessions, accounts: Accounts, ids: list[str]) -> pd
     }
     frame |= {k: c[k].astype(np.int64) for k in COLUMNS["live_sessions"] if k in c}
     frame["gmv"], frame["refunds"] = c["gmv_fen"] / 100, c["refund_fen"] / 100
-    return pd.DataFrame(frame)[list(COLUMNS["live_sessions"])]
+    return pd.DataFrame({k: frame[k] for k in COLUMNS["live_sessions"]}, copy=False)
 
 
 def _defects(rng: np.random.Generator, frame: pd.DataFrame, defects: Defects) -> tuple[pd.DataFrame, dict]:
