@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from simulator import labels, parsing
@@ -428,18 +429,28 @@ def prepare_table(given: Any, key_columns: list[str], value_columns: Mapping[str
     """
     if not isinstance(given, pd.DataFrame):
         raise AnswerFormatError(msg("check.not_a_table"))
-    out = pd.DataFrame(index=given.index)
+    out: dict[str, Any] = {}
     for c in key_columns:
         found = _find_column(given, c)
         if found is None:
             raise AnswerFormatError(msg("check.table_missing_key_column", column=column_msg(c)))
         out[c] = given[found]
-    row_names = [" / ".join(norm_key(v) for v in r) for r in out[key_columns].itertuples(index=False)]
+    keys = pd.DataFrame(out, index=given.index)
     for name, spec in value_columns.items():
         found = _find_column(given, name, spec)
         if found is not None:
-            out[name] = [_number_cell(v, rk, name) for v, rk in zip(given[found], row_names, strict=True)]
-    return out
+            out[name] = _number_column(given[found], name, keys)
+    return pd.DataFrame(out, index=given.index)
+
+
+def _number_column(values: pd.Series, name: str, keys: pd.DataFrame) -> np.ndarray:
+    """A value column as floats (see :func:`_number_cell`); ``keys`` name the row of a bad cell."""
+    if values.dtype.kind in "fiu":  # already numbers: blanks are NaN, nothing to parse
+        numbers = values.to_numpy(dtype=float)
+        if not np.isinf(numbers).any():
+            return numbers
+    row_names = [" / ".join(norm_key(v) for v in r) for r in keys.itertuples(index=False)]
+    return np.array([_number_cell(v, rk, name) for v, rk in zip(values, row_names, strict=True)], dtype=float)
 
 
 def _given_rows(given: pd.DataFrame, key_columns: list[str]) -> tuple[dict, list[str]]:

@@ -19,13 +19,16 @@ Week periods (:func:`add_period`) are labelled by their Monday date, ``"2024-11-
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from simulator import grouping
 from simulator.i18n import Msg, msg, register
 
 Unit = Literal["ratio", "money", "count", "seconds", "multiple"]
@@ -202,11 +205,15 @@ def resolve_column(df: pd.DataFrame, column: str, dataset: str | None = None) ->
     raise MetricError(f"column {column!r} not in frame (columns: {list(df.columns)})")
 
 
+def column_values(df: pd.DataFrame, column: str, dataset: str | None = None) -> np.ndarray:
+    """Metric column ``column`` (alias resolved) as float64, text that is not a number as NaN."""
+    return grouping.numbers(df[resolve_column(df, column, dataset)])
+
+
 def column_sums(df: pd.DataFrame, columns: tuple[str, ...] | list[str],
                 dataset: str | None = None) -> dict[str, float]:
     """NaN-skipping sums of ``columns`` (aliases resolved), keyed by canonical column."""
-    return {c: float(pd.to_numeric(df[resolve_column(df, c, dataset)], errors="coerce").sum())
-            for c in columns}
+    return {c: grouping.nansum(column_values(df, c, dataset)) for c in columns}
 
 
 def _combine(weights: Mapping[str, float], sums: Mapping[str, Any]) -> Any:
@@ -245,25 +252,63 @@ def compute(name: str, df: pd.DataFrame, dataset: str | None = None) -> float:
     return float(formula_from_sums(metric, column_sums(df, metric.columns, dataset)))
 
 
+def group_sums(df: pd.DataFrame, groups: grouping.Groups, columns: list[str],
+               dataset: str | None = None) -> dict[str, np.ndarray]:
+    """Per-group sums of metric columns (aliases resolved), all in one pass, keyed by canonical column."""
+    return groups.sums({c: column_values(df, c, dataset) for c in dict.fromkeys(columns)})
+
+
+def group_values(df: pd.DataFrame, groups: grouping.Groups, formulas: list[Metric],
+                 dataset: str | None = None, sums: Mapping[str, np.ndarray] | None = None) -> list[np.ndarray]:
+    """Each formula (a metric or a variant's formula) per group of ``groups``, from the group's sums.
+
+    Columns shared by several formulas are summed once; ``sums`` (from :func:`group_sums`) saves the pass.
+    """
+    if sums is None:
+        sums = group_sums(df, groups, [c for m in formulas for c in m.columns], dataset)
+    return [np.asarray(formula_from_sums(m, sums), dtype=float) for m in formulas]
+
+
 def table(df: pd.DataFrame, by: list[str], metrics: list[str], dataset: str | None = None) -> pd.DataFrame:
     """Grouped report: ``by`` columns then one column per metric, ratios from group sums, sorted by ``by``.
 
     With ``by == []`` the result is one row over all of ``df``. Group columns keep their dtype
-    (dates stay datetime; see :func:`json_records` for JSON-ready rows). Empty groups are dropped.
+    (dates stay datetime; see :func:`json_records` for JSON-ready rows). Empty groups are dropped;
+    rows whose group key is missing form a group of their own (last).
     """
     defs = [get(m) for m in metrics]
-    needed = list(dict.fromkeys(c for m in defs for c in m.columns))
     if not by:
-        sums = column_sums(df, needed, dataset)
+        sums = column_sums(df, list(dict.fromkeys(c for m in defs for c in m.columns)), dataset)
         return pd.DataFrame([{m.name: float(formula_from_sums(m, sums)) for m in defs}], columns=metrics)
-    src = pd.DataFrame({c: pd.to_numeric(df[resolve_column(df, c, dataset)], errors="coerce")
-                        for c in needed}, index=df.index)
-    for col in by:
-        src[col] = df[col]
-    grouped = src.groupby(by, observed=True, sort=True, dropna=False)[needed].sum(min_count=0)
-    arrays = {c: grouped[c].to_numpy(dtype=float) for c in needed}
-    values = {m.name: np.asarray(formula_from_sums(m, arrays), dtype=float) for m in defs}
-    return pd.DataFrame(values, index=grouped.index).reset_index()[list(by) + list(metrics)]
+    groups = grouping.group_rows(df, list(by))
+    values = group_values(df, groups, defs, dataset)
+    return keyed(groups.keys, dict(zip(metrics, values, strict=True)))
+
+
+def keyed(keys: pd.DataFrame, values: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Group key columns then value columns, as one frame (built at once: cheaper than ``assign``)."""
+    return pd.DataFrame({**{c: keys[c] for c in keys.columns}, **values})
+
+
+def period_means(df: pd.DataFrame, by: list[str], names: list[str], period: str,
+                 date_col: str | None = None, dataset: str | None = None,
+                 groups: grouping.Groups | None = None) -> pd.DataFrame:
+    """The trap for several metrics at once: per ``by`` group, the plain mean of its per-period ratios.
+
+    ``by`` columns (groups with a missing key left out) then one column per metric; with ``by == []``
+    one row. ``period`` as in :func:`mean_of_ratios`. Periods whose ratio is undefined are skipped.
+    ``groups`` may hand in ``df``'s grouping by ``by`` when the caller has it.
+    """
+    if period not in df.columns:
+        df = add_period(df, date_col or _date_column(df), period)  # type: ignore[arg-type]
+    fine = grouping.group_rows(df, list(by) + [period])
+    ratios = group_values(df, fine, [get(n) for n in names], dataset)
+    if not by:
+        return pd.DataFrame([{n: grouping.nanmean(r) for n, r in zip(names, ratios, strict=True)}],
+                            columns=names)
+    coarse = (groups if groups is not None else grouping.group_rows(df, list(by))).dropna()
+    means = grouping.aggregate(fine.parent(coarse), coarse.size, dict(zip(names, ratios, strict=True)), "mean")
+    return keyed(coarse.keys, means)
 
 
 def mean_of_ratios(df: pd.DataFrame, name: str, by: list[str] | None, period: str,
@@ -275,19 +320,18 @@ def mean_of_ratios(df: pd.DataFrame, name: str, by: list[str] | None, period: st
     Returns a float, or a Series indexed by ``by`` when ``by`` is given. Periods whose ratio is
     undefined (zero denominator) are skipped.
     """
-    if period not in df.columns:
-        df = add_period(df, date_col or _date_column(df), period)  # type: ignore[arg-type]
-    per = table(df, list(by or []) + [period], [name], dataset)
+    means = period_means(df, list(by or []), [name], period, date_col, dataset)
     if not by:
-        return float(per[name].mean())
-    return per.groupby(list(by), observed=True, sort=True)[name].mean()
+        return float(means[name].iloc[0])
+    index = pd.MultiIndex.from_frame(means[list(by)]) if len(by) > 1 else pd.Index(means[by[0]])
+    return pd.Series(means[name].to_numpy(), index=index, name=name)
 
 
-def _date_column(df: pd.DataFrame) -> str:
+def _date_column(df: pd.DataFrame, error: type[Exception] = MetricError) -> str:
     for col in ("date", "publish_date", "start_time", "snapshot_date", "assigned_date"):
         if col in df.columns:
             return col
-    raise MetricError("no date column to bucket by period")
+    raise error("the dataset has no date column to bucket by period")
 
 
 def period_labels(dates: pd.Series, period: Period) -> pd.Series:
@@ -298,7 +342,11 @@ def period_labels(dates: pd.Series, period: Period) -> pd.Series:
     """
     if period not in ("day", "week", "month"):
         raise ValueError(f"unknown period {period!r} (day, week, month)")
-    codes, uniques = pd.factorize(pd.to_datetime(dates).dt.normalize())  # label each distinct day once
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        dates = pd.to_datetime(dates)
+    if dates.dtype == np.dtype("datetime64[ns]"):
+        return pd.Series(_naive_labels(dates.to_numpy(), period), index=dates.index, dtype=object)
+    codes, uniques = pd.factorize(dates.dt.normalize())  # label each distinct day once
     days = pd.DatetimeIndex(uniques)
     if period == "week":
         days = days - pd.to_timedelta(days.dayofweek, unit="D")
@@ -307,12 +355,24 @@ def period_labels(dates: pd.Series, period: Period) -> pd.Series:
     return pd.Series(out, index=dates.index, dtype=object)
 
 
+def _naive_labels(stamps: np.ndarray, period: Period) -> np.ndarray:
+    """:func:`period_labels` of naive datetime64 values, in numpy (each distinct day formatted once)."""
+    out = np.full(len(stamps), None, dtype=object)
+    known = ~np.isnat(stamps)
+    days, inverse = np.unique(stamps[known].astype("datetime64[D]"), return_inverse=True)
+    if period == "week":  # day 0 (1970-01-01) was a Thursday: Monday-based weekday = (day + 3) mod 7
+        days = days - ((days.view(np.int64) + 3) % 7).astype("timedelta64[D]")
+    labels = np.datetime_as_string(days.astype("datetime64[M]") if period == "month" else days)
+    out[known] = labels.astype(object)[inverse.reshape(-1)]
+    return out
+
+
 def add_period(df: pd.DataFrame, date_col: str, period: Period) -> pd.DataFrame:
     """A copy of ``df`` with a string column named ``period`` (day, week or month) from ``date_col``.
 
     Weeks are Monday-based and labelled by the Monday's date (``"2024-11-04"``), months ``"2024-11"``.
     """
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: the new column never reaches ``df``
     out[period] = period_labels(out[date_col], period)
     return out
 
@@ -328,7 +388,7 @@ def frame_for(data: Mapping[str, pd.DataFrame], dataset: str) -> pd.DataFrame:
     - ``live_products``: ``date`` joined from ``live_sessions`` when available.
     Other datasets are returned as a copy.
     """
-    df = data[dataset].copy()
+    df = data[dataset].copy(deep=False)  # copy-on-write makes a shallow copy safe to change
     if dataset == "ad_delivery" and "ad_orders" in data and "signed_gmv" not in df.columns:
         df = _with_signed(df, data["ad_orders"])
     elif dataset == "live_sessions" and "date" not in df.columns and "start_time" in df.columns:
@@ -339,19 +399,58 @@ def frame_for(data: Mapping[str, pd.DataFrame], dataset: str) -> pd.DataFrame:
     return df
 
 
+_PREPARED_SIZE = 32
+_prepared: OrderedDict[tuple, tuple[Mapping[str, pd.DataFrame], tuple[pd.DataFrame, ...], pd.DataFrame]] = \
+    OrderedDict()
+_prepared_lock = Lock()
+
+
+def prepared_frame(data: Mapping[str, pd.DataFrame], dataset: str, periods: tuple[str, ...] | list[str] = (),
+                   only: list[str] | None = None) -> pd.DataFrame:
+    """:func:`frame_for` (seeing only the datasets in ``only``, default all) plus a day/week/month
+    column for each of ``periods`` the frame lacks, computed once per ``data`` mapping.
+
+    Every task of one answer key is handed the same ``data`` mapping, so the join and the period
+    labels are made once per key instead of once per task. The frame is shared: never modify it
+    (``df.copy(deep=False)`` is a safe, cheap copy under copy-on-write). A mapping whose frames are
+    replaced is recomputed; frames modified in place are not noticed.
+    """
+    names = tuple(n for n in (data if only is None else only) if n in data)
+    sources = tuple(data[n] for n in names)
+    wanted = tuple(p for p in ("day", "week", "month") if p in periods)
+    key = (id(data), dataset, names, wanted)
+    with _prepared_lock:
+        hit = _prepared.get(key)
+        if hit is not None and hit[0] is data and all(a is b for a, b in zip(hit[1], sources, strict=True)):
+            _prepared.move_to_end(key)
+            return hit[2]
+    if wanted:
+        df = prepared_frame(data, dataset, wanted[:-1], list(names))
+        if wanted[-1] not in df.columns:
+            df = add_period(df, _date_column(df, ValueError), wanted[-1])  # type: ignore[arg-type]
+    else:
+        df = frame_for({n: data[n] for n in names}, dataset)
+    with _prepared_lock:
+        _prepared[key] = (data, sources, df)
+        while len(_prepared) > _PREPARED_SIZE:
+            _prepared.popitem(last=False)
+    return df
+
+
 def _with_signed(delivery: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
-    keys = ["campaign_id", "date"]
-    signed = orders[orders["status"].astype(str) == "signed"]
-    per_day = signed.groupby(keys, observed=True).agg(signed_gmv=("amount", "sum"),
-                                                      signed_orders=("amount", "size"))
     df = delivery.reset_index(drop=True)
-    day_gmv = df.groupby(keys, observed=True)["gmv"].transform("sum").to_numpy(dtype=float)
-    first = ~df.duplicated(keys).to_numpy()
-    share = np.where(day_gmv > 0, df["gmv"].to_numpy(dtype=float) / np.where(day_gmv > 0, day_gmv, 1),
-                     first.astype(float))
-    joined = df[keys].merge(per_day, left_on=keys, right_index=True, how="left")
-    df["signed_gmv"] = joined["signed_gmv"].fillna(0).to_numpy() * share
-    df["signed_orders"] = joined["signed_orders"].fillna(0).to_numpy() * share
+    days = grouping.group_rows(df, ["campaign_id", "date"])  # a missing key groups with its equals
+    gmv = df["gmv"].to_numpy(dtype=float)
+    day_gmv = np.where(days.complete, days.sums({"gmv": gmv})["gmv"], np.nan)[days.codes]
+    first = np.zeros(len(df))
+    first[days.first] = 1.0
+    share = np.where(day_gmv > 0, gmv / np.where(day_gmv > 0, day_gmv, 1), first)
+    day = days.lookup(orders)  # each order's campaign-day in the delivery report (-1: none)
+    day[~grouping.text_in(orders["status"], {"signed"})] = -1
+    signed_gmv = grouping.aggregate(day, days.size, {"amount": orders["amount"]})["amount"]
+    signed_orders = np.bincount(day[day >= 0], minlength=days.size).astype(float)
+    df["signed_gmv"] = signed_gmv[days.codes] * share
+    df["signed_orders"] = signed_orders[days.codes] * share
     return df
 
 
@@ -391,12 +490,25 @@ def display(name: str, value: float) -> str:
     return f"{value:,.{metric.precision}f}"
 
 
-def json_records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready dicts: timestamps → ``YYYY-MM-DD``, numpy scalars → Python, NaN → None."""
-    out = []
-    for row in df.to_dict(orient="records"):
-        out.append({str(k): _plain(v) for k, v in row.items()})
-    return out
+def json_records(df: pd.DataFrame, inf_as_none: bool = False) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: timestamps → ``YYYY-MM-DD``, numpy scalars → Python, NaN → None
+    (and ±inf too with ``inf_as_none``)."""
+    names = [str(c) for c in df.columns]
+    columns = [_plain_column(values, inf_as_none) for _, values in df.items()]
+    if not columns:
+        return [{} for _ in range(len(df))]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _plain_column(values: pd.Series, inf_as_none: bool) -> list[Any]:
+    if values.dtype == np.float64:
+        numbers = values.to_numpy()
+        if inf_as_none and np.isinf(numbers).any():
+            numbers = np.where(np.isinf(numbers), np.nan, numbers)
+        return [None if v != v else v for v in numbers.tolist()]
+    if values.dtype.kind in "iub" and isinstance(values.dtype, np.dtype):
+        return values.tolist()
+    return [_plain(v) for v in values.tolist()]
 
 
 def _plain(value: Any) -> Any:

@@ -313,3 +313,21 @@ def test_table_format_errors():
 )
 def test_norm_key(value, text):
     assert norm_key(value) == text
+
+
+def test_prepare_table_numbers_typed_or_stored():
+    from simulator.checking import prepare_table
+
+    specs = {"ctr": FieldSpec(), "cost": FieldSpec(unit="money", precision=2)}
+    typed = pd.DataFrame({"k": ["a", "b"], "点击率": ["3.45%", "-"], "cost": ["1,234.5", None]})
+    out = prepare_table(typed, ["k"], specs)
+    assert list(out.columns) == ["k", "ctr", "cost"] and out["k"].tolist() == ["a", "b"]
+    assert out["ctr"].tolist()[0] == pytest.approx(0.0345) and np.isnan(out["ctr"].iloc[1])
+    assert out["cost"].tolist()[0] == 1234.5 and np.isnan(out["cost"].iloc[1])
+    stored = pd.DataFrame({"k": ["a", "b"], "ctr": [0.0345, np.nan], "cost": [1234, 5]}, index=[7, 9])
+    again = prepare_table(stored, ["k"], specs)
+    assert again.index.tolist() == [7, 9] and again["cost"].dtype == float and again["cost"].tolist() == [1234, 5]
+    assert np.array_equal(again["ctr"].to_numpy(), stored["ctr"].to_numpy(), equal_nan=True)
+    with pytest.raises(AnswerFormatError) as err:  # an infinite number is not an answer, stored or typed
+        prepare_table(stored.assign(ctr=[np.inf, 0.1]), ["k"], specs)
+    assert err.value.message.key == "check.table_cell_format" and err.value.message.args["row"] == "a"

@@ -250,3 +250,92 @@ def test_display():
 def test_doctests():
     result = doctest.testmod(metrics_module)
     assert result.attempted > 5 and result.failed == 0
+
+
+def _reference_table(df: pd.DataFrame, by: list[str], names: list[str]) -> pd.DataFrame:
+    """The report as pandas computes it directly: one groupby over the frame's columns."""
+    needed = list(dict.fromkeys(c for n in names for c in METRICS[n].columns))
+    grouped = df.groupby(by, observed=True, sort=True, dropna=False)[needed].sum(min_count=0)
+    sums = {c: grouped[c].to_numpy(dtype=float) for c in needed}
+    values = {n: np.asarray(metrics_module.formula_from_sums(METRICS[n], sums), dtype=float) for n in names}
+    return pd.DataFrame(values, index=grouped.index).reset_index()
+
+
+def test_table_and_mean_of_ratios_equal_pandas_groupby_bit_for_bit():
+    rng = np.random.default_rng(5)
+    n = 600
+    df = pd.DataFrame({
+        "campaign_id": pd.Categorical(rng.choice(["C02", "C01", "C03"], n), categories=["C03", "C01", "C02"]),
+        "date": pd.Timestamp("2024-11-01") + pd.to_timedelta(rng.integers(0, 20, n), unit="D"),
+        "cost": np.round(rng.gamma(2.0, 50.0, n), 2), "impressions": rng.integers(0, 9000, n),
+        "clicks": rng.integers(0, 300, n), "gmv": np.round(rng.gamma(2.0, 90.0, n), 2),
+        "refunds": np.round(rng.gamma(1.0, 5.0, n), 2)})
+    df.loc[rng.choice(n, 20, replace=False), "campaign_id"] = None
+    df.loc[rng.choice(n, 20, replace=False), "cost"] = np.nan
+    names = ["cost", "ctr", "cpm", "cpc", "roi", "net_roi"]
+    for by in (["campaign_id"], ["date"], ["campaign_id", "date"]):
+        got, want = table(df, by, names), _reference_table(df, by, names)
+        assert got[by].astype(str).equals(want[by].astype(str))
+        for name in names:
+            assert np.array_equal(got[name].to_numpy(), want[name].to_numpy(), equal_nan=True), (by, name)
+    daily = add_period(df, "date", "day")
+    per_day = _reference_table(daily, ["campaign_id", "day"], ["ctr"])
+    want = per_day.groupby(["campaign_id"], observed=True, sort=True)["ctr"].mean()
+    got = mean_of_ratios(df, "ctr", ["campaign_id"], "day")
+    assert got.index.astype(str).tolist() == want.index.astype(str).tolist()
+    assert got.tolist() == want.tolist()
+    assert mean_of_ratios(df, "ctr", None, "day") == _reference_table(daily, ["day"], ["ctr"])["ctr"].mean()
+
+
+def test_period_labels_of_naive_dates_match_the_timezone_path():
+    stamps = pd.Series([pd.Timestamp("1969-12-29 23:59"), pd.Timestamp("2024-02-29 08:00"), pd.NaT,
+                        pd.Timestamp("2024-11-10"), pd.Timestamp("2024-11-11")])
+    aware = stamps.dt.tz_localize("UTC")
+    for period in ("day", "week", "month"):
+        naive = metrics_module.period_labels(stamps, period)
+        assert naive.tolist() == metrics_module.period_labels(aware, period).tolist()
+        assert naive.dtype == object and naive[2] is None
+    assert metrics_module.period_labels(stamps, "week").tolist()[0] == "1969-12-29"
+
+
+def test_prepared_frame_is_made_once_per_data_mapping():
+    delivery = pd.DataFrame({"date": pd.to_datetime(["2024-11-01", "2024-11-04"]), "campaign_id": ["C01"] * 2,
+                             "cost": [1.0, 2.0], "gmv": [10.0, 0.0]})
+    orders = pd.DataFrame({"date": pd.to_datetime(["2024-11-01"]), "campaign_id": ["C01"], "amount": [5.0],
+                           "status": ["signed"]})
+    data = {"ad_delivery": delivery, "ad_orders": orders}
+    prepared = metrics_module.prepared_frame(data, "ad_delivery", ["week", "day"])
+    assert metrics_module.prepared_frame(data, "ad_delivery", ["day", "week"]) is prepared
+    assert prepared["week"].tolist() == ["2024-10-28", "2024-11-04"] and prepared["signed_gmv"].sum() == 5.0
+    expected = add_period(add_period(frame_for(data, "ad_delivery"), "date", "day"), "date", "week")
+    pd.testing.assert_frame_equal(prepared, expected)
+    alone = metrics_module.prepared_frame(data, "ad_delivery", ["day"], only=["ad_delivery"])
+    assert "signed_gmv" not in alone.columns  # a task that does not read ad_orders skips the join
+    data["ad_orders"] = orders.assign(amount=7.0)  # a replaced frame is noticed
+    assert metrics_module.prepared_frame(data, "ad_delivery", ["day", "week"])["signed_gmv"].sum() == 7.0
+    assert metrics_module.prepared_frame(dict(data), "ad_delivery", ["day"]) is not prepared
+    with pytest.raises(ValueError, match="no date column"):
+        metrics_module.prepared_frame({"products": pd.DataFrame({"price": [1.0]})}, "products", ["day"])
+
+
+def test_signed_columns_ignore_orders_outside_the_report_and_unsigned_ones():
+    delivery = pd.DataFrame({"date": pd.to_datetime(["2024-11-01", "2024-11-01", None]),
+                             "campaign_id": pd.Categorical(["C01", "C01", "C02"]), "gmv": [30.0, 10.0, 5.0]})
+    orders = pd.DataFrame({
+        "date": pd.to_datetime(["2024-11-01", "2024-11-01", "2024-11-02", "2024-11-01", None]),
+        "campaign_id": pd.Categorical(["C01", "C01", "C01", "C09", "C02"]),
+        "amount": [40.0, 4.0, 1000.0, 1000.0, 1000.0],
+        "status": pd.Categorical(["signed", None, "signed", "signed", "signed"])})
+    out = frame_for({"ad_delivery": delivery, "ad_orders": orders}, "ad_delivery")
+    assert out["signed_gmv"].tolist() == [30.0, 10.0, 0.0]
+    assert out["signed_orders"].tolist() == [0.75, 0.25, 0.0]
+
+
+def test_json_records_can_drop_infinities():
+    df = pd.DataFrame({"k": pd.Categorical(["a", None]), "n": [1, 2], "x": [np.inf, 0.5],
+                       "d": pd.to_datetime(["2024-11-01", None])})
+    rows = json_records(df)
+    assert rows[0] == {"k": "a", "n": 1, "x": np.inf, "d": "2024-11-01"}
+    assert rows[1]["k"] is None and rows[1]["n"] == 2 and rows[1]["x"] == 0.5 and pd.isna(rows[1]["d"])
+    assert type(rows[1]["n"]) is int and json_records(df, inf_as_none=True)[0]["x"] is None
+    assert json_records(pd.DataFrame(index=[0, 1])) == [{}, {}]

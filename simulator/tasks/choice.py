@@ -22,13 +22,14 @@ too weak a clue for more). Options are shown to trainees; the key's ``value`` is
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from simulator import metrics, parsing
+from simulator import grouping, metrics, parsing
 from simulator.i18n import msg, register, t
 from simulator.labels import column_label
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
@@ -39,10 +40,10 @@ from simulator.tasks.metric import (
     apply_filter,
     check_columns,
     check_metrics,
-    date_column,
     filter_clause,
     formula_text,
     frame,
+    has_column,
     known_metric,
     needed_datasets,
     with_periods,
@@ -167,35 +168,55 @@ class Params(TaskParams):
 
 # --------------------------------------------------------------------------- ranking
 
-def per_entity(sub: pd.DataFrame, p: Params, name: str) -> pd.Series:
+@dataclass
+class Ranking:
+    """The rows grouped by entity, with the sums every metric, variant and trap of the task reads."""
+
+    groups: grouping.Groups
+    """Groups by ``p.entity`` (rows without an entity form one group, shown as ``nan``)."""
+    sums: dict[str, np.ndarray]
+    """Per-entity sums of those columns."""
+    variants: list[metrics.Variant]
+    """The metric's variants whose columns the dataset has."""
+
+
+def ranking(sub: pd.DataFrame, p: Params) -> Ranking:
+    """Groups ``sub`` by entity and sums, in one pass, every column the task's values come from."""
+    variants = [v for v in metrics.variants_for(p.metric)
+                if all(has_column(sub, c, p.dataset) for c in v.formula.columns)]
+    columns = [c for name in (p.metric, p.metric2) if name for c in metrics.METRICS[name].columns]
+    columns += [c for v in variants for c in v.formula.columns]
+    groups = grouping.group_rows(sub, [p.entity])
+    return Ranking(groups, metrics.group_sums(sub, groups, columns, p.dataset), variants)
+
+
+def per_entity(sub: pd.DataFrame, p: Params, name: str, ranked: Ranking | None = None) -> pd.Series:
     """``name`` per entity (ratio of the entity's sums), undefined ones dropped, indexed by entity text."""
-    table = metrics.table(sub, [p.entity], [name], p.dataset)
-    series = pd.Series(table[name].to_numpy(dtype=float), index=table[p.entity].astype(str))
+    ranked = ranked or ranking(sub, p)
+    value = metrics.group_values(sub, ranked.groups, [metrics.METRICS[name]], p.dataset, ranked.sums)[0]
+    series = pd.Series(value, index=ranked.groups.keys[p.entity].astype(str))
     return series[np.isfinite(series)]
 
 
-def _traps(sub: pd.DataFrame, p: Params) -> dict[str, pd.Series]:
+def _traps(sub: pd.DataFrame, p: Params, ranked: Ranking | None = None) -> dict[str, pd.Series]:
     """Per misconception key: the per-entity values that mistake ranks by."""
+    ranked = ranked or ranking(sub, p)
     m = metrics.METRICS[p.metric]
     out: dict[str, pd.Series] = {}
     if not m.is_sum and any(c in sub.columns for c in DATE_COLUMNS):
-        daily = metrics.mean_of_ratios(sub, p.metric, [p.entity], "day", date_column(sub), p.dataset)
-        assert isinstance(daily, pd.Series)
-        out["choice.mean_of_ratios"] = pd.Series(daily.to_numpy(dtype=float), index=daily.index.astype(str))
-    for v in metrics.variants_for(p.metric):
-        try:
-            cols = [metrics.resolve_column(sub, c, p.dataset) for c in v.formula.columns]
-        except metrics.MetricError:
-            continue
-        grouped = sub.groupby(p.entity, observed=True)[cols].sum()
-        sums = {c: grouped[col] for c, col in zip(v.formula.columns, cols, strict=True)}
-        out[v.message.key] = pd.Series(np.asarray(metrics.formula_from_sums(v.formula, sums), dtype=float),
-                                       index=grouped.index.astype(str))
+        daily = metrics.period_means(with_periods(sub, ["day"]), [p.entity], [p.metric], "day",
+                                     dataset=p.dataset, groups=ranked.groups)
+        out["choice.mean_of_ratios"] = pd.Series(daily[p.metric].to_numpy(dtype=float),
+                                                 index=daily[p.entity].astype(str))
+    keep = ranked.groups.complete  # as groupby's default: no group for rows without an entity
+    entities = ranked.groups.dropna().keys[p.entity].astype(str)
+    values = metrics.group_values(sub, ranked.groups, [v.formula for v in ranked.variants], p.dataset,
+                                  ranked.sums)
+    for v, value in zip(ranked.variants, values, strict=True):
+        out[v.message.key] = pd.Series(value[keep], index=entities)
     if not m.is_sum:
-        grouped = sub.groupby(p.entity, observed=True)[[metrics.resolve_column(sub, c, p.dataset)
-                                                        for c in m.numerator]].sum()
-        out["choice.numerator_only"] = pd.Series(grouped.sum(axis=1).to_numpy(dtype=float),
-                                                 index=grouped.index.astype(str))
+        sums = metrics.group_sums(sub, ranked.groups, list(m.numerator), p.dataset)
+        out["choice.numerator_only"] = pd.Series(np.sum(list(sums.values()), axis=0)[keep], index=entities)
     return out
 
 
@@ -275,12 +296,13 @@ def _entity_pair(values: pd.Series, p: Params) -> tuple[str, str]:
 def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
     """``{"value": label | [labels] | bool, "options": {label: entity}, "misconceptions": {key: value}}``."""
     df = frame(data, params)
-    sub = apply_filter(with_periods(df, ["day"] if any(c in df.columns for c in DATE_COLUMNS) else []),
+    sub = apply_filter(frame(data, params, ["day"]) if any(c in df.columns for c in DATE_COLUMNS) else df,
                        params.filter)
-    values = per_entity(sub, params, params.metric)
+    ranked = ranking(sub, params)
+    values = per_entity(sub, params, params.metric, ranked)
     if len(values) < 2:
         raise ValueError(f"choice task: fewer than two {params.entity} values with a defined {params.metric}")
-    traps = _traps(sub, params)
+    traps = _traps(sub, params, ranked)
     if params.question == "top_by_metric":
         return _top(values, traps, params)
     if params.question == "above_threshold":
@@ -292,7 +314,7 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
         found = {k: bool(s[x] > s[y]) for k, s in traps.items()
                  if k == "choice.mean_of_ratios" and x in s.index and y in s.index}
         return {"value": bool(values[x] > values[y]), "options": {"X": x, "Y": y}, "misconceptions": found}
-    second = per_entity(sub, params, params.metric2)  # type: ignore[arg-type]
+    second = per_entity(sub, params, params.metric2, ranked)  # type: ignore[arg-type]
     return {"value": _leader(values, "max") == _leader(second, "max"), "options": {}, "misconceptions": {}}
 
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
-from simulator import checking
+from simulator import checking, grouping
 from simulator.checking import FieldSpec
 from simulator.i18n import msg, register, t
 from simulator.labels import dataset_columns, rename_to_labels
@@ -134,10 +134,7 @@ def _units(df: pd.DataFrame, dataset: str | None) -> dict[str, str]:
 
 
 def _numbers(df: pd.DataFrame, col: str) -> np.ndarray:
-    values = df[col]
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.to_numpy(dtype=float, na_value=np.nan)
-    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    return grouping.numbers(df[col])
 
 
 def _bad_cells(df: pd.DataFrame, dataset: str | None) -> tuple[np.ndarray, np.ndarray]:
@@ -147,12 +144,13 @@ def _bad_cells(df: pd.DataFrame, dataset: str | None) -> tuple[np.ndarray, np.nd
     part_bad = np.zeros_like(value_bad)
     with np.errstate(invalid="ignore"):
         for col, unit in _units(df, dataset).items():
-            x = _numbers(df, col)
             if unit in NON_NEGATIVE:
-                value_bad[:, cols[col]] = x < 0
+                value_bad[:, cols[col]] = _numbers(df, col) < 0
             elif unit == "flag":
+                x = _numbers(df, col)
                 value_bad[:, cols[col]] = ~np.isnan(x) & (x != 0) & (x != 1)
             elif unit == "ratio":
+                x = _numbers(df, col)
                 value_bad[:, cols[col]] = (x < 0) | (x > 1)
         for part, whole in PARTS:
             if part in cols and whole in cols:
@@ -172,12 +170,15 @@ def _empty(df: pd.DataFrame) -> np.ndarray:
 
 def audit(df: pd.DataFrame, dataset: str | None = None) -> Audit:
     """Counts duplicates, missing and out-of-range cells by the module's rules; builds the cleaned table."""
-    dup = df.duplicated(keep="first").to_numpy()
-    keep = ~dup
+    rows = grouping.group_rows(df, list(df.columns), sort=False)  # identical rows share a group, missing = missing
+    keep = np.zeros(len(df), dtype=bool)
+    keep[rows.first] = True
+    dup = ~keep
     blank, (value_bad, part_bad) = _empty(df), _bad_cells(df, dataset)
     bad = value_bad | part_bad
     traps = {
-        "duplicates": {"data_quality.duplicates_all_copies": int(df.duplicated(keep=False).sum())},
+        "duplicates": {"data_quality.duplicates_all_copies": int(
+            (np.bincount(rows.codes, minlength=rows.size)[rows.codes] > 1).sum())},
         "missing": {"data_quality.counted_in_duplicates": int(blank.sum()),
                     "data_quality.counted_rows": int(blank[keep].any(axis=1).sum())},
         "out_of_range": {"data_quality.counted_in_duplicates": int(bad.sum()),
@@ -217,8 +218,7 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
         answer: dict[str, Any] = {p: found.counts()[p] for p in params.ask}
         answer["misconceptions"] = {p: found.traps[p] for p in params.ask}
         return answer
-    sums = {c: float(pd.to_numeric(found.clean[c], errors="coerce").sum())
-            for c in _sum_columns(df, params.dataset)}
+    sums = {c: grouping.nansum(grouping.numbers(found.clean[c])) for c in _sum_columns(df, params.dataset)}
     return {"rows": len(found.clean), "sums": sums}
 
 

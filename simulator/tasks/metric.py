@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from simulator import checking, metrics
+from simulator import checking, grouping, metrics
 from simulator.i18n import register, t
 from simulator.labels import column_label, dataset_columns
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
@@ -133,8 +133,7 @@ def _condition_mask(series: pd.Series, cond: Any) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         numbers = pd.to_numeric(pd.Series([str(v) for v in values]), errors="coerce").dropna()
         return series.isin(numbers.tolist()).to_numpy()
-    wanted = {str(v).strip() for v in values}
-    return series.astype(str).str.strip().isin(wanted).to_numpy()
+    return grouping.text_in(series, {str(v).strip() for v in values}, strip=True)
 
 
 def with_periods(df: pd.DataFrame, names: list[str]) -> pd.DataFrame:
@@ -211,10 +210,10 @@ def needed_datasets(dataset: str, metric_names: list[str], columns: list[str]) -
     return out
 
 
-def frame(data: Mapping[str, pd.DataFrame], params: TaskParams) -> pd.DataFrame:
-    """:func:`metrics.frame_for` given only the datasets the task reads (skips joins it does not need)."""
-    wanted = {name: data[name] for name in params.datasets() if name in data}
-    return metrics.frame_for(wanted, params.dataset)  # type: ignore[attr-defined]
+def frame(data: Mapping[str, pd.DataFrame], params: TaskParams, periods: list[str] | None = None) -> pd.DataFrame:
+    """:func:`metrics.frame_for` given only the datasets the task reads (skips joins it does not need),
+    plus the ``periods`` columns; shared by the tasks of one key (:func:`metrics.prepared_frame`): read-only."""
+    return metrics.prepared_frame(data, params.dataset, periods or [], only=params.datasets())  # type: ignore
 
 
 DERIVED = {"ad_delivery": {"signed_gmv", "signed_orders"}, "live_sessions": {"date"},
@@ -303,18 +302,24 @@ def _finite(value: float | None) -> float | None:
     return float(value) if value is not None and np.isfinite(value) else None
 
 
+def row_array(df: pd.DataFrame, name: str, dataset: str | None = None) -> np.ndarray:
+    """Each row's value of metric ``name`` as an array (NaN where a ratio's denominator is 0)."""
+    m = metrics.get(name)
+    cols = {c: metrics.column_values(df, c, dataset) for c in m.columns}
+    return np.asarray(metrics.formula_from_sums(m, cols), dtype=float)
+
+
 def row_values(df: pd.DataFrame, name: str, dataset: str | None = None) -> pd.Series:
     """Each row's value of metric ``name`` (NaN where a ratio's denominator is 0)."""
-    m = metrics.get(name)
-    sums = {c: pd.to_numeric(df[metrics.resolve_column(df, c, dataset)], errors="coerce") for c in m.columns}
-    return pd.Series(metrics.formula_from_sums(m, sums), index=df.index)
+    return pd.Series(row_array(df, name, dataset), index=df.index)
 
 
 def _group_mean(df: pd.DataFrame, p: Params, per: str) -> float:
     """The mean over ``per`` groups of each group's total (for summable metrics only)."""
     df = with_periods(df, [per])
-    totals = row_values(df, p.metric, p.dataset).groupby(df[per], observed=True, sort=False).sum()
-    return float(totals.mean())
+    groups = grouping.group_rows(df, [per], dropna=True)
+    totals = groups.sums({"total": row_array(df, p.metric, p.dataset)})["total"]
+    return grouping.nanmean(totals[np.argsort(groups.first, kind="stable")])  # in order of appearance
 
 
 def value_of(df: pd.DataFrame, p: Params, per: str | None = None, variant: str | None = None) -> float:
@@ -328,10 +333,11 @@ def value_of(df: pd.DataFrame, p: Params, per: str | None = None, variant: str |
 
 def row_mean(df: pd.DataFrame, name: str, dataset: str | None = None) -> float:
     """The mean over rows of each row's value (a ratio's undefined rows skipped) — a trap, not a key."""
-    return float(row_values(df, name, dataset).mean())
+    return grouping.nanmean(row_array(df, name, dataset))
 
 
-def _has_column(df: pd.DataFrame, column: str, dataset: str | None) -> bool:
+def has_column(df: pd.DataFrame, column: str, dataset: str | None) -> bool:
+    """Whether ``df`` has metric column ``column`` (under its own name or its alias in ``dataset``)."""
     try:
         metrics.resolve_column(df, column, dataset)
     except metrics.MetricError:
@@ -352,7 +358,7 @@ def _periods_needed(p: Params, df: pd.DataFrame) -> list[str]:
 def _ratio_traps(sub: pd.DataFrame, p: Params) -> dict[str, list[float | None]]:
     traps: dict[str, list[float | None]] = {}
     for v in metrics.variants_for(p.metric):
-        if v.name != p.variant and all(_has_column(sub, c, p.dataset) for c in v.formula.columns):
+        if v.name != p.variant and all(has_column(sub, c, p.dataset) for c in v.formula.columns):
             value = metrics.variant_value(p.metric, v.name, sub, p.dataset)
             traps.setdefault(v.message.key, []).append(value)
     if p.variant:
@@ -393,7 +399,7 @@ def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params) -> dict[str, 
 def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
     """``{"value": …, "misconceptions": {catalog key: [values]}}`` (full precision, canonical units)."""
     df = frame(data, params)
-    df = with_periods(df, _periods_needed(params, df))
+    df = frame(data, params, _periods_needed(params, df))
     sub = apply_filter(df, params.filter)
     if sub.empty:
         raise ValueError(f"metric task: the filter leaves no rows of {params.dataset}")

@@ -16,6 +16,7 @@ variant, or an ignored filter.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from simulator import checking, metrics
+from simulator import checking, grouping, metrics
 from simulator.checking import FieldSpec
 from simulator.i18n import msg, register, t
 from simulator.labels import column_label, rename_to_labels
@@ -38,9 +39,10 @@ from simulator.tasks.metric import (
     check_metrics,
     filter_clause,
     frame,
+    has_column,
     known_metric,
     needed_datasets,
-    row_values,
+    row_array,
     with_periods,
 )
 from simulator.uploads import TableReadError, read_table
@@ -127,49 +129,78 @@ class Params(TaskParams):
 # --------------------------------------------------------------------------- key
 
 def _records(grouped: pd.DataFrame) -> list[dict]:
-    """JSON-ready rows (NaN → None, dates → YYYY-MM-DD)."""
-    return metrics.json_records(grouped.replace([np.inf, -np.inf], np.nan))
+    """JSON-ready rows (NaN and ±inf → None, dates → YYYY-MM-DD)."""
+    return metrics.json_records(grouped, inf_as_none=True)
 
 
-def _mean_of_daily(sub: pd.DataFrame, p: Params, ratios: list[str]) -> pd.DataFrame | None:
+@dataclass
+class _Grouped:
+    """The filtered rows grouped by the report's columns, with the sums every metric and variant reads."""
+
+    groups: grouping.Groups
+    """Groups by ``by`` (a missing key forms a group, as in the key table)."""
+    sums: dict[str, np.ndarray]
+    """Per-group sums of every column the metrics and their usable variants read."""
+    variants: list[tuple[str, str, metrics.Metric]]
+    """(message key, metric, formula) of each variant whose columns the dataset has."""
+
+
+def _usable_variants(sub: pd.DataFrame, p: Params) -> list[tuple[str, str, metrics.Metric]]:
+    return [(v.message.key, m, v.formula) for m in p.metrics for v in metrics.variants_for(m)
+            if all(has_column(sub, c, p.dataset) for c in v.formula.columns)]
+
+
+def _grouped(sub: pd.DataFrame, p: Params) -> _Grouped:
+    variants = _usable_variants(sub, p)
+    columns = [c for m in p.metrics for c in metrics.METRICS[m].columns]
+    columns += [c for _, _, formula in variants for c in formula.columns]
+    groups = grouping.group_rows(sub, p.by)
+    return _Grouped(groups, metrics.group_sums(sub, groups, columns, p.dataset), variants)
+
+
+def _table(sub: pd.DataFrame, g: _Grouped, p: Params) -> pd.DataFrame:
+    values = metrics.group_values(sub, g.groups, [metrics.METRICS[m] for m in p.metrics], p.dataset, g.sums)
+    return metrics.keyed(g.groups.keys, dict(zip(p.metrics, values, strict=True)))
+
+
+def _complete(g: _Grouped, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Group keys plus ``columns`` for groups without a missing key (``groupby``'s default)."""
+    keep = g.groups.complete
+    return metrics.keyed(g.groups.dropna().keys, {name: values[keep] for name, values in columns.items()})
+
+
+def _mean_of_daily(sub: pd.DataFrame, g: _Grouped, p: Params, ratios: list[str]) -> pd.DataFrame | None:
     if not ratios or not any(c in sub.columns for c in DATE_COLUMNS) or {"day", "date"} & set(p.by):
         return None
     # as metrics.mean_of_ratios, for all ratio columns at once: each day's ratio, then their plain mean
-    daily = metrics.table(with_periods(sub, ["day"]), p.by + ["day"], ratios, p.dataset)
-    return daily.groupby(p.by, observed=True, sort=True)[ratios].mean().reset_index()
+    return metrics.period_means(with_periods(sub, ["day"]), p.by, ratios, "day", dataset=p.dataset,
+                                groups=g.groups)
 
 
-def _mean_of_rows(sub: pd.DataFrame, p: Params, ratios: list[str]) -> pd.DataFrame | None:
+def _mean_of_rows(sub: pd.DataFrame, g: _Grouped, p: Params, ratios: list[str]) -> pd.DataFrame | None:
     if not ratios:
         return None
-    cols = {m: row_values(sub, m, p.dataset).groupby([sub[b] for b in p.by], observed=True).mean()
-            for m in ratios}
-    return pd.DataFrame(cols).reset_index()
+    return _complete(g, g.groups.means({m: row_array(sub, m, p.dataset) for m in ratios}))
 
 
-def _variant_tables(sub: pd.DataFrame, p: Params) -> dict[str, pd.DataFrame]:
+def _variant_tables(sub: pd.DataFrame, g: _Grouped, p: Params) -> dict[str, pd.DataFrame]:
     """Per variant message key: the table that formula variant gives (only metrics that have one)."""
-    out: dict[str, pd.DataFrame] = {}
-    for m in p.metrics:
-        for v in metrics.variants_for(m):
-            try:
-                cols = [metrics.resolve_column(sub, c, p.dataset) for c in v.formula.columns]
-            except metrics.MetricError:
-                continue
-            grouped = sub.groupby(p.by, observed=True)[cols].sum()
-            sums = {c: grouped[col] for c, col in zip(v.formula.columns, cols, strict=True)}
-            frame = out.setdefault(v.message.key, pd.DataFrame(index=grouped.index))
-            frame[m] = metrics.formula_from_sums(v.formula, sums)
-    return {k: f.reset_index() for k, f in out.items()}
+    values = metrics.group_values(sub, g.groups, [f for _, _, f in g.variants], p.dataset, g.sums)
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for (key, m, _), value in zip(g.variants, values, strict=True):
+        out.setdefault(key, {})[m] = value
+    return {k: _complete(g, cols) for k, cols in out.items()}
 
 
-def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params) -> dict[str, list[dict]]:
+def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params, grouped: _Grouped | None = None
+                   ) -> dict[str, list[dict]]:
     """Catalog key → the rows each known mistake gives (group columns plus affected metrics)."""
+    g = grouped or _grouped(sub, p)
     ratios = [m for m in p.metrics if not metrics.METRICS[m].is_sum]
     tables: dict[str, pd.DataFrame | None] = {
-        "report_table.mean_of_ratios": _mean_of_daily(sub, p, ratios),
-        "report_table.mean_of_row_ratios": _mean_of_rows(sub, p, ratios),
-        **_variant_tables(sub, p)}
+        "report_table.mean_of_ratios": _mean_of_daily(sub, g, p, ratios),
+        "report_table.mean_of_row_ratios": _mean_of_rows(sub, g, p, ratios),
+        **_variant_tables(sub, g, p)}
     if p.filter:
         tables["report_table.filter_ignored"] = metrics.table(df, p.by, p.metrics, p.dataset)
     return {k: _records(v) for k, v in tables.items() if v is not None}
@@ -181,13 +212,13 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
     periods = [b for b in params.by + list(params.filter) if b in PERIODS]
     if any(c in df.columns for c in DATE_COLUMNS):
         periods.append("day")
-    df = with_periods(df, list(dict.fromkeys(periods)))
+    df = frame(data, params, periods)
     sub = apply_filter(df, params.filter)
     if sub.empty:
         raise ValueError(f"report_table task: the filter leaves no rows of {params.dataset}")
-    table = metrics.table(sub, params.by, params.metrics, params.dataset)
-    return {"columns": params.by + params.metrics, "rows": _records(table),
-            "misconceptions": misconceptions(df, sub, params)}
+    grouped = _grouped(sub, params)
+    return {"columns": params.by + params.metrics, "rows": _records(_table(sub, grouped, params)),
+            "misconceptions": misconceptions(df, sub, params, grouped)}
 
 
 # --------------------------------------------------------------------------- answers

@@ -107,6 +107,19 @@ def test_audit_by_hand():
     assert found.clean.index.tolist() == [0]
 
 
+def test_duplicates_as_pandas_sees_them_missing_cells_equal():
+    df = pd.DataFrame({
+        "account_id": pd.Categorical(["A1", "A1", None, None, "A2", "A1"]),
+        "date": pd.to_datetime(["2024-11-01", "2024-11-01", None, None, "2024-11-01", "2024-11-02"]),
+        "plays": [10.0, 10.0, np.nan, np.nan, 10.0, 10.0], "note": ["x", "x", None, None, "x", "x"]})
+    found = dq.audit(df, "accounts_daily")
+    assert found.duplicates == int(df.duplicated().sum()) == 2
+    assert found.traps["duplicates"]["data_quality.duplicates_all_copies"] == int(df.duplicated(keep=False).sum())
+    assert found.clean.index.tolist() == [0, 4, 5]
+    mixed = pd.DataFrame({"x": ["a", 1, pd.Timestamp("2024-11-01"), "a", 1], "y": [1, 2, 3, 1, 2]})
+    assert dq.audit(mixed).duplicates == int(mixed.duplicated().sum()) == 2  # values that cannot be sorted
+
+
 def test_flag_rule_on_experiment():
     df = pd.DataFrame(
         {
