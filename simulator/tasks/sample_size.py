@@ -88,7 +88,7 @@ register(
         "sample_size.one_sided": {"zh": "单侧检验", "en": "a one-sided test"},
         "sample_size.baseline_data": {
             "zh": "基线转化率取数据集 experiment 中对照组的转化率,先四舍五入保留{d}位小数",
-            "en": "the baseline is the control arm's conversion rate in dataset experiment, first rounded "
+            "en": "The baseline is the control arm's conversion rate in dataset experiment, first rounded "
             "to {d} decimals",
         },
         "sample_size.describe_n": {
