@@ -25,31 +25,7 @@ from simulator.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
-EXAM_YAML = """\
-id: restart-exam
-title: {zh: 重启测试, en: Restart test}
-level: L4
-direction: 流量运营
-context: {zh: 你是投放专员。, en: You run the ads.}
-seed: 9
-datasets:
-  ads: {days: 5, campaigns: 2}
-tasks:
-  - id: t1
-    kind: metric
-    points: 50
-    skills: [L4/5.2.1]
-    params: {dataset: ad_delivery, metric: ctr}
-  - id: t2
-    kind: free_text
-    points: 50
-    skills: [L4/5.2.2]
-    params:
-      min_chars: 2
-      rubric:
-        - criterion: {zh: 有建议, en: Makes a suggestion}
-          points: 50
-"""
+EXAM_YAML = (ROOT / "tests" / "fixtures" / "scenarios" / "restart_exam.yaml").read_text("utf-8")
 WORKER = textwrap.dedent('''
     """Exam page under AppTest: ``save`` types answers forever, ``read`` prints what the page shows."""
     import json, re, sys

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -26,3 +27,18 @@ def start(scenario: str, trainee: str, name: str = "", lang: str | None = None) 
     at.form_submit_button[0].click().run()
     assert not at.exception, at.exception
     return at
+
+
+T0 = datetime(2025, 3, 1, 1, 0, tzinfo=UTC)
+"""Where the injected exam clock starts."""
+MIN = timedelta(minutes=1)
+
+
+class Clock:
+    """The injected server clock: starts at :data:`T0`, moved by hand (``clock.now += 5 * MIN``)."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now

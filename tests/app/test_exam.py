@@ -10,11 +10,11 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from app_helpers import SCENARIOS, new_app
+from app_helpers import MIN, SCENARIOS, T0, Clock, new_app
 from streamlit.testing.v1 import AppTest
 
 from simulator import answer_key, exams
@@ -27,8 +27,6 @@ from simulator.ui import exam_clock
 from simulator.ui.answer_forms import FormContext
 from simulator.ui.exam_restore import widget_values
 
-T0 = datetime(2025, 3, 1, 1, 0, tzinfo=UTC)
-MIN = timedelta(minutes=1)
 EXAM_YAML = """\
 id: app-exam
 title: {zh: 应用测试:模拟考试, en: "App test: mock exam"}
@@ -71,14 +69,6 @@ tasks:
 """
 
 
-class Clock:
-    """The injected server clock: starts at :data:`T0`, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

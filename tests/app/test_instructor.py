@@ -10,13 +10,13 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-from app_helpers import new_app
+from app_helpers import MIN, T0, Clock, new_app
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -25,8 +25,6 @@ from simulator.i18n import LANGS, t
 from simulator.scenario_source import list_scenario_versions, load_source, save_scenario_version
 from simulator.ui import exam_clock
 
-T0 = datetime(2025, 3, 1, 1, 0, tzinfo=UTC)
-MIN = timedelta(minutes=1)
 PASSWORD = "teacher-pass-1"
 EXAM_YAML = """\
 id: app-class
@@ -57,12 +55,6 @@ tasks:
 """
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
