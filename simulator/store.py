@@ -189,6 +189,9 @@ class Grade(Base):
     feedback: Mapped[str] = mapped_column(Text, default="")
     graded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     current: Mapped[bool] = mapped_column(Boolean, default=True)
+    feedback_msgs: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    """The feedback as message keys and values (``[{"key": …, "args": {…}}]``), rendered in the viewer's
+    language; ``feedback`` keeps the text as graded (older rows have only that)."""
 
 
 class ManualGrade(Base):
@@ -203,6 +206,54 @@ class ManualGrade(Base):
     score: Mapped[float] = mapped_column(Float)
     comment: Mapped[str] = mapped_column(Text, default="")
     graded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ManualGradeLog(Base):
+    """Append-only audit trail of manual marks: every mark, correction and withdrawal, by whom."""
+
+    __tablename__ = "manual_grade_log"
+    __table_args__ = (Index("ix_manual_grade_log_attempt_task", "attempt_id", "task_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"))
+    task_id: Mapped[str] = mapped_column(String(64))
+    rater: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(16))
+    """``mark`` (first mark), ``correct`` (changed own mark) or ``withdraw``."""
+    old_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    new_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Rater(Base):
+    """A rater account made by the administrator: marks are signed with its name."""
+
+    __tablename__ = "raters"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Regrade(Base):
+    """One regrade of an exam (or the undo of one): what the exam and its grades were before and after.
+
+    ``before``/``after``: ``{"exam": {scenario fields, tasks}, "grade_ids": [current grade ids]}``; old
+    grade rows are never deleted, so an undo only switches which rows are current.
+    """
+
+    __tablename__ = "regrades"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    exam_code: Mapped[str] = mapped_column(ForeignKey("exams.code"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by: Mapped[str] = mapped_column(String(100), default="")
+    kind: Mapped[str] = mapped_column(String(16), default="regrade")
+    """``regrade`` or ``undo``."""
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """Tasks added/removed/changed and how many task grades changed."""
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class PracticeProgress(Base):
@@ -236,6 +287,8 @@ class InstructorSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rater: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    """The rater account of a rater's session; ``None`` for the administrator (instructor password)."""
 
 
 class FailedAttempt(Base):
