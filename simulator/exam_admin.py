@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from simulator.exam_grading import Grader, _current_grades, _exam_attempt, _row, grade_attempt, grade_pending
+from simulator.exam_grading import Grader, _current_grades, _exam_attempt, _row, _rows, grade_attempt, grade_pending
 from simulator.exams import (
     FEEDBACK_POLICIES,
     ExamError,
@@ -185,9 +185,13 @@ def results(
     *,
     store: Store | None = None,
     grader: Grader | None = None,
-    grade_missing: bool = True,
+    grade_missing: bool = False,
 ) -> list[GradebookRow]:
-    """The gradebook (instructor only): one row per roster entry or joined trainee, by trainee id."""
+    """The gradebook (instructor only): one row per roster entry or joined trainee, by trainee id.
+
+    Reads stored grades only (attempts are graded when handed in, or by the sweeper once their time is
+    up); a finished attempt without grades yet has no total. ``grade_missing`` grades those here first.
+    """
     store, now = store or get_store(), utcnow(now)
     if grade_missing:
         grade_pending(code, now, store=store, grader=grader)
@@ -195,8 +199,7 @@ def results(
         exam = s.get(Exam, normalise_code(code))
         if exam is None:
             raise UnknownExam(msg("exam.unknown_code"))
-        attempts = {a.trainee_id: a for a in s.scalars(select(Attempt).where(Attempt.exam_code == exam.code))}
-        rows = {tid: _row(s, exam, a, now) for tid, a in attempts.items()}
+        rows = _rows(s, exam, s.scalars(select(Attempt).where(Attempt.exam_code == exam.code)).all(), now)
         for tid, name in (exam.roster or {}).items():
             if tid not in rows:
                 rows[tid] = build_row(tid, name, "not_started", None, None, _tasks_of(exam), {}, {})
@@ -225,4 +228,4 @@ def trainee_result(
         has_grades = bool(_current_grades(s, [attempt.id]))
         if has_grades:
             return _row(s, exam, attempt, now)
-    return grade_attempt(code, trainee_id, now, store=store, grader=grader)
+    return grade_attempt(code, trainee_id, now, store=store, grader=grader, only_if_ungraded=True)

@@ -381,7 +381,10 @@ def saved_answers(code: str, trainee_id: str, *, store: Store | None = None) -> 
 def submit(
     code: str, trainee_id: str, now: datetime | None = None, *, store: Store | None = None
 ) -> AttemptView:
-    """Hands in (idempotent). After the deadline the hand-in time recorded is the deadline itself."""
+    """Hands in (idempotent). After the deadline the hand-in time recorded is the deadline itself.
+
+    The attempt is then graded in the background (:func:`simulator.exam_grading.grade_soon`).
+    """
     store, now = store or get_store(), utcnow(now)
     code, trainee_id = normalise_code(code), _clean_id(trainee_id)
     with store.write() as s:
@@ -393,7 +396,11 @@ def submit(
             attempt.submitted_at = min(now, attempt.deadline)
             attempt.status = "submitted"
         trainee = s.get(Trainee, trainee_id)
-        return _view(exam, attempt, trainee.name if trainee else "", now)
+        view = _view(exam, attempt, trainee.name if trainee else "", now)
+    from simulator.exam_grading import grade_soon
+
+    grade_soon(code, trainee_id, store=store, now=now)  # graded in the background, once
+    return view
 
 
 _ELSEWHERE = {
@@ -403,7 +410,10 @@ _ELSEWHERE = {
     ),
     "simulator.exam_grading": (
         "GradeChange", "Grader", "grade_attempt", "grade_pending", "manual_grade", "manual_summary",
-        "regrade",
+        "regrade", "RegradePlan", "TotalChange", "UnfinaliseWarning", "MarkLogEntry", "RegradeRecord",
+        "ADMIN_RATER", "apply_regrade", "auto_grades", "grade_due_soon", "grade_soon", "manual_summaries",
+        "mark_log", "plan_regrade", "regrade_history", "start_sweeper", "undo_regrade", "ungraded_count",
+        "wait_for_grading", "withdraw_mark",
     ),
 }  # fmt: skip
 _HOME = {name: module for module, names in _ELSEWHERE.items() for name in names}

@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from simulator.i18n import register, t
+from simulator.i18n import Msg, register, t
 
 PASS_MARK = 60.0
 """Scores are out of 100 (百分制); 60 passes."""
@@ -93,6 +93,19 @@ class TaskGrade:
     feedback: str = ""
     manual: ManualSummary | None = None
     """Raters' scores when the task was marked by hand."""
+    feedback_msgs: tuple[Msg, ...] = ()
+    """The feedback as catalog messages (empty for grades stored before keys were kept)."""
+
+    def feedback_in(self, lang: str | None) -> str:
+        """The feedback in ``lang`` when its message keys are known, else the text as graded."""
+        if self.feedback_msgs:
+            return "\n".join(m.render(lang) for m in self.feedback_msgs)
+        return self.feedback
+
+    @property
+    def pending(self) -> bool:
+        """True while the task waits for raters (no settled score yet)."""
+        return self.status == "ungraded"
 
 
 @dataclass(frozen=True)
@@ -143,11 +156,13 @@ def effective_grade(task: TaskInfo, auto: TaskGrade | None, manual: ManualSummar
     """The grade that counts: the raters' final score when settled, else the automatic grade."""
     if manual is not None and manual.complete:
         final = float(manual.final or 0.0)
-        feedback = auto.feedback if auto else ""
-        return TaskGrade(task.id, final, task.points, _status_for(final, task.points), feedback, manual)
+        feedback, msgs = (auto.feedback, auto.feedback_msgs) if auto else ("", ())
+        return TaskGrade(task.id, final, task.points, _status_for(final, task.points), feedback, manual, msgs)
     if auto is None:
         return TaskGrade(task.id, 0.0, task.points, "ungraded", "", manual)
-    return TaskGrade(auto.task_id, auto.score, auto.max_score, auto.status, auto.feedback, manual)
+    return TaskGrade(
+        auto.task_id, auto.score, auto.max_score, auto.status, auto.feedback, manual, auto.feedback_msgs
+    )
 
 
 def _scaled(grade: TaskGrade, factor: float) -> TaskGrade:
@@ -155,7 +170,7 @@ def _scaled(grade: TaskGrade, factor: float) -> TaskGrade:
         return grade
     return TaskGrade(
         grade.task_id, round(grade.score * factor, 2), round(grade.max_score * factor, 2), grade.status,
-        grade.feedback, grade.manual,
+        grade.feedback, grade.manual, grade.feedback_msgs,
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from helpers_exam import KEY, SCENARIO_YAML, SECRET_SEED, T0, TASKS, make_grader
 
 from simulator import exams
 from simulator.exams import ExamClosed, ExamError, ExamNotOpen, NotOnRoster, TooManyAttempts, UnknownExam
+from simulator.gradebook import TaskInfo
 from simulator.i18n import t
 from simulator.store import AnswerHistory, Store
 
@@ -17,7 +18,8 @@ MIN = timedelta(minutes=1)
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("SIMULATOR_BACKGROUND_GRADING", "0")  # these tests inject a fake grader
     store = Store(f"sqlite:///{tmp_path / 'simulator.db'}")
     yield store
     store.dispose()
@@ -228,10 +230,11 @@ def test_results_grade_finished_attempts_and_list_the_roster(store):
     grader = make_grader()
     _sit(store, code, "T001", {"t1": KEY["t1"], "t5": KEY["t5"]}, T0)
     exams.join(code, "T002", "", T0, store=store)  # still writing
-    rows = exams.results(code, T0 + 20 * MIN, store=store, grader=grader)
+    assert exams.results(code, T0 + 20 * MIN, store=store)[0].total is None  # reading never grades
+    rows = exams.results(code, T0 + 20 * MIN, store=store, grader=grader, grade_missing=True)
     expected = [("T001", "submitted", 40.0), ("T002", "in_progress", None), ("T003", "not_started", None)]
     assert [(r.trainee_id, r.status, r.total) for r in rows] == expected
-    timed_out = exams.results(code, T0 + 120 * MIN, store=store, grader=grader)
+    timed_out = exams.results(code, T0 + 120 * MIN, store=store, grader=grader, grade_missing=True)
     assert timed_out[1].status == "timed_out" and timed_out[1].total == 0.0
 
 
@@ -245,7 +248,9 @@ def test_manual_grades_settle_on_the_median_of_an_odd_number_of_raters(store):
     assert (two.final, two.spread) == (None, 6)
     three = exams.manual_grade(code, "T001", "t4", "张老师", 14, now=T0, store=store)
     assert (three.final, three.spread, three.complete) == (14, 6, True)
-    four = exams.manual_grade(code, "T001", "t4", "赵老师", 20, now=T0, store=store)
+    with pytest.raises(exams.UnfinaliseWarning):  # a 4th rater is warned before un-settling the mark
+        exams.manual_grade(code, "T001", "t4", "赵老师", 20, now=T0, store=store)
+    four = exams.manual_grade(code, "T001", "t4", "赵老师", 20, now=T0, store=store, confirm_unfinalise=True)
     assert four.final is None  # an even number of raters is not final
     five = exams.manual_grade(code, "T001", "t4", "钱老师", 16, now=T0, store=store)
     assert (five.final, five.spread) == (16, 8)
@@ -269,7 +274,7 @@ def test_regrade_after_a_scenario_fix_lists_what_changed(store):
     code = new_exam(store).code
     _sit(store, code, "T001", {"t1": "0.0400", "t2": "B"}, T0)
     _sit(store, code, "T002", {"t1": "0.0345", "t2": "C"}, T0)
-    exams.results(code, T0 + 20 * MIN, store=store, grader=make_grader())
+    exams.grade_pending(code, T0 + 20 * MIN, store=store, grader=make_grader())
     fixed_key = dict(KEY, t1="0.0400")  # the fix: the key of t1 was wrong
     fixed_yaml = SCENARIO_YAML.replace("version: 1", "version: 2")
     changes = exams.regrade(code, fixed_yaml, tasks=TASKS, now=T0 + 30 * MIN, store=store,
@@ -295,3 +300,63 @@ def test_a_real_scenario_through_the_engine_scores_its_key_in_full(store):
     exams.submit(exam.code, "T042", T0 + 2 * MIN, store=store)
     row = exams.grade_attempt(exam.code, "T042", T0 + 3 * MIN, store=store)
     assert metric_tasks and all(row.tasks[task["id"]].status == "correct" for task in metric_tasks)
+
+
+def test_regrade_with_another_scenario_id_is_refused_and_changes_nothing(store):
+    code = new_exam(store).code
+    _sit(store, code, "T001", {"t1": KEY["t1"]}, T0)
+    exams.grade_pending(code, T0 + 20 * MIN, store=store, grader=make_grader())
+    other = SCENARIO_YAML.replace("id: demo-exam", "id: another-exam")
+    with pytest.raises(ExamError) as refused:
+        exams.regrade(code, other, tasks=TASKS, now=T0 + 30 * MIN, store=store, grader=make_grader())
+    assert refused.value.message.key == "exam.regrade_other_scenario"
+    assert exams.get_exam(code, store=store).scenario_id == "demo-exam"
+    assert exams.results(code, T0 + 31 * MIN, store=store)[0].total == 10.0
+    assert exams.regrade_history(code, store=store) == []
+
+
+def test_a_version_that_drops_a_task_shows_the_diff_needs_naming_it_and_undo_restores_every_score(store):
+    code = new_exam(store).code
+    _sit(store, code, "T001", {"t1": KEY["t1"], "t5": KEY["t5"]}, T0)
+    _sit(store, code, "T002", {"t1": "0.9", "t5": KEY["t5"]}, T0)
+    exams.grade_pending(code, T0 + 20 * MIN, store=store, grader=make_grader())
+    before = [(r.trainee_id, r.total, r.passed) for r in exams.results(code, T0 + 21 * MIN, store=store)]
+    assert before == [("T001", 40.0, False), ("T002", 30.0, False)]
+    v2 = SCENARIO_YAML.replace("version: 1", "version: 2")
+    fewer = [t for t in TASKS if t.id != "t5"] + [TaskInfo("t6", "metric", 30, ("L3/6.2.1",))]
+    plan = exams.plan_regrade(code, v2, tasks=fewer, now=T0 + 30 * MIN, store=store, grader=make_grader())
+    assert (plan.added, plan.removed, plan.changed, plan.needs_confirmation) == (("t6",), ("t5",), (), ("t5",))
+    assert [(c.trainee_id, c.old_total, c.new_total) for c in plan.totals] == [("T001", 40.0, 10.0),
+                                                                                ("T002", 30.0, 0.0)]
+    assert exams.get_exam(code, store=store).scenario_version == 1  # a plan writes nothing
+    with pytest.raises(ExamError) as unconfirmed:
+        exams.apply_regrade(plan, confirm=["t1"], now=T0 + 31 * MIN, store=store)
+    assert unconfirmed.value.message.key == "exam.regrade_confirm" and "t5" in unconfirmed.value.message.render("en")
+    exams.apply_regrade(plan, confirm=["t5"], by="admin", now=T0 + 31 * MIN, store=store)
+    assert exams.get_exam(code, store=store).scenario_version == 2
+    assert [r.total for r in exams.results(code, T0 + 32 * MIN, store=store)] == [10.0, 0.0]
+    (record,) = exams.regrade_history(code, store=store)
+    assert record.summary["removed"] == ["t5"] and record.summary["added"] == ["t6"] and record.by == "admin"
+
+    exams.undo_regrade(code, by="admin", now=T0 + 33 * MIN, store=store)
+    after = [(r.trainee_id, r.total, r.passed) for r in exams.results(code, T0 + 34 * MIN, store=store)]
+    assert after == before and exams.get_exam(code, store=store).scenario_version == 1
+    assert [t.id for t in exams.get_exam(code, store=store).tasks] == [t.id for t in TASKS]
+    assert exams.saved_answers(code, "T002", store=store)["t1"].value == "0.9"  # raw answers untouched
+    with pytest.raises(ExamError):
+        exams.undo_regrade(code, now=T0 + 35 * MIN, store=store)  # nothing left to undo
+
+
+def test_marks_are_corrected_and_withdrawn_only_by_their_rater_with_an_audit_trail(store):
+    code = new_exam(store).code
+    _sit(store, code, "T001", {"t4": "因为……所以……"}, T0)
+    for rater, score in (("r1", 10), ("r2", 14), ("r3", 12)):
+        exams.manual_grade(code, "T001", "t4", rater, score, now=T0 + 20 * MIN, store=store)
+    exams.manual_grade(code, "T001", "t4", "r2", 16, "重看一遍", now=T0 + 21 * MIN, store=store)
+    with pytest.raises(ExamError):
+        exams.withdraw_mark(code, "T001", "t4", "r4", now=T0 + 22 * MIN, store=store)
+    left = exams.withdraw_mark(code, "T001", "t4", "r1", "评错了", now=T0 + 22 * MIN, store=store)
+    assert left.scores == {"r2": 16.0, "r3": 12.0} and left.final is None
+    trail = [(e.rater, e.action, e.old_score, e.new_score) for e in exams.mark_log(code, "T001", "t4", store=store)]
+    assert trail == [("r1", "mark", None, 10.0), ("r2", "mark", None, 14.0), ("r3", "mark", None, 12.0),
+                     ("r2", "correct", 14.0, 16.0), ("r1", "withdraw", 10.0, None)]
