@@ -254,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_exam)
+    from simulator import examcli
+
+    examcli.add_admin_parsers(exam, sub, cmd_exam)
     return p
 
 
