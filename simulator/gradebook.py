@@ -43,6 +43,12 @@ register(
         "gradebook.col.max_score": {"zh": "满分", "en": "Max score"},
         "gradebook.col.passed": {"zh": "是否通过", "en": "Passed"},
         "gradebook.col.submitted_at": {"zh": "交卷时间(UTC)", "en": "Handed in at (UTC)"},
+        "gradebook.col.pending": {"zh": "暂定原因", "en": "Provisional because"},
+        "gradebook.pending": {"zh": "待评分", "en": "pending"},
+        "gradebook.pending_tasks": {"zh": "待评分: {tasks}", "en": "pending: {tasks}"},
+        "gradebook.grading": {"zh": "评分中", "en": "grading"},
+        "gradebook.yes": {"zh": "是", "en": "yes"},
+        "gradebook.no": {"zh": "否", "en": "no"},
     }
 )
 
@@ -221,23 +227,65 @@ def _text_cell(value: Any) -> Any:
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
+FINISHED = ("submitted", "timed_out")
+
+
+def pending_tasks(row: GradebookRow) -> list[str]:
+    """Task ids of the row still waiting for raters (their score and the total are provisional)."""
+    return [task_id for task_id, grade in row.tasks.items() if grade.pending]
+
+
+def provisional(row: GradebookRow) -> bool:
+    """True while the row's total may still change: marks pending, or handed in but not graded yet."""
+    return bool(pending_tasks(row)) or (row.total is None and row.status in FINISHED)
+
+
+def _pending_cell(row: GradebookRow, lang: str | None) -> str | None:
+    pending = pending_tasks(row)
+    if row.total is None and row.status in FINISHED:
+        return "grading" if lang is None else t("gradebook.grading", lang)
+    if not pending:
+        return None
+    ids = ",".join(pending)
+    return ids if lang is None else t("gradebook.pending_tasks", lang, tasks=ids)
+
+
+def _passed_cell(row: GradebookRow, lang: str | None) -> Any:
+    """``是``/``否`` (``yes``/``no``; JSON: true/false), decided only when every mark is in."""
+    if row.passed is None:
+        return None
+    if provisional(row):
+        return None if lang is None else t("gradebook.pending", lang)
+    if lang is None:
+        return row.passed
+    return t("gradebook.yes" if row.passed else "gradebook.no", lang)
+
+
 def table(
     rows: Iterable[GradebookRow], tasks: Sequence[TaskInfo], lang: str | None = None
 ) -> tuple[list[str], list[list[Any]]]:
     """``(headers, records)`` of the gradebook; ``lang=None`` keeps canonical English column names.
 
-    Columns: trainee_id, name, status, one per task id, total, max_score, passed, submitted_at.
+    Columns: trainee_id, name, status, one per task id, total, max_score, passed, submitted_at (UTC),
+    pending. A task still waiting for raters shows 待评分 (``None`` without ``lang``) instead of a score,
+    ``passed`` stays open (待评分 / ``None``) until every mark is in, and ``pending`` names the tasks
+    that keep the total provisional (评分中 while the automatic grade is still being made).
     """
     fixed = ["trainee_id", "name", "status"]
-    tail = ["total", "max_score", "passed", "submitted_at"]
+    tail = ["total", "max_score", "passed", "submitted_at", "pending"]
     label = (lambda c: c) if lang is None else (lambda c: t(f"gradebook.col.{c}", lang))
     headers = [label(c) for c in fixed] + [task.id for task in tasks] + [label(c) for c in tail]
+    waiting = None if lang is None else t("gradebook.pending", lang)
     records = []
     for row in rows:
         status = row.status if lang is None else t(f"exam.status.{row.status}", lang)
-        scores = [row.tasks[task.id].score if task.id in row.tasks else None for task in tasks]
+        scores = [
+            (waiting if row.tasks[task.id].pending else row.tasks[task.id].score) if task.id in row.tasks else None
+            for task in tasks
+        ]
         when = row.submitted_at.strftime("%Y-%m-%d %H:%M:%S") if row.submitted_at else None
-        cells = [row.trainee_id, row.name, status, *scores, row.total, row.max_total, row.passed, when]
+        cells = [row.trainee_id, row.name, status, *scores, row.total, row.max_total, _passed_cell(row, lang), when,
+                 _pending_cell(row, lang)]  # fmt: skip
         records.append([_text_cell(neutralise(cell)) for cell in cells])
     return headers, records
 
@@ -333,18 +381,33 @@ def item_analysis(rows: Iterable[GradebookRow], tasks: Sequence[TaskInfo]) -> li
 
 
 def skill_mastery(rows: Iterable[GradebookRow], tasks: Sequence[TaskInfo]) -> dict[str, float]:
-    """Share of available points earned per skill code, over all graded trainees.
+    """Share of available points earned per skill code, over the settled grades of graded trainees.
 
-    A task with several skills counts towards each of them.
+    A task with several skills counts towards each of them. A task still waiting for raters counts
+    neither as earned nor as available (see :func:`skill_pending`), so ungraded is not shown as 0 %.
     """
     done = graded(rows)
     earned: dict[str, float] = {}
     possible: dict[str, float] = {}
     for task in tasks:
+        settled = [r.tasks[task.id] for r in done if not r.tasks[task.id].pending]
         for skill in task.skills:
-            earned[skill] = earned.get(skill, 0.0) + sum(r.tasks[task.id].score for r in done)
-            possible[skill] = possible.get(skill, 0.0) + sum(r.tasks[task.id].max_score for r in done)
+            earned[skill] = earned.get(skill, 0.0) + sum(g.score for g in settled)
+            possible[skill] = possible.get(skill, 0.0) + sum(g.max_score for g in settled)
     return {s: round(earned[s] / possible[s], 6) for s in sorted(possible) if possible[s] > 0}
+
+
+def skill_pending(rows: Iterable[GradebookRow], tasks: Sequence[TaskInfo]) -> dict[str, float]:
+    """Share of each skill's available points (graded trainees) still waiting for raters."""
+    done = graded(rows)
+    waiting: dict[str, float] = {}
+    possible: dict[str, float] = {}
+    for task in tasks:
+        grades = [r.tasks[task.id] for r in done]
+        for skill in task.skills:
+            waiting[skill] = waiting.get(skill, 0.0) + sum(g.max_score for g in grades if g.pending)
+            possible[skill] = possible.get(skill, 0.0) + sum(g.max_score for g in grades)
+    return {s: round(waiting[s] / possible[s], 6) for s in sorted(possible) if possible[s] > 0}
 
 
 def score_distribution(

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from simulator import gradebook as gb
-from simulator.gradebook import ManualSummary, TaskGrade, TaskInfo
+from simulator.gradebook import ManualSummary, TaskGrade, TaskInfo, summarize_manual
 
 TASKS = [
     TaskInfo("t1", "metric", 40, ("L3/6.1.4",)),
@@ -99,7 +99,7 @@ def test_formula_injection_is_neutralised_in_both_formats():
     cells = [
         c for line in csv.reader(io.StringIO(gb.to_csv_bytes(rows, TASKS).decode("utf-8-sig"))) for c in line
     ]
-    assert len(cells) == 10 * 9 and not [c for c in cells if c.startswith(gb.FORMULA_PREFIXES)]
+    assert len(cells) == 10 * 10 and not [c for c in cells if c.startswith(gb.FORMULA_PREFIXES)]
     sheet = openpyxl.load_workbook(io.BytesIO(gb.to_xlsx_bytes(rows, TASKS))).active
     cells = [sheet.cell(row=r, column=2) for r in range(2, sheet.max_row + 1)]
     assert all(c.data_type == "s" for c in cells)  # text, never a formula
@@ -127,6 +127,7 @@ def test_csv_with_bom_and_xlsx_round_trip_to_the_same_table():
         "max_score",
         "passed",
         "submitted_at",
+        "pending",
     ]
     pd.testing.assert_frame_equal(from_csv, from_xlsx, check_dtype=False)
     pd.testing.assert_frame_equal(from_csv.drop(columns="passed"), expected.drop(columns="passed"),
@@ -138,12 +139,14 @@ def test_csv_with_bom_and_xlsx_round_trip_to_the_same_table():
 def test_chinese_headers_and_files_by_suffix(tmp_path):
     rows = class_rows()
     headers, records = gb.table(rows, TASKS, lang="zh")
-    assert headers[:3] == ["学号", "姓名", "状态"] and headers[-4:] == [
+    assert headers[:3] == ["学号", "姓名", "状态"] and headers[-5:] == [
         "总分",
         "满分",
         "是否通过",
         "交卷时间(UTC)",
+        "暂定原因",
     ]
+    assert {r[headers.index("是否通过")] for r in records} <= {"是", "否", None}
     assert records[0][2] == "已交卷" and records[-1][2] == "未开始"
     gb.write_gradebook(tmp_path / "book.xlsx", rows, TASKS, "zh")
     gb.write_gradebook(tmp_path / "book.csv", rows, TASKS)
@@ -151,3 +154,31 @@ def test_chinese_headers_and_files_by_suffix(tmp_path):
     assert (tmp_path / "book.csv").read_bytes().startswith(b"\xef\xbb\xbftrainee_id,name")
     with pytest.raises(ValueError):
         gb.write_gradebook(tmp_path / "book.ods", rows, TASKS)
+
+
+def test_a_mark_still_pending_is_labelled_and_leaves_passed_open_in_both_exports_and_json():
+    written = TaskInfo("t3", "free_text", 20, ("L3/7.2.1",))
+    tasks = [TaskInfo("t1", "metric", 80, ("L3/6.1.4",)), written]
+    auto = {"t1": TaskGrade("t1", 80, 80, "correct"), "t3": TaskGrade("t3", 0, 20, "ungraded")}
+    two_marks = summarize_manual("t3", {"r1": 10, "r2": 12})
+    waiting = gb.build_row("P", "张三", "submitted", WHEN, WHEN, tasks, auto, {"t3": two_marks})
+    settled = gb.build_row("Q", "李四", "submitted", WHEN, WHEN, tasks, auto,
+                           {"t3": summarize_manual("t3", {"r1": 10, "r2": 12, "r3": 16})})  # fmt: skip
+    not_yet = gb.build_row("R", "王五", "timed_out", WHEN, WHEN, tasks, {}, {})
+    rows = [waiting, settled, not_yet]
+    headers, records = gb.table(rows, tasks, "zh")
+    by_id = {r[0]: dict(zip(headers, r, strict=True)) for r in records}
+    assert (by_id["P"]["t3"], by_id["P"]["是否通过"], by_id["P"]["暂定原因"]) == ("待评分", "待评分", "待评分: t3")
+    assert (by_id["Q"]["t3"], by_id["Q"]["是否通过"], by_id["Q"]["暂定原因"]) == (12, "是", None)
+    assert (by_id["R"]["总分"], by_id["R"]["暂定原因"]) == (None, "评分中")
+    json_headers, json_records = gb.table(rows, tasks)
+    p = dict(zip(json_headers, json_records[0], strict=True))
+    assert (p["t3"], p["passed"], p["pending"]) == (None, None, "t3")
+    book = pd.read_csv(io.BytesIO(gb.to_csv_bytes(rows, tasks, "zh")), encoding="utf-8-sig")
+    xlsx = pd.read_excel(io.BytesIO(gb.to_xlsx_bytes(rows, tasks, "zh")))
+    for frame in (book, xlsx):
+        assert frame.loc[0, "t3"] == "待评分" and frame.loc[0, "是否通过"] == "待评分"
+        assert frame.loc[1, "是否通过"] == "是"
+    mastery, waiting_share = gb.skill_mastery(rows, tasks), gb.skill_pending(rows, tasks)
+    assert "L3/7.2.1" in mastery and mastery["L3/7.2.1"] == pytest.approx(12 / 20)  # only the settled mark
+    assert waiting_share["L3/7.2.1"] == pytest.approx(0.5) and waiting_share["L3/6.1.4"] == 0
