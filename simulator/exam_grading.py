@@ -270,8 +270,14 @@ def _rows(s: Session, exam: Exam, attempts: Sequence[Attempt], now: datetime) ->
     tasks = _tasks_of(exam)
     return {
         a.trainee_id: build_row(
-            a.trainee_id, names.get(a.trainee_id, ""), status_at(a, now), a.started_at, a.submitted_at, tasks,
-            auto.get(a.id, {}), manual.get(a.id, {}),
+            a.trainee_id,
+            names.get(a.trainee_id, ""),
+            status_at(a, now),
+            a.started_at,
+            a.submitted_at,
+            tasks,
+            auto.get(a.id, {}),
+            manual.get(a.id, {}),
         )  # fmt: skip
         for a in attempts
     }
@@ -576,9 +582,7 @@ def manual_summaries(code: str, task_id: str, *, store: Store | None = None) -> 
     with store.read() as s:
         attempts = s.scalars(select(Attempt).where(Attempt.exam_code == normalise_code(code))).all()
         by_attempt = _manual(s, [a.id for a in attempts])
-        return {
-            a.trainee_id: by_attempt.get(a.id, {}).get(task_id) or summarize_manual(task_id, {}) for a in attempts
-        }
+        return {a.trainee_id: by_attempt.get(a.id, {}).get(task_id) or summarize_manual(task_id, {}) for a in attempts}
 
 
 def auto_grades(code: str, task_id: str, *, store: Store | None = None) -> dict[str, TaskGrade]:

@@ -51,11 +51,21 @@ def create(args: argparse.Namespace) -> int:
     if args.minutes is not None and not 1 <= args.minutes <= 600:
         raise BadInput("--minutes must be between 1 and 600")
     roster = read_roster(Path(args.roster)) if args.roster else None
-    info = exams.create_exam(str(resolve(args.scenario)), minutes=args.minutes, roster=roster,
-                             title=sc.title.zh, created_by="cli")
+    info = exams.create_exam(
+        str(resolve(args.scenario)), minutes=args.minutes, roster=roster, title=sc.title.zh, created_by="cli"
+    )
     if args.json:
-        print(json.dumps({"code": info.code, "scenario": info.scenario_id, "minutes": info.duration_minutes,
-                          "roster": len(info.roster or {})}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "code": info.code,
+                    "scenario": info.scenario_id,
+                    "minutes": info.duration_minutes,
+                    "roster": len(info.roster or {}),
+                },
+                ensure_ascii=False,
+            )
+        )
     else:
         print(info.code)
     return EXIT_OK
@@ -112,8 +122,10 @@ def list_exams(args: argparse.Namespace) -> int:
         return EXIT_OK
     for d in docs:
         released = "released" if d["released"] else "hidden"
-        print(f"{d['code']}\t{d['scenario']} v{d['version']}\t{d['minutes']} min\t{d['feedback_policy']}/{released}"
-              f"\t{d['title']}")
+        print(
+            f"{d['code']}\t{d['scenario']} v{d['version']}\t{d['minutes']} min\t{d['feedback_policy']}/{released}"
+            f"\t{d['title']}"
+        )
     return EXIT_OK
 
 
@@ -183,8 +195,10 @@ def regrade(args: argparse.Namespace) -> int:
     confirm = [t.strip() for t in (args.confirm_tasks or "").split(",") if t.strip()]
     missing = [t for t in plan.needs_confirmation if t not in confirm]
     if not args.dry_run and missing:
-        raise BadInput(f"{info.code}: regrade refused: it removes or changes tasks {', '.join(missing)}; "
-                       f"check with --dry-run, then pass --confirm-tasks {','.join(plan.needs_confirmation)}")
+        raise BadInput(
+            f"{info.code}: regrade refused: it removes or changes tasks {', '.join(missing)}; "
+            f"check with --dry-run, then pass --confirm-tasks {','.join(plan.needs_confirmation)}"
+        )
     if not args.dry_run:
         try:
             exams.apply_regrade(plan, confirm, by="cli")
@@ -194,8 +208,10 @@ def regrade(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
         return EXIT_OK
-    print(f"{info.code}: {'dry run, nothing changed' if args.dry_run else 'regraded'}: "
-          f"{doc['from'][0]} v{doc['from'][1]} -> {doc['to'][0]} v{doc['to'][1]}")
+    print(
+        f"{info.code}: {'dry run, nothing changed' if args.dry_run else 'regraded'}: "
+        f"{doc['from'][0]} v{doc['from'][1]} -> {doc['to'][0]} v{doc['to'][1]}"
+    )
     for label in ("added", "removed", "changed"):
         if doc[label]:
             print(f"tasks {label}: {', '.join(doc[label])}")
@@ -213,8 +229,10 @@ def rater_add(args: argparse.Namespace) -> int:
     except auth.AuthError as exc:
         raise BadInput(exc.message.render("en")) from None
     print(f"rater {args.name.strip()}: one-time password {password}")
-    print("(shown once; give it to the rater in person. `simulator rater add NAME --reset` makes a new one.)",
-          file=sys.stderr)
+    print(
+        "(shown once; give it to the rater in person. `simulator rater add NAME --reset` makes a new one.)",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

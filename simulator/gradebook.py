@@ -43,6 +43,7 @@ register(
         "gradebook.col.max_score": {"zh": "满分", "en": "Max score"},
         "gradebook.col.passed": {"zh": "是否通过", "en": "Passed"},
         "gradebook.col.submitted_at": {"zh": "交卷时间(UTC)", "en": "Handed in at (UTC)"},
+        "gradebook.col.handed_in": {"zh": "交卷时间", "en": "Handed in at"},
         "gradebook.col.pending": {"zh": "暂定原因", "en": "Provisional because"},
         "gradebook.pending": {"zh": "待评分", "en": "pending"},
         "gradebook.pending_tasks": {"zh": "待评分: {tasks}", "en": "pending: {tasks}"},
@@ -262,7 +263,7 @@ def _passed_cell(row: GradebookRow, lang: str | None) -> Any:
 
 
 def table(
-    rows: Iterable[GradebookRow], tasks: Sequence[TaskInfo], lang: str | None = None
+    rows: Iterable[GradebookRow], tasks: Sequence[TaskInfo], lang: str | None = None, tz: Any = None
 ) -> tuple[list[str], list[list[Any]]]:
     """``(headers, records)`` of the gradebook; ``lang=None`` keeps canonical English column names.
 
@@ -270,11 +271,16 @@ def table(
     pending. A task still waiting for raters shows 待评分 (``None`` without ``lang``) instead of a score,
     ``passed`` stays open (待评分 / ``None``) until every mark is in, and ``pending`` names the tasks
     that keep the total provisional (评分中 while the automatic grade is still being made).
+    Times are UTC (the header says so); ``tz`` (a ``tzinfo``, for the screen) shows them in that zone
+    instead, with its name in the header.
     """
     fixed = ["trainee_id", "name", "status"]
     tail = ["total", "max_score", "passed", "submitted_at", "pending"]
     label = (lambda c: c) if lang is None else (lambda c: t(f"gradebook.col.{c}", lang))
     headers = [label(c) for c in fixed] + [task.id for task in tasks] + [label(c) for c in tail]
+    if tz is not None and lang is not None:
+        zone = str(getattr(tz, "key", None) or tz.tzname(None) or "UTC")
+        headers[-2] = f"{t('gradebook.col.handed_in', lang)} ({zone})"
     waiting = None if lang is None else t("gradebook.pending", lang)
     records = []
     for row in rows:
@@ -283,7 +289,8 @@ def table(
             (waiting if row.tasks[task.id].pending else row.tasks[task.id].score) if task.id in row.tasks else None
             for task in tasks
         ]
-        when = row.submitted_at.strftime("%Y-%m-%d %H:%M:%S") if row.submitted_at else None
+        moment = row.submitted_at.astimezone(tz) if row.submitted_at and tz is not None else row.submitted_at
+        when = moment.strftime("%Y-%m-%d %H:%M:%S") if moment else None
         cells = [row.trainee_id, row.name, status, *scores, row.total, row.max_total, _passed_cell(row, lang), when,
                  _pending_cell(row, lang)]  # fmt: skip
         records.append([_text_cell(neutralise(cell)) for cell in cells])

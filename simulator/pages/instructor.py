@@ -2,7 +2,9 @@
 regrading.
 
 Nothing of the workspace is drawn before :func:`simulator.ui.instructor_auth.logged_in` says the
-session's token is live (first run: set a password; sessions expire after 8 hours).
+session's token is live (first run: set a password; sessions expire after 8 hours). A rater's session
+(:mod:`simulator.raters`) shows manual grading only; the instructor password is the administrator.
+The chosen section survives a change of language (it is kept apart from the widget).
 
 Run by the router (:mod:`simulator.ui`); ``render()`` draws the page.
 """
@@ -11,8 +13,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from simulator import exam_grading, raters
 from simulator.i18n import t
 from simulator.ui import (
+    exam_clock,
     instructor_auth,
     session,
 )
@@ -21,6 +25,9 @@ from simulator.ui.widgets import guard
 NS = "instructor"
 SECTIONS = ("author", "exams", "monitor", "results", "grading", "regrade")
 NEEDS_EXAM = ("monitor", "results", "grading", "regrade")
+RATER_SECTIONS = ("grading",)
+SECTION_KEY = session.key(NS, "section")
+CHOSEN_KEY = session.key(NS, "section_chosen")
 ICONS = {
     "author": ":material/edit_document:",
     "exams": ":material/event:",
@@ -66,17 +73,26 @@ def render() -> None:
             instructor_auth.login_form(lang)
             return
         instructor_auth.logout_button(lang)
+        who = raters.identity(session.get(instructor_auth.TOKEN_KEY), now=exam_clock.now())
+        sections = SECTIONS if who is None or who.is_admin else RATER_SECTIONS
+        if who is not None and not who.is_admin:
+            st.sidebar.caption(t("instructor.signed_in_as", lang, name=who.signature))
+        exam_grading.start_sweeper()
+        chosen = session.get(CHOSEN_KEY)
+        if session.get(SECTION_KEY) not in sections:
+            start = "exams" if "exams" in sections else sections[0]
+            session.put(SECTION_KEY, chosen if chosen in sections else start)
         name = st.segmented_control(
-            t("instructor.section", lang),
-            SECTIONS,
-            key=session.key(NS, "section"),
+            f"{t('instructor.section', 'zh')} / {t('instructor.section', 'en')}",  # same in both: keeps the pick
+            sections,
+            key=SECTION_KEY,
             required=True,
-            default="exams",
             label_visibility="collapsed",
             format_func=lambda s: f"{ICONS[s]} {t(f'instructor.section.{s}', lang)}",
         )
+        session.put(CHOSEN_KEY, name)
     with guard():
-        _section(name or "exams", lang)
+        _section(name if name in sections else sections[0], lang)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from simulator import auth
+from simulator import auth, raters
 from simulator.i18n import msg, t
 from simulator.ui import (
     exam_clock,
@@ -59,9 +59,12 @@ def _setup_form(lang: str) -> None:
     _login(first, lang)
 
 
-def _login(password: str, lang: str) -> None:
+def _login(password: str, lang: str, account: str = "") -> None:
     try:
-        token = auth.login(password, now=exam_clock.now(), client_key=client_key())
+        if account.strip():  # a rater account (simulator.raters); empty: the administrator's password
+            token = raters.login(account, password, now=exam_clock.now(), client_key=client_key())
+        else:
+            token = auth.login(password, now=exam_clock.now(), client_key=client_key())
     except auth.AuthError as exc:
         st.error(render_msg(exc.message, lang), icon=":material/lock:")
         return
@@ -75,11 +78,15 @@ def login_form(lang: str) -> None:
         _setup_form(lang)
         return
     with st.form(session.key(NS, "login_form"), clear_on_submit=True):
+        account = st.text_input(
+            t("instructor.auth.account", lang), key=session.key(NS, "login_account"), max_chars=50,
+            help=t("instructor.auth.account_help", lang),
+        )  # fmt: skip
         password = st.text_input(t("instructor.auth.password", lang), type="password", key=session.key(NS, "login_pw"))
         submitted = st.form_submit_button(t("instructor.auth.login", lang), type="primary", icon=":material/login:")
     st.caption(t("instructor.auth.note", lang))
     if submitted:
-        _login(password, lang)
+        _login(password, lang, account)
 
 
 def logout() -> None:

@@ -38,6 +38,16 @@ def browser_zone() -> tzinfo:
     return exam_clock.zone(getattr(st.context, "timezone", None))
 
 
+def zone_name(tz: tzinfo) -> str:
+    """``"Asia/Shanghai"`` (IANA name when known) or ``"UTC"``: the zone a column's times are in."""
+    return str(getattr(tz, "key", None) or tz.tzname(None) or "UTC")
+
+
+def timed(label: str, tz: tzinfo) -> str:
+    """A column header that says its zone: ``"开考时间 (Asia/Shanghai)"``."""
+    return f"{label} ({zone_name(tz)})"
+
+
 def when(value: datetime | None, tz: tzinfo) -> str:
     """``"2025-03-01 09:00"`` in ``tz``; ``"—"`` for none."""
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else "—"
@@ -198,8 +208,8 @@ def exams_table(items: list[exams.ExamInfo], lang: str) -> pd.DataFrame:
                 t("instructor.col.scenario", lang): e.scenario_id,
                 t("instructor.col.version", lang): e.scenario_version,
                 t("instructor.col.minutes", lang): e.duration_minutes,
-                t("instructor.col.opens", lang): when(e.opens_at, tz),
-                t("instructor.col.closes", lang): when(e.closes_at, tz),
+                timed(t("instructor.col.opens", lang), tz): when(e.opens_at, tz),
+                timed(t("instructor.col.closes", lang), tz): when(e.closes_at, tz),
                 t("instructor.col.policy", lang): t(f"instructor.policy.{e.feedback_policy}", lang),
                 t("instructor.col.released", lang): t("ui.answer.yes" if e.released else "ui.answer.no", lang),
                 t("instructor.col.roster", lang): len(e.roster) if e.roster is not None else "—",
@@ -263,8 +273,8 @@ def roster_frame(rows: list[exams.RosterRow], lang: str) -> pd.DataFrame:
                 if r.status == "in_progress" and r.seconds_left is not None
                 else "—",
                 t("instructor.col.answered", lang): r.answered,
-                t("instructor.col.started", lang): when(r.started_at, tz),
-                t("gradebook.col.submitted_at", lang): when(r.submitted_at, tz),
+                timed(t("instructor.col.started", lang), tz): when(r.started_at, tz),
+                timed(t("gradebook.col.handed_in", lang), tz): when(r.submitted_at, tz),
             }
             for r in rows
         ]
@@ -275,10 +285,13 @@ def roster_frame(rows: list[exams.RosterRow], lang: str) -> pd.DataFrame:
 def monitor(code: str, lang: str) -> None:
     """Roster status (未开始 / 进行中 / 已交卷) and time left, refreshed every 5 seconds."""
     rows = exams.roster_status(code, exam_clock.now())
+    exams.grade_due_soon(exam_clock.now(), code=code)  # attempts whose time just ran out: graded in the background
     counts = {s: sum(1 for r in rows if r.status == s) for s in ("not_started", "in_progress", "submitted")}
     counts["submitted"] += sum(1 for r in rows if r.status == "timed_out")
     for column, (status, n) in zip(st.columns(3), counts.items(), strict=True):
         column.metric(t(f"exam.status.{status}", lang), n)
     if rows:
         st.dataframe(roster_frame(rows, lang), hide_index=True)
-    st.caption(t("instructor.monitor.note", lang, time=exam_clock.clock_text(exam_clock.now(), browser_zone())))
+    tz = browser_zone()
+    now_text = f"{exam_clock.clock_text(exam_clock.now(), tz)} ({zone_name(tz)})"
+    st.caption(t("instructor.monitor.note", lang, time=now_text))

@@ -1,7 +1,11 @@
 """成绩 Results: score distribution, item analysis, mastery per skill code, each trainee's answers with
 feedback, and the gradebook as CSV (UTF-8 with BOM, formula-safe) and XLSX.
 
-Finished attempts without a grade are graded when the section opens (:func:`simulator.exams.results`).
+Attempts are graded in the background when handed in or when their time runs out; this section only
+reads stored grades (a finished attempt not graded yet shows 评分中 and is queued). Marks still waiting
+for raters are labelled 待评分 and keep 是否通过 open; mastery leaves them out and shows them apart.
+Feedback is shown in the reader's language; times on screen are in the browser's zone (labelled), the
+downloads keep UTC.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from simulator.ui import (
     session,
 )
 from simulator.ui.explore import safe_name
+from simulator.ui.instructor_exams import browser_zone
 from simulator.ui.widgets import fmt_points, md_escape, status_box, status_label
 
 NS = "instructor"
@@ -44,6 +49,11 @@ def summary(rows: Sequence[GradebookRow], lang: str) -> None:
     passed = sum(1 for r in done if r.passed)
     c3.metric(t("instructor.results.pass_rate", lang), f"{100 * passed / len(done):.0f}%" if done else "—")
     c4.metric(t("instructor.results.pending", lang), sum(1 for r in done if r.pending_manual))
+    waiting = sum(1 for r in rows if r.total is None and r.status in gradebook.FINISHED)
+    if waiting:
+        st.info(t("instructor.results.still_grading", lang, n=waiting), icon=":material/hourglass_top:")
+    if any(r.pending_manual for r in done):
+        st.caption(t("instructor.results.provisional_note", lang))
 
 
 def distribution_chart(rows: Sequence[GradebookRow], lang: str) -> go.Figure:
@@ -79,7 +89,7 @@ def item_table(rows: Sequence[GradebookRow], tasks: Sequence[TaskInfo], lang: st
                 t("ui.progress.task", lang): s.task_id,
                 t("instructor.col.kind", lang): t(f"ui.kind.{points[s.task_id].kind}", lang),
                 t("ui.progress.points", lang): fmt_points(points[s.task_id].points),
-                "n": s.n,
+                t("instructor.results.n", lang): s.n,
                 t("instructor.results.mean", lang): "—" if s.mean is None else fmt_points(s.mean),
                 t("instructor.results.share_correct", lang): pct(s.share_correct),
                 t("instructor.results.discrimination", lang): "—"
@@ -91,26 +101,51 @@ def item_table(rows: Sequence[GradebookRow], tasks: Sequence[TaskInfo], lang: st
     )
 
 
+def skill_name(code: str, lang: str) -> str:
+    """``"L3/6.1.4 完成A/B测试"`` in zh, ``"L3/6.1.4 Run an A/B test"`` in en."""
+    from simulator.standard import SKILLS_EN
+
+    if lang == "en" and code in SKILLS_EN:
+        return f"{code} {SKILLS_EN[code]}"
+    return catalog.skill_label(code)
+
+
 def mastery_chart(rows: Sequence[GradebookRow], tasks: Sequence[TaskInfo], lang: str) -> go.Figure | None:
+    """Share of settled points earned per skill; points still waiting for raters drawn apart (grey)."""
     mastery = gradebook.skill_mastery(rows, tasks)
-    if not mastery:
+    waiting = gradebook.skill_pending(rows, tasks)
+    codes = sorted(set(mastery) | {c for c, v in waiting.items() if v > 0})
+    if not codes:
         return None
-    labels = [catalog.skill_label(code) for code in mastery]
-    fig = go.Figure(
-        go.Bar(
-            x=[100 * v for v in mastery.values()],
+    labels = [skill_name(code, lang) for code in codes]
+    settled_share = [1 - waiting.get(c, 0.0) for c in codes]
+    fig = go.Figure()
+    fig.add_bar(
+        x=[100 * mastery.get(c, 0.0) * share for c, share in zip(codes, settled_share, strict=True)],
+        y=labels,
+        orientation="h",
+        name=t("instructor.results.earned", lang),
+        text=[f"{100 * mastery[c]:.0f}%" if c in mastery else "" for c in codes],
+        marker_color="#1668dc",
+    )
+    if any(waiting.get(c, 0.0) > 0 for c in codes):
+        fig.add_bar(
+            x=[100 * waiting.get(c, 0.0) for c in codes],
             y=labels,
             orientation="h",
-            text=[f"{100 * v:.0f}%" for v in mastery.values()],
-            marker_color="#1668dc",
+            base=[100 * s for s in settled_share],
+            name=t("gradebook.pending", lang),
+            text=[f"{t('gradebook.pending', lang)} {100 * waiting[c]:.0f}%" if waiting.get(c) else "" for c in codes],
+            marker_color="#bfbfbf",
         )
-    )
     fig.update_layout(
         title=t("instructor.results.mastery", lang),
-        height=120 + 32 * len(mastery),
+        height=140 + 32 * len(codes),
         margin=dict(l=10, r=10, t=40, b=10),
         xaxis=dict(range=[0, 100], ticksuffix="%"),
         yaxis=dict(autorange="reversed"),
+        barmode="overlay",
+        showlegend=any(waiting.get(c, 0.0) > 0 for c in codes),
     )
     return fig
 
@@ -152,6 +187,19 @@ def answer_text(answer: exams.SavedAnswer | None, lang: str) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def instructor_feedback(grade: gradebook.TaskGrade, lang: str) -> str:
+    """The feedback in ``lang``, with trainee-worded notes (已收到你的作答…) in the instructor's words."""
+    from simulator.i18n import Msg, has
+
+    if not grade.feedback_msgs:
+        return grade.feedback
+    lines = []
+    for m in grade.feedback_msgs:
+        own = f"instructor.feedback.{m.key}"
+        lines.append(Msg(own, m.args).render(lang) if has(own) else m.render(lang))
+    return "\n".join(lines)
+
+
 def trainee_detail(code: str, row: GradebookRow, tasks: Sequence[TaskInfo], lang: str) -> None:
     """Each task: the trainee's answer as submitted, score, status and feedback; raters' marks if any."""
     saved = exams.saved_answers(code, row.trainee_id)
@@ -178,7 +226,8 @@ def trainee_detail(code: str, row: GradebookRow, tasks: Sequence[TaskInfo], lang
                 score=fmt_points(grade.score),
                 max=fmt_points(grade.max_score),
             )
-            status_box(grade.status, head + (f"\n\n{md_escape(grade.feedback)}" if grade.feedback else ""))
+            feedback = instructor_feedback(grade, lang)
+            status_box(grade.status, head + (f"\n\n{md_escape(feedback)}" if feedback else ""))
             if grade.manual is not None and grade.manual.scores:
                 st.caption(
                     t(
@@ -191,8 +240,9 @@ def trainee_detail(code: str, row: GradebookRow, tasks: Sequence[TaskInfo], lang
 
 def render(exam: exams.ExamInfo, lang: str) -> None:
     """The results section of one exam."""
-    with st.spinner(t("instructor.results.grading", lang)):
-        rows = exams.results(exam.code, exam_clock.now())
+    rows = exams.results(exam.code, exam_clock.now())
+    if any(r.total is None and r.status in gradebook.FINISHED for r in rows):
+        exams.grade_due_soon(exam_clock.now(), code=exam.code)  # queued; this page does not wait
     tasks = list(exam.tasks)
     summary(rows, lang)
     left, right = st.columns(2)
@@ -204,8 +254,8 @@ def render(exam: exams.ExamInfo, lang: str) -> None:
     st.dataframe(item_table(rows, tasks, lang), hide_index=True)
     st.caption(t("instructor.results.items_note", lang))
     st.markdown(f"**{t('instructor.results.gradebook', lang)}**")
-    headers, records = gradebook.table(rows, tasks, lang)
-    st.dataframe(pd.DataFrame(records, columns=headers), hide_index=True)
+    headers, records = gradebook.table(rows, tasks, lang, browser_zone())
+    st.dataframe(pd.DataFrame(records, columns=headers).astype(object), hide_index=True)
     downloads(exam.code, rows, tasks, lang)
     by_id = {r.trainee_id: r for r in rows if r.status != "not_started"}
     if by_id:

@@ -27,5 +27,6 @@ def app_env(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Iterator[None]:
     monkeypatch.setenv("SIMULATOR_DATA_DIR", str(data_dir))
     monkeypatch.delenv("SIMULATOR_DATABASE_URL", raising=False)
     monkeypatch.setenv("SIMULATOR_SCENARIO_DIRS", str(SCENARIOS))
+    monkeypatch.setenv("SIMULATOR_GRADING_SWEEP_SECONDS", "0")  # no sweeper thread outliving a test
     yield
     reset_stores()

@@ -20,7 +20,7 @@ from app_helpers import MIN, T0, Clock, new_app
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from simulator import answer_key, exams
+from simulator import answer_key, exams, gradebook
 from simulator.i18n import LANGS, t
 from simulator.scenario_source import list_scenario_versions, load_source, save_scenario_version
 from simulator.ui import exam_clock
@@ -108,13 +108,16 @@ def sat_exam(tmp_path: Path, answers: dict[str, dict[str, str]], **kwargs) -> st
         for task, value in saved.items():
             exams.save_answer(code, trainee, task, value, T0 + MIN)
         exams.submit(code, trainee, T0 + 10 * MIN)
+    assert exams.wait_for_grading(120)  # graded in the background at hand-in
     return code
 
 
 def test_the_workspace_refuses_without_login(clock, tmp_path):
     code = sat_exam(tmp_path, {"S1": {"t1": "1%"}})
     at = instructor_page()
-    assert [ti.label for ti in at.text_input if ti.label] == [t("instructor.auth.password", "zh")]
+    assert [ti.label for ti in at.text_input if ti.label] == [
+        t("instructor.auth.account", "zh"), t("instructor.auth.password", "zh")
+    ]
     assert code not in texts(at) and not at.dataframe and not at.segmented_control(key="ui.lang").value == ""
     assert "instructor.section" not in [s.key for s in at.segmented_control]
     at.text_input(key="instructor.login_pw").input("guess-guess")
@@ -243,41 +246,100 @@ def test_results_analysis_and_gradebook_downloads_round_trip(clock, tmp_path, do
     assert "=1+1" in texts(at)  # the answer as submitted, shown as text
 
 
-def test_manual_grading_by_three_raters_takes_the_median(clock, tmp_path):
-    code = sat_exam(tmp_path, {"S1": {"t1": "1%", "t2": "计划 C 的点击率最低,建议换素材。"}})
-    at = logged_in("grading")
-    assert "指出点击率最低的计划" in texts(at)
-    for rater, score in (("甲", 30.0), ("乙", 36.0), ("丙", 20.0)):
-        at.text_input(key="instructor.rater").input(rater)
+def rater_session(name: str, password: str, section: str = "grading") -> AppTest:
+    at = instructor_page()
+    at.text_input(key="instructor.login_account").input(name)
+    at.text_input(key="instructor.login_pw").input(password)
+    at.form_submit_button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_three_rater_accounts_mark_the_written_task_and_the_final_is_their_median(clock, tmp_path):
+    from simulator import raters
+
+    code = sat_exam(tmp_path, {"S1": {"t1": "1%", "t2": "计划 C 的点击率最低,建议换素材。"}, "S2": {"t2": "短"}})
+    passwords = {name: raters.add_rater(name) for name in ("甲", "乙", "丙")}
+    for rater, score in (("甲", 30.0), ("乙", 36.0), ("丙", 6.0)):
+        at = rater_session(rater, passwords[rater])
+        assert [s.value for s in at.segmented_control if s.key == "instructor.section"] == ["grading"]  # raters grade
+        assert "指出点击率最低的计划" in texts(at)
+        assert not [ti for ti in at.text_input if ti.key == "instructor.rater"]  # no name to type: signed by login
+        assert at.selectbox(key="instructor.grade_who").format_func("S1") == "S1 学员S1"
         at.number_input(key="instructor.score.S1").set_value(score)
         at.form_submit_button[0].click().run()
         assert not at.exception, at.exception
+        summary = frames(at)[0].set_index("学号")
+        assert summary.loc["S1", "评分人数"] == len(exams.manual_summary(code, "S1", "t2").scores)  # up to date
+    assert summary.loc["S1", "最终得分(中位数)"] == "30" and summary.loc["S1", "分差"] == "30"
+    assert summary.loc["S1", "需讨论"] == t("instructor.grading.discuss_yes", "zh")  # 30 of 40 > 25 %
     assert t("instructor.grading.final_now", "zh", n=3, final="30") in texts(at)
-    at.run()
-    summary = frames(at)[0]
-    assert list(summary["最终得分(中位数)"]) == ["30"] and list(summary["分差"]) == ["16"]
-    row = exams.trainee_result(code, "S1", clock.now) or exams.results(code, clock.now)[0]
-    assert row.tasks["t2"].score == 30.0
+    assert exams.manual_summary(code, "S1", "t2").scores == {"甲": 30.0, "乙": 36.0, "丙": 6.0}
+    row = exams.results(code, clock.now)[0]
+    assert row.tasks["t2"].score == 30.0 and not row.pending_manual
+
+    at.selectbox(key="instructor.grade_who").set_value("S2").run()  # the auto-check is shown to the grader
+    short = t("instructor.feedback.free_text.too_short", "zh", chars=1, min=5)
+    assert t("instructor.grading.auto_check", "zh", status=t("ui.status.invalid", "zh"), feedback=short) in texts(at)
+
+    at = rater_session("丙", passwords["丙"])  # 丙 corrects, then withdraws, only their own mark
+    at.button(key="instructor.withdraw.S1.t2").click().run()
+    assert not at.exception, at.exception
+    assert exams.manual_summary(code, "S1", "t2").scores == {"甲": 30.0, "乙": 36.0}
+    trail = [(e.rater, e.action) for e in exams.mark_log(code, "S1", "t2")]
+    assert trail[-1] == ("丙", "withdraw") and ("甲", "mark") in trail
+    with pytest.raises(exams.ExamError):
+        raters.withdraw(raters.login("丙", passwords["丙"]), code, "S1", "t2")  # 甲's mark is not 丙's to remove
+    headers, records = gradebook.table(exams.results(code, clock.now), exams.get_exam(code).tasks, "zh")
+    assert dict(zip(headers, records[0], strict=True))["t2"] == "待评分"
 
 
-def test_regrading_after_a_fix_lists_what_changed(clock, tmp_path):
+def test_a_fourth_mark_warns_before_it_unsettles_the_final(clock, tmp_path):
+    from simulator import raters
+
+    code = sat_exam(tmp_path, {"S1": {"t2": "计划 C 的点击率最低,建议换素材。"}})
+    for name, score in (("a1", 20), ("a2", 24), ("a3", 22)):
+        exams.manual_grade(code, "S1", "t2", name, score, now=clock.now)
+    at = rater_session("a4", raters.add_rater("a4"))
+    assert t("exam.mark_unfinalises", "zh", n=3) in texts(at)
+    at.form_submit_button[0].click().run()  # not confirmed: refused, final unchanged
+    assert exams.manual_summary(code, "S1", "t2").final == 22
+    at.checkbox(key="instructor.unsettle.S1").check()
+    at.form_submit_button[0].click().run()
+    assert exams.manual_summary(code, "S1", "t2").final is None
+
+
+def test_regrade_offers_only_the_exam_scenario_previews_and_undoes(clock, tmp_path):
     save_scenario_version(EXAM_YAML.replace("metric: ctr}", "metric: cvr}"), "v1")
+    save_scenario_version(EXAM_YAML.replace("id: app-class", "id: other-class"), "other")
     code = exams.create_exam("app-class", now=T0).code
     save_scenario_version(EXAM_YAML, "v2-fixed")
     ctr = answer_key(load_source(EXAM_YAML), "S1")["tasks"][0]["answer"]["value"]
     exams.join(code, "S1", "", T0)
     exams.save_answer(code, "S1", "t1", f"{ctr:.6f}", T0 + MIN)
     exams.submit(code, "S1", T0 + 2 * MIN)
+    assert exams.wait_for_grading(120)
     assert exams.results(code, clock.now)[0].tasks["t1"].score == 0
     at = logged_in("regrade")
+    offered = at.selectbox(key="instructor.fix_source").options  # other-class v1 is not offered
+    assert offered == [t("instructor.regrade.frozen", "zh"), "app-class v1", "app-class v2"]
     at.selectbox(key="instructor.fix_source").set_value("saved:app-class@2").run()
+    at.button(key="instructor.regrade_check").click().run()
+    assert not at.exception, at.exception
+    assert t("instructor.regrade.tasks_changed", "zh", tasks="t1") in texts(at)
+    assert exams.get_exam(code).scenario_version == 1  # the preview changed nothing
+    totals = frames(at)[0]
+    assert list(totals.iloc[0])[:4] == ["S1", "", "0", "60"]
     at.checkbox(key="instructor.regrade_sure").check().run()
+    assert at.button(key="instructor.regrade").disabled  # t1 changes: it must be confirmed by name
+    at.checkbox(key="instructor.regrade_named.t1").check().run()
     at.button(key="instructor.regrade").click().run()
     assert not at.exception, at.exception
     assert t("instructor.regrade.changed", "zh", n=1) in texts(at)
-    changed = frames(at)[0]
-    assert list(changed.iloc[0]) == ["S1", "t1", "0", "60", "不正确", "正确"]
-    assert exams.get_exam(code).scenario_version == 2
+    assert exams.get_exam(code).scenario_version == 2 and exams.results(code, clock.now)[0].tasks["t1"].score == 60
+    at.button(key="instructor.regrade_undo").click().run()
+    assert not at.exception, at.exception
+    assert exams.get_exam(code).scenario_version == 1 and exams.results(code, clock.now)[0].tasks["t1"].score == 0
 
 
 def test_every_workspace_message_is_in_both_locale_files():
@@ -291,7 +353,8 @@ def test_every_workspace_message_is_in_both_locale_files():
             if isinstance(node, ast.JoinedStr) and isinstance(node.values[0], ast.Constant):
                 families.update(re.findall(r"^instructor\.[a-z_.]+\.$", str(node.values[0].value)))
     used -= {k for k in used if k.count(".") == 1} - {"instructor.section"}  # session keys, not messages
-    assert len(used) > 100 and families == {"instructor.policy.", "instructor.section."}
+    assert len(used) > 100 and families == {"instructor.policy.", "instructor.section.", "instructor.feedback.",
+                                            "instructor.grading.action.", "instructor.regrade.kind."}
     for key in sorted(used):
         assert all(key in catalog for catalog in catalogs), key
         assert set(re.findall(r"{(\w+)}", catalogs[0][key])) == set(re.findall(r"{(\w+)}", catalogs[1][key])), key
