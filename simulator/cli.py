@@ -260,12 +260,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _guard(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    from simulator.scenario import ScenarioError
+class _NotLoaded(Exception):
+    """Stands in for ScenarioError while the engine is not loaded (store-only commands start faster)."""
 
+
+def _scenario_error() -> type[Exception]:
+    """``ScenarioError`` if the engine was loaded (it is the only one raising it), else a stand-in."""
+    scenario = sys.modules.get("simulator.scenario")
+    return scenario.ScenarioError if scenario is not None else _NotLoaded
+
+
+def _guard(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
         return func(args)
-    except ScenarioError as exc:
+    except _scenario_error() as exc:  # evaluated when an exception arrives
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT

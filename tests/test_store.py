@@ -45,6 +45,9 @@ def test_schema_is_at_head_and_matches_the_models(store):
     assert diff == []
     Store(store.url).dispose()  # starting again on a migrated database is a no-op
     assert current_revision(store.engine) == "0002_raters"
+    from simulator.migrations import is_current, shipped_heads
+
+    assert shipped_heads() == {head_revision()} and is_current(store.engine)  # the quick start-up check agrees
 
 
 def test_datetimes_come_back_as_aware_utc(store):

@@ -11,13 +11,16 @@ database (``script_location`` = this folder); ``tests/test_store.py`` checks mod
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 FOLDER = Path(__file__).resolve().parent
 PG_LOCK_ID = 7_242_031_5
@@ -26,6 +29,8 @@ PG_LOCK_ID = 7_242_031_5
 
 def alembic_config() -> Config:
     """An Alembic config whose scripts are this package's (no ini file)."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(FOLDER))
     return cfg
@@ -33,6 +38,8 @@ def alembic_config() -> Config:
 
 def head_revision() -> str:
     """The newest schema version shipped with the code, e.g. ``'0001'``."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -40,12 +47,43 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The schema version the database is at (``None`` for an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def shipped_heads() -> set[str]:
+    """Revision ids no shipped script revises, read from the scripts' text (no Alembic import).
+
+    ``tests/test_store.py`` checks this agrees with Alembic's own head.
+    """
+    revisions, revised = set(), set()
+    for path in (FOLDER / "versions").glob("*.py"):
+        source = path.read_text("utf-8")
+        found = re.search(r'^revision: str = "([^"]+)"', source, re.M)
+        if found:
+            revisions.add(found.group(1))
+            revised.update(re.findall(r'"([^"]+)"', (re.search(r"^down_revision:.*$", source, re.M) or [""])[0]))
+    return revisions - revised
+
+
+def is_current(engine: Engine) -> bool:
+    """True when the database is already at the shipped head (a plain query: starting stays quick)."""
+    try:
+        with engine.connect() as conn:
+            found = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    except DBAPIError:
+        return False
+    return bool(found) and found == shipped_heads()
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Brings the database's schema to ``revision`` in one transaction, one process at a time."""
+    if revision == "head" and is_current(engine):
+        return
+    from alembic import command
+
     cfg = alembic_config()
     with engine.connect() as conn:
         conn.execution_options(sqlite_immediate=True)

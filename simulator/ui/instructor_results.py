@@ -151,12 +151,13 @@ def mastery_chart(rows: Sequence[GradebookRow], tasks: Sequence[TaskInfo], lang:
 
 
 def downloads(code: str, rows: Sequence[GradebookRow], tasks: Sequence[TaskInfo], lang: str) -> None:
-    files = gradebook_files(rows, tasks, lang)
+    """CSV and XLSX buttons; each file is made when its button is clicked (the page does not wait)."""
     stem = f"gradebook-{safe_name(code)}"
+    rows, tasks = list(rows), list(tasks)
     left, right = st.columns(2)
     left.download_button(
         t("instructor.results.csv", lang),
-        data=files["csv"],
+        data=lambda: gradebook.to_csv_bytes(rows, tasks, lang),
         file_name=f"{stem}.csv",
         mime="text/csv",
         key=session.key(NS, "dl_csv"),
@@ -164,12 +165,24 @@ def downloads(code: str, rows: Sequence[GradebookRow], tasks: Sequence[TaskInfo]
     )
     right.download_button(
         t("instructor.results.xlsx", lang),
-        data=files["xlsx"],
+        data=lambda: gradebook.to_xlsx_bytes(rows, tasks, lang),
         file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=session.key(NS, "dl_xlsx"),
         icon=":material/download:",
     )
+
+
+def display_frame(headers: list[str], records: list[list[object]]) -> pd.DataFrame:
+    """The gradebook for the screen: a column mixing numbers and labels (待评分) is shown as text."""
+    frame = pd.DataFrame(records, columns=headers)
+    for column in frame.columns:
+        values = [v for v in frame[column] if v is not None]
+        if any(isinstance(v, str) for v in values) and any(isinstance(v, int | float) for v in values):
+            frame[column] = [
+                "" if v is None else (fmt_points(v) if isinstance(v, int | float) else str(v)) for v in frame[column]
+            ]
+    return frame
 
 
 def answer_text(answer: exams.SavedAnswer | None, lang: str) -> str:
@@ -255,7 +268,7 @@ def render(exam: exams.ExamInfo, lang: str) -> None:
     st.caption(t("instructor.results.items_note", lang))
     st.markdown(f"**{t('instructor.results.gradebook', lang)}**")
     headers, records = gradebook.table(rows, tasks, lang, browser_zone())
-    st.dataframe(pd.DataFrame(records, columns=headers).astype(object), hide_index=True)
+    st.dataframe(display_frame(headers, records), hide_index=True)
     downloads(exam.code, rows, tasks, lang)
     by_id = {r.trainee_id: r for r in rows if r.status != "not_started"}
     if by_id:

@@ -17,6 +17,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from app_helpers import MIN, T0, Clock, new_app
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -221,6 +222,14 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
         return original(self, path_or_data, mimetype, kind, filename)
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    deferred = MediaFileManager.add_deferred
+
+    def made_on_click(self, data, mimetype, coordinates, file_name=None, **kwargs):  # noqa: ANN001, ANN202
+        if file_name:
+            made[file_name] = data()  # what a click on the button downloads
+        return deferred(self, data, mimetype, coordinates, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", made_on_click)
     return made
 
 
