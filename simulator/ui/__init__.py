@@ -15,6 +15,9 @@ from simulator.ui import session, widgets
 def run() -> None:
     """Page set-up, the sidebar language switch, then the navigation and the chosen page."""
     session.init_lang()
+    from simulator.exam_grading import start_sweeper
+
+    start_sweeper()  # once per process: attempts whose time ran out get graded in the background
     st.set_page_config(page_title=t("ui.app.title", session.lang()), page_icon=":material/analytics:",
                        layout="wide", initial_sidebar_state="expanded")
     lang = widgets.language_switch()
