@@ -85,7 +85,7 @@ def _moment(label: str, day_key: str, tz: tzinfo, lang: str) -> datetime:
     """A date and a time input → an aware datetime in ``tz``."""
     today = exam_clock.now().astimezone(tz)
     c1, c2 = st.columns(2)
-    day = c1.date_input(label, value=today.date(), key=session.key(NS, day_key, "day"))
+    day = c1.date_input(timed(label, tz), value=today.date(), key=session.key(NS, day_key, "day"))
     clock = c2.time_input(
         t("instructor.exams.time", lang),
         value=time(today.hour, 0),
