@@ -248,8 +248,28 @@ def release_control(exam: exams.ExamInfo, lang: str) -> None:
     st.caption(t("instructor.exams.released" if exam.released else "instructor.exams.hidden", lang))
 
 
+def raters_panel(lang: str) -> None:
+    """The administrator's rater accounts: who exists, and a new account with its one-time password."""
+    from simulator import auth, raters
+
+    with st.expander(t("instructor.raters.title", lang), icon=":material/group:"):
+        names = raters.list_raters()
+        st.caption(t("instructor.raters.list", lang, names=", ".join(names) if names else "—"))
+        with st.form(session.key(NS, "rater_form"), clear_on_submit=True):
+            name = st.text_input(t("instructor.raters.name", lang), key=session.key(NS, "rater_name"), max_chars=50)
+            added = st.form_submit_button(t("instructor.raters.add", lang), icon=":material/person_add:")
+        if added:
+            try:
+                password = raters.add_rater(name, now=exam_clock.now())
+            except auth.AuthError as exc:
+                st.error(render_msg(exc.message, lang))
+                return
+            st.success(t("instructor.raters.added", lang, name=name.strip()), icon=":material/key:")
+            st.code(password, language=None)
+
+
 def render(lang: str) -> None:
-    """Create, list and release."""
+    """Create, list and release; rater accounts."""
     with st.expander(t("instructor.exams.new", lang), expanded=not exams.list_exams(), icon=":material/add:"):
         with guard():
             create_form(lang)
@@ -259,6 +279,7 @@ def render(lang: str) -> None:
     exam = pick_exam(lang)
     if exam is not None:
         release_control(exam, lang)
+    raters_panel(lang)
 
 
 def roster_frame(rows: list[exams.RosterRow], lang: str) -> pd.DataFrame:

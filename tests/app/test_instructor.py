@@ -369,3 +369,15 @@ def test_every_workspace_message_is_in_both_locale_files():
         assert set(re.findall(r"{(\w+)}", catalogs[0][key])) == set(re.findall(r"{(\w+)}", catalogs[1][key])), key
     for family in families:
         assert sum(k.startswith(family) for k in catalogs[0]) >= 2, family
+
+
+def test_the_administrator_creates_a_rater_account_who_then_signs_in(clock):
+    at = logged_in("exams")
+    at.text_input(key="instructor.rater_name").input("评分员甲")
+    at.form_submit_button(key="FormSubmitter:instructor.rater_form-" + t("instructor.raters.add", "zh")).click().run()
+    assert not at.exception, at.exception
+    assert t("instructor.raters.added", "zh", name="评分员甲") in texts(at)
+    password = at.code[-1].value
+    rater = rater_session("评分员甲", password)
+    assert [s.value for s in rater.segmented_control if s.key == "instructor.section"] == ["grading"]
+    assert t("instructor.signed_in_as", "zh", name="评分员甲") in texts(rater)
