@@ -10,7 +10,8 @@ import importlib
 from types import ModuleType
 
 _KINDS = ("metric", "report_table", "data_quality", "choice", "free_text",
-          "five_a_map", "ab_test", "sample_size", "roi_forecast")
+          "five_a_map", "ab_test", "sample_size", "roi_forecast",
+          "kpi_tree")
 
 
 def kinds() -> tuple[str, ...]:
