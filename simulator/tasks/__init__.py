@@ -11,7 +11,8 @@ from types import ModuleType
 
 _KINDS = ("metric", "report_table", "data_quality", "choice", "free_text",
           "five_a_map", "ab_test", "sample_size", "roi_forecast",
-          "kpi_tree", "budget_table", "matrix_review")
+          "kpi_tree", "budget_table", "matrix_review",
+          "risk_review")
 
 
 def kinds() -> tuple[str, ...]:
