@@ -12,7 +12,7 @@ from types import ModuleType
 _KINDS = ("metric", "report_table", "data_quality", "choice", "free_text",
           "five_a_map", "ab_test", "sample_size", "roi_forecast",
           "kpi_tree", "budget_table", "matrix_review",
-          "risk_review")
+          "risk_review", "summary_report")
 
 
 def kinds() -> tuple[str, ...]:
