@@ -131,3 +131,13 @@ def test_bad_cells_are_format_errors_naming_the_sheet_and_bad_params():
         sr.Params(dataset="ad_delivery", sheets=[SHEETS[0], {**SHEETS[1], "metrics": ["nonsense"]}])
     zh, en = sr.describe(p, "zh"), sr.describe(p, "en")
     assert "“汇总”" in zh and "“周报”" in zh and "Summary / 汇总" in en
+
+
+def test_a_workbook_named_in_an_answers_file_is_read_from_its_folder_only(tmp_path):
+    p = params()
+    key = sr.make(p, delivery(2), CTX)
+    (tmp_path / "summary.xlsx").write_bytes(workbook(sr.as_raw(key, p)))
+    ctx = TaskContext(base_dir=tmp_path)
+    assert sr.check(key, sr.parse("summary.xlsx", p, ctx), p, ctx).fraction == 1
+    with pytest.raises(AnswerFormatError):
+        sr.parse("../summary.xlsx", p, ctx)
