@@ -162,7 +162,8 @@ def _targets(params: Params, gmv: np.ndarray, rates: dict[str, np.ndarray], shar
     total = params.target_gmv if params.target_gmv is not None else float(gmv.sum()) * (1 + params.growth)
     target = total * share
     improved = np.prod([rates[n] * (1 + params.lift.get(n, 0.0)) for n in params.nodes()[1:]], axis=0)
-    return target, target / improved, float(total)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a group without buyers: no defined traffic
+        return target, target / improved, float(total)
 
 
 def _table(keys: pd.DataFrame, values: dict[str, np.ndarray], total: dict[str, float], by: str) -> list[dict]:
@@ -182,7 +183,7 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
     target, traffic, total = _targets(params, gmv, rates, gmv / gmv.sum())
     cols = {**values, "target_gmv": target, "target_traffic": traffic}
     totals = {**{k: float(v) for k, v in pooled.items()}, "target_gmv": total,
-              "target_traffic": float(traffic.sum())}
+              "target_traffic": float(np.nansum(traffic))}
     return {"columns": [params.by, *params.columns()], "rows": _table(groups.keys, cols, totals, params.by),
             "target_total": total, "misconceptions": _misconceptions(params, groups, sub, cols, totals)}
 
@@ -193,7 +194,8 @@ def _misconceptions(params: Params, groups: grouping.Groups, sub: pd.DataFrame, 
     rates = {n: cols[n] for n in params.nodes()[1:]}
     n = len(cols["gmv"])
     even, even_traffic, _ = _targets(params, cols["gmv"], rates, np.full(n, 1 / n))
-    plain = cols["target_gmv"] / np.prod(list(rates.values()), axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plain = cols["target_gmv"] / np.prod(list(rates.values()), axis=0)
     lift = np.prod([1 + params.lift.get(r, 0.0) for r in rates])
     out: dict[str, dict[str, Any]] = {
         "kpi_tree.even_split": {"target_gmv": even, "target_traffic": even_traffic},
@@ -211,7 +213,7 @@ def _misconceptions(params: Params, groups: grouping.Groups, sub: pd.DataFrame, 
     rows["kpi_tree.mean_of_ratios"] = [{params.by: plantables.TOTAL,
                                         **{r: float(np.nanmean(cols[r])) for r in rates}}]
     rows["kpi_tree.even_split"].append({params.by: plantables.TOTAL,
-                                        "target_traffic": float(even_traffic.sum())})
+                                        "target_traffic": float(np.nansum(even_traffic))})
     return {k: v for k, v in rows.items() if v}
 
 

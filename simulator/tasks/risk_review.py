@@ -167,7 +167,8 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
     active = np.bincount(days, minlength=groups.size).astype(float)
     refund, roi = [np.asarray(v, dtype=float) for v in metrics.group_values(
         sub, groups, [metrics.METRICS["refund_rate"], metrics.METRICS["roi"]], params.dataset, sums)]
-    util = sums["cost"] / (params.daily_budget * active)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        util = sums["cost"] / (params.daily_budget * active)
     cols = _columns(params, util, refund, roi)
     rows = plantables.records(metrics.keyed(groups.keys, cols))
     flagged = [checking.norm_key(k) for k, f in zip(groups.keys[params.by], cols["flagged"], strict=True) if f]
