@@ -4,11 +4,10 @@ tasks (the list is simulator/coverage.py), the three mock exams, and `simulator 
 from __future__ import annotations
 
 import doctest
-import subprocess
-import sys
 from types import SimpleNamespace
 
 from simulator import coverage, standard
+from simulator.cli import main
 from simulator.scenario import load_scenario, shipped_paths
 
 SHIPPED = [load_scenario(p) for p in shipped_paths()]
@@ -53,11 +52,11 @@ def test_three_mock_exams_one_at_l2_each_out_of_100():
         assert sc.total_points == 100 and sc.duration_minutes >= 100 and sc.pass_mark == standard.PASS_MARK
 
 
-def test_simulator_list_shows_coverage_per_level():
-    out = subprocess.run([sys.executable, "-m", "simulator", "list"], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
+def test_simulator_list_shows_coverage_per_level(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
     report = coverage.report(SHIPPED)
     for level, row in report.items():
-        line = next(ln for ln in out.stdout.splitlines() if ln.strip().startswith(level + " "))
+        line = next(ln for ln in out.splitlines() if ln.strip().startswith(level + " "))
         assert f"{row['count']}/{row['of']}" in line
         assert all(code in line for code in row["trained"])

@@ -86,7 +86,7 @@ def test_nothing_above_break_even_gives_an_empty_plan_that_still_grades():
 
 def test_full_marks_less_and_invalid_over_100_seeds():
     for seed in range(100):
-        data = delivery(seed, lines=2 + seed % 4)
+        data = delivery(seed, lines=2 + seed % 4, days=6)
         p = bt.Params(by="placement", growth=0.1 * (seed % 4), breakeven_roi=1.5 + seed % 3 / 2,
                       cap_factor=[None, 0.8, 1.5][seed % 3])
         key = bt.make(p, data, CTX)

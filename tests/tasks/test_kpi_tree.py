@@ -105,7 +105,7 @@ def test_live_products_tree_has_four_nodes_and_a_fixed_target():
 
 def test_full_marks_less_and_invalid_over_100_seeds():
     for seed in range(100):
-        data = sessions(seed, accounts=2 + seed % 4)
+        data = sessions(seed, accounts=2 + seed % 4, n=16)
         p, key = key_of(data, by="account_id", growth=0.1 + seed % 3 / 10,
                         lift={"avg_order_value": 0.05} if seed % 2 else {})
         assert grade(p, key, kt.as_raw(key, p)).final_status() == "correct", seed

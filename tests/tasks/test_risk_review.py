@@ -74,7 +74,7 @@ def test_key_equals_an_independent_computation(seed):
 
 def test_full_marks_less_and_invalid_over_100_seeds():
     for seed in range(100):
-        data = delivery(seed, lines=2 + seed % 5)
+        data = delivery(seed, lines=2 + seed % 4, days=8)
         params = {**P, "flag_at": 1 + seed % 3, "roi_min": None if seed % 2 else 2.0}
         p = rr.Params(**params)
         key = rr.make(p, data, CTX)
