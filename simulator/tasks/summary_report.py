@@ -22,7 +22,7 @@ from simulator.i18n import Msg, msg, register, t
 from simulator.labels import column_label
 from simulator.tasks import report_table as rt
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
-from simulator.tasks.metric import Filter
+from simulator.tasks.metric import Filter, describe_filter
 from simulator.uploads import TableReadError, read_table
 
 KIND = "summary_report"
@@ -39,12 +39,13 @@ register({
               "各表第一行为表头,先放分组列,再放指标列,每组一行;比率类指标一律用该组的合计计算,不要对每天的比率"
               "求平均。周列填写该周周一的日期(YYYY-MM-DD),月列填写 YYYY-MM。工作表名称按上面的名称填写。",
         "en": "From table {dataset}, build an operations summary report (one XLSX workbook) with {n} sheets: "
-              "{sheets}Each sheet has its headers in the first row, group columns first, then the metrics, one "
+              "{sheets}each sheet has its headers in the first row, group columns first, then the metrics, one "
               "row per group; compute every ratio from the group's totals, never as a mean of daily ratios. "
               "Write a week as its Monday's date (YYYY-MM-DD), a month as YYYY-MM. Name the sheets as above."},
     "summary_report.sheet_item": {
-        "zh": "工作表“{name}”:按{by}{filter}列出 {metrics};",
-        "en": "sheet “{name}”: by {by}{filter}, with {metrics}; "},
+        "zh": "工作表“{name}”:{scope}按{by}列出 {metrics};",
+        "en": "sheet “{name}”: {scope}by {by}, with {metrics}; "},
+    "summary_report.scope": {"zh": "只取{conditions}的数据,", "en": "only the rows where {conditions}, "},
 })
 
 
@@ -243,6 +244,8 @@ def describe(params: Params, lang: str = "zh") -> str:
         p = params.sheet_params(i)
         by = sep.join(column_label(b, lang, params.dataset) for b in p.by)
         name = s.name if lang == "zh" or not s.name_en else f"{s.name_en} / {s.name}"
-        items.append(t("summary_report.sheet_item", lang, name=name, by=by,
-                       filter=rt.filter_clause(p.filter, lang, params.dataset), metrics=_metric_items(p, lang)))
+        scope = t("summary_report.scope", lang, conditions=describe_filter(p.filter, lang, params.dataset)) \
+            if p.filter else ""
+        items.append(t("summary_report.sheet_item", lang, name=name, by=by, scope=scope,
+                       metrics=_metric_items(p, lang)))
     return t("summary_report.describe", lang, dataset=params.dataset, n=len(params.sheets), sheets="".join(items))
