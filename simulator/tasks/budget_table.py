@@ -3,16 +3,17 @@
 From the delivery history of each line (placement, campaign …): its ROI (GMV ÷ spend, ratio of sums).
 Lines whose ROI is below 保本ROI get no budget. The GMV target (history × (1 + ``growth``), or
 ``target_gmv``) is split over the kept lines by their share of historical GMV; each line's budget is its
-target ÷ its ROI. With a cap (``budget_cap`` yuan, or ``cap_factor`` × historical spend) that the total
+target ÷ its ROI, and the conversions that buys is budget ÷ its historical CPA (unit cost per
+conversion). With a cap (``budget_cap`` yuan, or ``cap_factor`` × historical spend) that the total
 exceeds, every budget and target is scaled down by cap ÷ total. Each line's expected profit is
 target ÷ 保本ROI − budget (gross margin = 1 ÷ 保本ROI, minus the spend). The 合计 row holds the sums and
 the plan's ROI (total target ÷ total budget).
 
 >>> df = pd.DataFrame({"placement": ["a", "a", "b", "c"], "cost": [100.0, 100, 100, 100],
-...                    "gmv": [300.0, 500, 100, 200]})
+...                    "gmv": [300.0, 500, 100, 200], "clicks": [50, 50, 40, 40], "conversions": [5, 5, 2, 4]})
 >>> key = make(Params(growth=0.0, breakeven_roi=1.5), {"ad_delivery": df})
->>> [(r["placement"], r["target_gmv"], r["budget"]) for r in key["rows"]]
-[('a', 880.0, 220.0), ('b', 0.0, 0.0), ('c', 220.0, 110.0), ('合计', 1100.0, 330.0)]
+>>> [(r["placement"], r["target_gmv"], r["budget"], r["conversions"]) for r in key["rows"]]
+[('a', 880.0, 220.0, 11.0), ('b', 0.0, 0.0, 0.0), ('c', 220.0, 110.0, 4.4), ('合计', 1100.0, 330.0, 15.4)]
 """
 
 from __future__ import annotations
@@ -42,12 +43,16 @@ from simulator.tasks.metric import (
 from simulator.tasks.report_table import read_upload
 
 KIND = "budget_table"
-COLUMNS = ("roi", "target_gmv", "budget", "profit")
+COLUMNS = ("roi", "target_gmv", "budget", "conversions", "profit")
 
 register({
     "budget_table.col.target_gmv": {"zh": "目标GMV", "en": "Target GMV"},
     "budget_table.col.budget": {"zh": "预算", "en": "Budget"},
     "budget_table.col.profit": {"zh": "预计利润", "en": "Expected profit"},
+    "budget_table.col.conversions": {"zh": "预计转化数", "en": "Expected conversions"},
+    "budget_table.clicks_not_conversions": {
+        "zh": "预计转化数看起来是 预算 ÷ 点击单价(那是点击数);应为 预算 ÷ 历史转化成本(CPA)。",
+        "en": "Expected conversions look like budget ÷ CPC (that is clicks); use budget ÷ historical CPA."},
     "budget_table.not_cut": {
         "zh": "ROI低于保本ROI的渠道也分到了目标和预算;这些渠道每花1元都在亏损,本题要求不再给它们预算。",
         "en": "Lines below break-even ROI still got a target and budget; each yuan there loses money, so "
@@ -75,16 +80,18 @@ register({
         "zh": "根据数据表 ad_delivery{filter},按{by}编制项目预算表。各{by}的历史ROI = 成交金额合计 ÷ 消耗合计;"
               "保本ROI为 {breakeven},历史ROI低于保本ROI的{by}不再分配预算(目标与预算填0)。"
               "项目GMV目标为{target},按保留各{by}的历史成交金额占比分配;预算 = 目标GMV ÷ 历史ROI。{cap}"
+              "预计转化数 = 预算 ÷ 历史转化成本(消耗合计 ÷ 转化数合计)。"
               "预计利润 = 目标GMV ÷ 保本ROI − 预算。每个{by}一行,再加一行“合计”(目标、预算、利润为各行之和,"
-              "ROI为 合计目标GMV ÷ 合计预算)。列出:{columns}。ROI保留2位小数,金额保留2位小数。"
+              "ROI为 合计目标GMV ÷ 合计预算)。列出:{columns}。ROI保留2位小数,金额保留2位小数,转化数保留1位小数。"
               "上传 CSV 或 XLSX 文件,表头可用中文或英文。",
         "en": "From table ad_delivery{filter}, draw up the project budget by {by}. Each line's historical "
               "ROI = its summed GMV ÷ its summed cost; break-even ROI is {breakeven}, and a line whose "
               "historical ROI is below it gets no budget (target and budget 0). The project's GMV target is "
               "{target}, split over the kept lines by their share of historical GMV; budget = target GMV ÷ "
-              "historical ROI. {cap}Expected profit = target GMV ÷ break-even ROI − budget. One row per line "
+              "historical ROI; expected conversions = budget ÷ historical CPA (summed cost ÷ summed conversions). "
+              "{cap}Expected profit = target GMV ÷ break-even ROI − budget. One row per line "
               "plus a 合计 (Total) row (sums of target, budget and profit; ROI = total target ÷ total "
-              "budget). Columns: {columns}. ROI and money to 2 decimals. Upload a CSV or XLSX file; "
+              "budget). Columns: {columns}. ROI and money to 2 decimals, conversions to 1. Upload a CSV or XLSX file; "
               "headers may be Chinese or English."},
     "budget_table.target_growth": {"zh": "历史成交金额合计 × (1 + {growth})",
                                    "en": "historical GMV × (1 + {growth})"},
@@ -123,12 +130,15 @@ class Params(TaskParams):
         return self
 
     def datasets(self) -> list[str]:
-        return needed_datasets(self.dataset, ["cost", "gmv"], [self.by, *self.filter])
+        return needed_datasets(self.dataset, ["cost", "gmv", "conversions", "clicks"], [self.by, *self.filter])
 
     def specs(self) -> dict[str, FieldSpec]:
-        return {"roi": FieldSpec(unit="multiple", precision=2),
-                **{c: FieldSpec(unit="money", precision=2, label_key=f"budget_table.col.{c}")
-                   for c in COLUMNS[1:]}}
+        money = {c: FieldSpec(unit="money", precision=2, label_key=f"budget_table.col.{c}")
+                 for c in ("target_gmv", "budget", "profit")}
+        return {"roi": FieldSpec(unit="multiple", precision=2), "target_gmv": money["target_gmv"],
+                "budget": money["budget"],
+                "conversions": FieldSpec(unit="count", precision=1, label_key="budget_table.col.conversions"),
+                "profit": money["profit"]}
 
 
 # --------------------------------------------------------------------------- key
@@ -139,20 +149,24 @@ def _history(params: Params, data: Mapping[str, pd.DataFrame]) -> tuple[pd.DataF
     if sub.empty:
         raise ValueError("budget_table task: the filter leaves no rows of ad_delivery")
     groups = grouping.group_rows(sub, [params.by], dropna=True)
-    sums = metrics.group_sums(sub, groups, ["cost", "gmv"], params.dataset)
+    sums = metrics.group_sums(sub, groups, ["cost", "gmv", "conversions", "clicks"], params.dataset)
     return groups.keys, sums
 
 
 def _plan(params: Params, roi: np.ndarray, share_of: np.ndarray, keep: np.ndarray, total: float,
-          cap: float | None) -> dict[str, np.ndarray]:
-    """target, budget, profit per line for one allocation rule (``share_of`` weights the kept lines)."""
+          cap: float | None, cpa: np.ndarray) -> dict[str, np.ndarray]:
+    """target, budget, conversions, profit per line for one allocation rule (``share_of`` weights the
+    kept lines; ``cpa`` is each line's historical cost per conversion)."""
     weights = np.where(keep, share_of, 0.0)
     target = total * weights / weights.sum() if weights.sum() > 0 else np.zeros_like(roi)
     with np.errstate(divide="ignore", invalid="ignore"):
         budget = np.where(target > 0, target / roi, 0.0)
     if cap is not None and budget.sum() > cap:
         target, budget = target * cap / budget.sum(), budget * cap / budget.sum()
-    return {"target_gmv": target, "budget": budget, "profit": target / params.breakeven_roi - budget}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        conversions = np.where(budget > 0, budget / cpa, 0.0)
+    return {"target_gmv": target, "budget": budget, "conversions": conversions,
+            "profit": target / params.breakeven_roi - budget}
 
 
 def _total_row(by: str, plan: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -171,17 +185,21 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
     cost, gmv = sums["cost"], sums["gmv"]
     with np.errstate(divide="ignore", invalid="ignore"):
         roi = np.where(cost > 0, gmv / cost, np.nan)
+        cpa = np.where(sums["conversions"] > 0, cost / sums["conversions"], np.inf)
+        cpc = np.where(sums["clicks"] > 0, cost / sums["clicks"], np.inf)
     keep = np.nan_to_num(roi) >= params.breakeven_roi
     total = params.target_gmv if params.target_gmv is not None else float(gmv.sum()) * (1 + params.growth)
     cap = params.budget_cap if params.cap_factor is None else params.cap_factor * float(cost.sum())
-    plan = _plan(params, roi, gmv, keep, total, cap)
+    plan = _plan(params, roi, gmv, keep, total, cap, cpa)
     variants = {
-        "budget_table.not_cut": _plan(params, roi, gmv, np.isfinite(roi) & (roi > 0), total, cap),
-        "budget_table.cost_share": _plan(params, roi, cost, keep, total, cap),
-        "budget_table.even_split": _plan(params, roi, np.ones_like(gmv), keep, total, cap),
-        "budget_table.cap_ignored": _plan(params, roi, gmv, keep, total, None),
+        "budget_table.not_cut": _plan(params, roi, gmv, np.isfinite(roi) & (roi > 0), total, cap, cpa),
+        "budget_table.cost_share": _plan(params, roi, cost, keep, total, cap, cpa),
+        "budget_table.even_split": _plan(params, roi, np.ones_like(gmv), keep, total, cap, cpa),
+        "budget_table.cap_ignored": _plan(params, roi, gmv, keep, total, None, cpa),
     }
     mis = {k: _rows(keys, roi, v, params.by) for k, v in variants.items()}
+    clicks = _plan(params, roi, gmv, keep, total, cap, cpc)["conversions"]
+    mis["budget_table.clicks_not_conversions"] = _rows(keys, roi, {**plan, "conversions": clicks}, params.by)
     mis["budget_table.budget_times_roi"] = plantables.records(metrics.keyed(
         keys, {"budget": np.where(keep, plan["target_gmv"] * np.nan_to_num(roi), 0.0)}))
     mis["budget_table.profit_no_margin"] = _rows(keys, roi, {**plan, "profit": plan["target_gmv"] - plan["budget"]},

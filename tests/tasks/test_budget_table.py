@@ -26,12 +26,14 @@ def delivery(seed: int, lines: int = 5, days: int = 20, rois: list[float] | None
         roi = rng.uniform(0.8, 4.0) if rois is None else rois[i]
         rows.append(pd.DataFrame({"date": pd.date_range("2024-11-01", periods=days), "placement": PLACEMENTS[i],
                                   "campaign_id": f"C{1 + i % 2:02d}", "cost": cost,
+                                  "clicks": (cost / rng.uniform(0.5, 3.0)).astype(int),
+                                  "conversions": (cost / rng.uniform(20, 120)).astype(int),
                                   "gmv": np.round(cost * roi * rng.lognormal(0, 0.2, days), 2)}))
     return {"ad_delivery": pd.concat(rows, ignore_index=True)}
 
 
 def independent(df: pd.DataFrame, growth: float, breakeven: float, cap_factor: float | None) -> pd.DataFrame:
-    g = df.groupby("placement")[["cost", "gmv"]].sum()
+    g = df.groupby("placement")[["cost", "gmv", "conversions"]].sum()
     g["roi"] = g["gmv"] / g["cost"]
     kept = g[g["roi"] >= breakeven]
     total = g["gmv"].sum() * (1 + growth)
@@ -42,6 +44,7 @@ def independent(df: pd.DataFrame, growth: float, breakeven: float, cap_factor: f
         g["target"] *= scale
         g["budget"] *= scale
     g["profit"] = g["target"] / breakeven - g["budget"]
+    g["expected"] = g["budget"] / (g["cost"] / g["conversions"])
     return g
 
 
@@ -70,6 +73,7 @@ def test_key_equals_an_independent_computation(seed, cap):
         assert r["roi"] == pytest.approx(w["roi"])
         assert r["target_gmv"] == pytest.approx(w["target"]) and r["budget"] == pytest.approx(w["budget"])
         assert r["profit"] == pytest.approx(w["profit"])
+        assert r["conversions"] == pytest.approx(w["expected"])
     total = rows["合计"]
     assert total["budget"] == pytest.approx(want["budget"].sum())
     assert total["roi"] == pytest.approx(want["target"].sum() / want["budget"].sum())
@@ -112,7 +116,7 @@ def test_named_mistakes():
     mean = table.copy()
     mean.loc[~lines, "roi"] = table.loc[lines & table["placement"].isin(key["kept"]), "roi"].mean()
     assert "budget_table.mean_roi" in named(grade(p, key, mean))
-    for mistake in ("not_cut", "cost_share", "even_split"):
+    for mistake in ("not_cut", "cost_share", "even_split", "clicks_not_conversions"):
         wrong = pd.DataFrame(key["misconceptions"][f"budget_table.{mistake}"], columns=key["columns"])
         assert f"budget_table.{mistake}" in named(grade(p, key, wrong)), mistake
 
@@ -125,7 +129,8 @@ def test_cap_ignored_named_and_english_headers_accepted():
     wrong = pd.DataFrame(key["misconceptions"]["budget_table.cap_ignored"], columns=key["columns"])
     assert "budget_table.cap_ignored" in named(grade(p, key, wrong))
     english = pd.DataFrame(key["rows"]).rename(columns={"target_gmv": "Target GMV", "budget": "Budget",
-                                                        "profit": "Expected profit"})
+                                                        "profit": "Expected profit",
+                                                        "conversions": "Expected conversions"})
     english.loc[english["placement"] == "合计", "placement"] = "Total"
     assert grade(p, key, english).fraction == 1
 
