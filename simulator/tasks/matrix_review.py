@@ -17,6 +17,7 @@ one to grow.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -41,14 +42,19 @@ from simulator.tasks.metric import (
 )
 
 KIND = "matrix_review"
-FIELDS = ("total", "top_account", "top_share", "top_n_share", "hhi", "top_platform", "top_platform_share",
+FIELDS = ("total", "ranking", "top_account", "top_share", "top_n_share", "hhi", "top_platform", "top_platform_share",
           "grow", "cut")
-TEXT = ("top_account", "top_platform", "grow", "cut")
+TEXT = ("ranking", "top_account", "top_platform", "grow", "cut")
+_SEPARATORS = re.compile(r"[\s,，、>＞;；/|]+")
 _DATE = {"accounts_daily": "date", "posts": "publish_date"}
 
 register({
     "matrix_review.field.total": {"zh": "矩阵合计", "en": "Matrix total"},
+    "matrix_review.field.ranking": {"zh": "账号贡献排名", "en": "Ranking by contribution"},
     "matrix_review.field.top_account": {"zh": "贡献最大的账号", "en": "Top account"},
+    "matrix_review.rank_by_efficiency": {
+        "zh": "排名看起来是按效率指标排的;本题的排名按各账号的贡献({metric}合计)从高到低。",
+        "en": "The ranking seems to follow the efficiency rate; rank by each account's {metric} total."},
     "matrix_review.field.top_share": {"zh": "最大账号占比", "en": "Top account's share"},
     "matrix_review.field.top_n_share": {"zh": "前N账号合计占比", "en": "Top-N share"},
     "matrix_review.field.hhi": {"zh": "集中度HHI", "en": "Concentration (HHI)"},
@@ -80,12 +86,14 @@ register({
     "matrix_review.describe": {
         "zh": "根据数据表 {dataset}{filter},评估由各账号组成的传播矩阵。以“{metric}”衡量各账号的贡献:"
               "账号占比 = 该账号{metric}合计 ÷ 全部账号合计;HHI = 各账号占比(小数)的平方和;前N账号合计占比"
-              "取贡献最大的 {n} 个账号;平台占比按平台汇总后计算。效率指标为“{efficiency}”(按各账号的合计计算)。"
+              "取贡献最大的 {n} 个账号;账号贡献排名按{metric}合计从高到低列出全部账号ID(用“、”或“>”分隔);"
+              "平台占比按平台汇总后计算。效率指标为“{efficiency}”(按各账号的合计计算)。"
               "建议加码:效率最高的账号;建议收缩:占比低于平均占比(1 ÷ 账号数)的账号中效率最低者(不含加码账号)。"
               "请填写:{fields}。占比与HHI保留4位小数(或百分数2位),{metric}合计取整;账号填写账号ID。",
         "en": "From table {dataset}{filter}, review the matrix of accounts. Contribution is measured by "
               "“{metric}”: an account's share = its total ÷ all accounts' total; HHI = Σ of the shares "
-              "(fractions) squared; the top-N share covers the {n} largest accounts; platform shares come "
+              "(fractions) squared; the top-N share covers the {n} largest accounts; the ranking lists every "
+              "account ID from the largest total to the smallest (separated by commas or >); platform shares come "
               "from totals per platform. Efficiency is “{efficiency}” (from each account's totals). Grow: "
               "the most efficient account; cut: the least efficient of the accounts whose share is below "
               "the average share (1 ÷ number of accounts), other than the one to grow. Give: {fields}. "
@@ -180,7 +188,8 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
     grow, cut = _choose(ids, share, eff)
     key: dict[str, Any] = {"total": total, "top_account": ids[order[0]], "top_share": float(share[order[0]]),
                            "top_n_share": float(share[order[: params.top_n]].sum()),
-                           "hhi": float((share**2).sum()), "grow": grow, "cut": cut}
+                           "hhi": float((share**2).sum()), "grow": grow, "cut": cut,
+                           "ranking": " > ".join(ids[i] for i in order)}
     if "platform" in sub.columns:
         plat = metrics.table(sub, ["platform"], [params.metric], params.dataset)
         plat_share = plat[params.metric].to_numpy(dtype=float) / total
@@ -193,21 +202,24 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
                                                               strict=True)}
     return {**key, "accounts": names or {i: i for i in ids}, "shares": dict(zip(ids, share.tolist(), strict=True)),
             "efficiency_values": dict(zip(ids, eff.tolist(), strict=True)),
-            "variants": _variants(params, sub, ids, share, key)}
+            "variants": _variants(params, sub, ids, share, eff, key)}
 
 
-def _variants(params: Params, sub: pd.DataFrame, ids: list[str], share: np.ndarray, key: dict) -> dict[str, dict]:
+def _variants(params: Params, sub: pd.DataFrame, ids: list[str], share: np.ndarray, eff: np.ndarray,
+              key: dict) -> dict[str, dict]:
     order = np.argsort(share, kind="stable")
     out: dict[str, dict] = {"matrix_review.hhi_points": {"hhi": key["hhi"] * 10000},
                             "matrix_review.grow_by_share": {"grow": ids[order[-1]]},
                             "matrix_review.cut_by_share": {"cut": ids[order[0]]}}
+    by_eff = np.argsort(-np.nan_to_num(eff, nan=-np.inf), kind="stable")
+    out["matrix_review.rank_by_efficiency"] = {"ranking": " > ".join(ids[i] for i in by_eff)}
     date = _DATE[params.dataset]
     if date in sub.columns:
         daily = metrics.table(sub, ["account_id", date], [params.efficiency], params.dataset)
         mean = daily.groupby("account_id", observed=True)[params.efficiency].mean()
         mean.index = [checking.norm_key(a) for a in mean.index]
-        eff = np.array([mean.get(a, np.nan) for a in ids], dtype=float)
-        grow, cut = _choose(ids, share, eff)
+        daily_eff = np.array([mean.get(a, np.nan) for a in ids], dtype=float)
+        grow, cut = _choose(ids, share, daily_eff)
         out["matrix_review.mean_of_daily"] = {"grow": grow, "cut": cut}
     return out
 
@@ -244,13 +256,15 @@ def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext
             if given[f] not in names:
                 extra.append(msg("matrix_review.unknown_account", field=msg(f"matrix_review.field.{f}"),
                                  value=str(parsed[f])))
+    if given.get("ranking") is not None:
+        given["ranking"] = " > ".join(str(_as_id(a, names)) for a in _SEPARATORS.split(str(given["ranking"])) if a)
     result = checking.check_fields(given, answer, specs(params, answer), tolerance=ctx.tolerance if ctx else 0.005)
-    for f in ("grow", "cut"):
+    for f in ("grow", "cut", "ranking"):
         if f not in given or given[f] is None or given[f] == answer[f]:
             continue
         for k, v in answer.get("variants", {}).items():
             if v.get(f) == given[f] and v.get(f) != answer[f]:
-                result.feedback.append(msg(k))
+                result.feedback.append(msg(k, metric=metrics.METRICS[params.metric].label(ctx.lang if ctx else "zh")))
     result.feedback += extra
     return result
 
@@ -263,6 +277,8 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict
         value = answer[f]
         if f == "top_account":
             value = answer["accounts"].get(value, value)
+        elif f == "ranking":
+            value = "、".join(value.split(" > "))
         elif f in ("top_share", "top_n_share", "top_platform_share"):
             value = f"{value * 100:.2f}%"
         elif f == "hhi":
@@ -278,7 +294,10 @@ def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.rando
     wrong = dict(answer)
     field = params.fields()[int(rng.integers(len(params.fields())))]
     ids = list(answer["accounts"])
-    if field in ("grow", "cut", "top_account"):
+    if field == "ranking":
+        ranked = answer["ranking"].split(" > ")
+        wrong[field] = " > ".join(ranked[1:] + ranked[:1])
+    elif field in ("grow", "cut", "top_account"):
         wrong[field] = next(i for i in ids[::-1] if i != answer[field])
     elif field == "top_platform":
         wrong[field] = answer[field] + "X"

@@ -40,7 +40,8 @@ def independent(df: pd.DataFrame) -> dict:
     small = eff[(share < 1 / len(g)) & (eff.index != grow)]
     cut = (small if len(small) else eff.drop(index=grow)).idxmin()
     plat = df.groupby("platform")["plays"].sum() / g["plays"].sum()
-    return {"total": g["plays"].sum(), "top_account": share.idxmax(), "top_share": share.max(),
+    ranking = " > ".join(share.sort_values(ascending=False, kind="stable").index)
+    return {"total": g["plays"].sum(), "ranking": ranking, "top_account": share.idxmax(), "top_share": share.max(),
             "top_n_share": share.sort_values(ascending=False).iloc[:3].sum(), "hhi": (share**2).sum(),
             "top_platform": plat.idxmax(), "top_platform_share": plat.max(), "grow": grow, "cut": cut}
 
@@ -100,7 +101,13 @@ def test_named_mistakes_and_names_accepted():
     result = grade(p, key, wrong)
     assert {"matrix_review.grow_by_share", "matrix_review.cut_by_share",
             "matrix_review.hhi_points"} <= named(result)
-    assert result.fraction == pytest.approx(6 / 9)
+    assert result.fraction == pytest.approx(7 / 10)
+    names = key["accounts"]
+    typed = "、".join(names[a] if i % 2 else a for i, a in enumerate(key["ranking"].split(" > ")))
+    assert grade(p, key, {**answer, "ranking": typed}).fraction == 1  # IDs or names, 、 or > between
+    by_eff = sorted(key["efficiency_values"], key=lambda a: -key["efficiency_values"][a])
+    if " > ".join(by_eff) != key["ranking"]:
+        assert "matrix_review.rank_by_efficiency" in named(grade(p, key, {**answer, "ranking": ">".join(by_eff)}))
     unknown = grade(p, key, {**answer, "cut": "A99"})
     assert "matrix_review.unknown_account" in named(unknown) and unknown.fraction < 1
 
