@@ -94,3 +94,26 @@ def test_an_exams_frozen_text_with_files_loads_its_data(tmp_path, monkeypatch):
     sc = load_source(attachments.embed(TEXT, {"delivery.csv": CSV}))
     assert sc.path is not None and sc.path.is_relative_to(tmp_path)
     assert len(generate_datasets(sc, "t1")["ad_delivery"]) == CSV.count(b"\n") - 1
+
+
+def test_an_exam_from_a_saved_version_with_files_grades_from_them(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from simulator import answer_key, exams
+    from simulator.exam_grading import grade_attempt
+    from simulator.scenario_source import save_scenario_version
+    from simulator.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'exam.db'}")
+    try:
+        save_scenario_version(attachments.embed(TEXT, {"delivery.csv": CSV}), "王老师", store=store)
+        t0 = datetime(2025, 3, 1, 1, 0, tzinfo=UTC)
+        code = exams.create_exam("byo-editor", now=t0, store=store).code
+        key = answer_key(load_source(attachments.embed(TEXT, {"delivery.csv": CSV})), "S1")["tasks"][0]["answer"]
+        exams.join(code, "S1", "学员", t0, store=store)
+        exams.save_answer(code, "S1", "t1", f"{key['value'] * 100:.2f}%", t0 + timedelta(minutes=1), store=store)
+        exams.submit(code, "S1", t0 + timedelta(minutes=2), store=store)
+        row = grade_attempt(code, "S1", t0 + timedelta(minutes=3), store=store)
+        assert row.total == 100
+    finally:
+        store.dispose()
