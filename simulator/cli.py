@@ -35,9 +35,10 @@ def _print_json(doc: Any) -> None:
 def cmd_list(args: argparse.Namespace) -> int:
     from simulator.scenario import shipped_paths
 
-    rows = []
+    rows, loaded = [], []
     for path in shipped_paths():
         sc = _scenario(str(path))
+        loaded.append(sc)
         rows.append({"id": sc.id, "title": sc.title.model_dump(), "level": sc.level, "direction": sc.direction,
                      "version": sc.version, "duration_minutes": sc.duration_minutes,
                      "tasks": [{"id": t.id, "kind": t.kind, "points": t.points, "skills": t.skills}
@@ -48,7 +49,18 @@ def cmd_list(args: argparse.Namespace) -> int:
         for row in rows:
             kinds = ", ".join(sorted({t["kind"] for t in row["tasks"]}))
             print(f"{row['id']:<28} {row['level']} {row['direction']:<5} {row['title']['zh']}  [{kinds}]")
+        _print_coverage(loaded)
     return EXIT_OK
+
+
+def _print_coverage(scenarios: list) -> None:
+    """Per level: how many of the data-computable skill codes auto-graded tasks train, and which."""
+    from simulator import coverage, standard
+
+    print("\nauto-graded skill coverage (trained / data-computable codes of the standard):")
+    for level, row in coverage.report(scenarios).items():
+        codes = " ".join(row["trained"]) or "-"  # type: ignore[arg-type]
+        print(f"  {level} {standard.LEVEL_NAMES[level]:<8} {row['count']:>2}/{row['of']:<2} {codes}")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -175,9 +175,12 @@ def scenario_version_yaml(scenario_id: str, version: int | None = None, *, store
 
 def load_source(yaml_text: str, path: str | Path | None = None) -> Any:
     """The engine's validated :class:`simulator.Scenario` for frozen text (its data files: by ``path``)."""
+    from simulator import attachments
     from simulator.scenario import parse_scenario
 
     where = Path(path) if path else None
+    if where is None and attachments.MARK in yaml_text:  # saved in the app with its data files
+        where = attachments.materialise(yaml_text, {})
     return parse_scenario(yaml_text, str(where or "<exam scenario>"), where)
 
 

@@ -10,7 +10,9 @@ import importlib
 from types import ModuleType
 
 _KINDS = ("metric", "report_table", "data_quality", "choice", "free_text",
-          "five_a_map", "ab_test", "sample_size", "roi_forecast")
+          "five_a_map", "ab_test", "sample_size", "roi_forecast",
+          "kpi_tree", "budget_table", "matrix_review",
+          "risk_review", "summary_report")
 
 
 def kinds() -> tuple[str, ...]:

@@ -217,6 +217,8 @@ def _generic(fc: FormContext) -> Collected:
 FORMS: dict[str, Callable[[FormContext], Collected]] = {
     "metric": _number, "sample_size": _number, "report_table": table_upload, "data_quality": _data_quality,
     "choice": _choice, "free_text": _free_text, "five_a_map": _five_a_map,
+    "kpi_tree": table_upload, "budget_table": table_upload, "risk_review": table_upload,
+    "summary_report": table_upload,
 }
 """Kind → input builder; kinds not listed (ab_test, roi_forecast …) get one input per field."""
 

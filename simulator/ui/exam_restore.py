@@ -24,7 +24,8 @@ from simulator import tasks as registry
 from simulator.ui.answer_forms import NO, YES, FormContext
 from simulator.ui.choice_form import JUDGE
 
-UPLOAD_KINDS = ("report_table",)
+UPLOAD_KINDS = ("report_table", "kpi_tree", "budget_table", "risk_review",
+                "summary_report")
 """Kinds whose answer is always a file (``data_quality`` is one in ``mode: cleaned``)."""
 GRIDS = ("flows", "flow_rates", "by_segment")
 """5A fields drawn as editable grids: restored through ``FormContext.initial``."""

@@ -5,6 +5,10 @@ read ``scenario.yaml:12: tasks[0].params.metric: …`` as ``simulator validate``
 stores a new version in the store (:func:`simulator.exams.save_scenario_version`); exams can then be
 created from it. The key preview is for the instructor only (this page is behind the login).
 
+Data files a scenario brings (``sources:``) are attached beside the editor (:mod:`simulator.attachments`):
+validation, preview and self-test read them from a private folder; saving keeps them in the stored
+version; export gives a zip (YAML + files) when there are any, and such a zip can be imported.
+
 >>> clone_text("# note\\nid: l4-ads\\ntitle: x\\n", "l4-ads-copy")
 '# note\\nid: l4-ads-copy\\ntitle: x\\n'
 """
@@ -19,7 +23,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from simulator.datasets import generate_datasets
+from simulator import attachments
+from simulator.datasets import generate_datasets, load_source
 from simulator.grading import answer_key, selftest
 from simulator.i18n import t
 from simulator.scenario import Problem, Scenario, ScenarioError, load_scenario, parse_scenario
@@ -37,6 +42,12 @@ DRAFT_KEY = session.key(NS, "yaml_draft")
 """A copy of the editor's text that survives switching sections (widget state does not)."""
 ORIGIN_KEY = session.key(NS, "origin")
 """The file a clone came from: data files a scenario brings are found beside it."""
+FILES_KEY = session.key(NS, "files")
+"""The attached data files: name as ``sources`` writes it → bytes."""
+UPLOAD_NONCE = session.key(NS, "upload_nonce")
+"""Bumped after each upload is taken, so the uploader starts empty again."""
+NOTICE_KEY = session.key(NS, "attach_notice")
+"""(kind, catalog key, params) of the last attach/import outcome, shown once."""
 FILE_NAME = "scenario.yaml"
 PREVIEW_ROWS = 200
 _ID_LINE = re.compile(r"^id:[^\n]*$", re.MULTILINE)
@@ -70,24 +81,129 @@ def clone_text(text: str, new_id: str) -> str:
     return _ID_LINE.sub(f"id: {new_id}", text, count=1)
 
 
-def validate(text: str, origin: str | None = None) -> tuple[Scenario | None, list[Problem]]:
-    """The parsed scenario, or the problems (``file:line: field: message``) that stop it."""
+def validate(text: str, origin: str | None = None, files: dict[str, bytes] | None = None
+             ) -> tuple[Scenario | None, list[Problem]]:
+    """The parsed scenario, or the problems (``file:line: field: message``) that stop it.
+
+    With ``files`` (the editor's attachments) the text is checked in a folder holding them, so a
+    ``sources:`` file that is not attached, or that cannot be read, is reported at once.
+    """
     if not text.strip():
         return None, []
     try:
-        return parse_scenario(text, FILE_NAME, Path(origin) if origin else None), []
+        if files is None:
+            return parse_scenario(text, FILE_NAME, Path(origin) if origin else None), []
+        scenario = parse_scenario(text, FILE_NAME)
+        if not scenario.sources:  # nothing to read from a folder: no need to write one
+            return scenario, []
+        scenario = parse_scenario(text, FILE_NAME, attachments.materialise(text, files))
     except ScenarioError as exc:
         return None, list(exc.problems)
+    except attachments.AttachmentError:
+        return None, [Problem(FILE_NAME, 1, "sources", "an attached file has a name that cannot be used")]
+    problems: list[Problem] = []
+    for dataset in scenario.sources:
+        try:
+            load_source(scenario, dataset)
+        except ScenarioError as exc:
+            problems += [Problem(FILE_NAME, p.line, p.field, p.message) for p in exc.problems]
+    return (None, problems) if problems else (scenario, [])
+
+
+def _files() -> dict[str, bytes]:
+    return dict(session.get(FILES_KEY) or {})
+
+
+def _source_files(path: Path, text: str) -> dict[str, bytes]:
+    """The data files a scenario file brings (``sources:``), read from beside it."""
+    try:
+        sc = parse_scenario(text, FILE_NAME, path)
+    except ScenarioError:
+        return {}
+    out = {}
+    for source in sc.sources.values():
+        candidate = path.parent / source.file
+        if candidate.is_file():
+            out[source.file] = candidate.read_bytes()
+    return out
 
 
 def _load_shipped(item: Shipped) -> None:
-    session.put(EDITOR_KEY, clone_text(item.path.read_text("utf-8-sig"), f"{item.id}-copy"))
-    session.put(ORIGIN_KEY, str(item.path))
+    text = item.path.read_text("utf-8-sig")
+    session.put(EDITOR_KEY, clone_text(text, f"{item.id}-copy"))
+    session.put(FILES_KEY, _source_files(item.path, text))
+    session.put(ORIGIN_KEY, None)
 
 
 def _load_version(scenario_id: str, version: int) -> None:
-    session.put(EDITOR_KEY, scenario_version_yaml(scenario_id, version))
+    text, files = attachments.split(scenario_version_yaml(scenario_id, version))
+    session.put(EDITOR_KEY, text)
+    session.put(FILES_KEY, files)
     session.put(ORIGIN_KEY, None)
+
+
+def _take_uploads(widget: str) -> None:
+    """Adds the uploaded CSV/XLSX files to the attachments (replacing one of the same name)."""
+    files = _files()
+    added = []
+    try:
+        for upload in st.session_state.get(widget) or []:
+            data = upload.getvalue()
+            files[attachments.check_file(upload.name, data)] = data
+            added.append(upload.name)
+    except attachments.AttachmentError as err:
+        session.put(NOTICE_KEY, ("error", err.key, {"name": err.name}))
+    else:
+        session.put(NOTICE_KEY, ("success", "instructor.author.attached", {"names": ", ".join(added)}))
+    session.put(FILES_KEY, files)
+    session.put(UPLOAD_NONCE, int(session.get(UPLOAD_NONCE) or 0) + 1)
+
+
+def _take_zip(widget: str) -> None:
+    """Replaces the editor's text and attachments with an imported zip's."""
+    upload = st.session_state.get(widget)
+    if upload is not None:
+        try:
+            text, files = attachments.from_zip(upload.getvalue())
+        except attachments.AttachmentError as err:
+            session.put(NOTICE_KEY, ("error", err.key, {"name": err.name}))
+        else:
+            session.put(EDITOR_KEY, text)
+            session.put(FILES_KEY, files)
+            session.put(ORIGIN_KEY, None)
+            session.put(NOTICE_KEY, ("success", "instructor.author.imported", {"n": len(files)}))
+    session.put(UPLOAD_NONCE, int(session.get(UPLOAD_NONCE) or 0) + 1)
+
+
+def _remove(name: str) -> None:
+    files = _files()
+    files.pop(name, None)
+    session.put(FILES_KEY, files)
+
+
+def _attachments(lang: str) -> None:
+    """The attached data files: upload CSV/XLSX, list with remove buttons, import a zip."""
+    nonce = int(session.get(UPLOAD_NONCE) or 0)
+    left, right = st.columns(2)
+    with left:
+        widget = session.key(NS, "attach_upload", nonce)
+        st.file_uploader(t("instructor.author.attach", lang), type=["csv", "xlsx"], accept_multiple_files=True,
+                         key=widget, help=t("instructor.author.attach_help", lang),
+                         on_change=_take_uploads, args=(widget,))
+    with right:
+        widget_zip = session.key(NS, "import_zip", nonce)
+        st.file_uploader(t("instructor.author.import_zip", lang), type=["zip"], key=widget_zip,
+                         on_change=_take_zip, args=(widget_zip,))
+    notice = session.get(NOTICE_KEY)
+    if notice:
+        kind, key, params = notice
+        (st.error if kind == "error" else st.success)(t(key, lang, **params))
+        session.put(NOTICE_KEY, None)
+    for i, (name, data) in enumerate(sorted(_files().items())):
+        a, b = st.columns([5, 1])
+        a.caption(t("instructor.author.file_row", lang, name=md_escape(name), kb=f"{len(data) / 1024:.1f}"))
+        b.button(t("instructor.author.remove", lang), key=session.key(NS, "remove", i), on_click=_remove,
+                 args=(name,), icon=":material/delete:")
 
 
 def _sources(lang: str) -> None:
@@ -180,19 +296,21 @@ def _save_export(text: str, scenario: Scenario, lang: str) -> None:
             icon=":material/save:",
         ):
             with guard("instructor.author.save_failed"):
-                info = save_scenario_version(text, author.strip())
+                info = save_scenario_version(attachments.embed(text, _files()), author.strip())
                 st.success(
                     t("instructor.author.saved_as", lang, id=info.scenario_id, v=info.version),
                     icon=":material/check_circle:",
                 )
     with right:
+        files = _files()
         st.download_button(
             t("instructor.author.export", lang),
-            data=text.encode("utf-8"),
-            file_name=f"{scenario.id}.yaml",
-            mime="application/x-yaml",
+            data=attachments.to_zip(text, files, scenario.id) if files else text.encode("utf-8"),
+            file_name=f"{scenario.id}.zip" if files else f"{scenario.id}.yaml",
+            mime="application/zip" if files else "application/x-yaml",
             key=session.key(NS, "export"),
             icon=":material/download:",
+            help=t("instructor.author.export_zip", lang) if files else None,
         )
 
 
@@ -230,9 +348,13 @@ def render(lang: str) -> None:
         placeholder="id: my-scenario\ntitle: {zh: …, en: …}\n…",
     )
     session.put(DRAFT_KEY, text)
-    scenario, problems = validate(text, session.get(ORIGIN_KEY))
+    _attachments(lang)
+    origin = session.get(ORIGIN_KEY)
+    scenario, problems = validate(text, origin, None if origin else _files())
     if problems:
         show_problems(problems, lang)
+        if any(p.field.startswith("sources") for p in problems):
+            st.info(t("instructor.author.attach_hint", lang), icon=":material/attach_file:")
     if scenario is None:
         return
     st.success(
