@@ -437,7 +437,8 @@ def _order_lines(rng: np.random.Generator, params: Params, camps: Campaigns, cat
 
     Each order picks one of the campaign's products by its weights and a quantity (cheap items come in
     twos and threes more often). Orders still in transit: probability exp(−age / transit_days). Settled
-    orders are signed with the rate of the campaign's product (its category); the rest are rejected (its reject share) or returned.
+    orders are signed at the rate of the product bought (its category's band at the campaign's
+    position); the rest are rejected (the campaign's reject share) or returned.
     These choices use 16-bit uniforms (probabilities to 1/65536), the cheapest draw per order.
     """
     days, c, per = orders.shape
