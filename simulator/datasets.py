@@ -80,12 +80,28 @@ def generate_datasets(scenario: Scenario, trainee_id: str, scale: float = 1.0) -
     return dict(generate_bundle(scenario, trainee_id, scale).frames)
 
 
+REDRAWS = 12
+"""Most re-draws of a trainee's generated datasets while a task finds them fragile (see :func:`fragile_tasks`)."""
+
+
 def _build(scenario: Scenario, trainee_id: str, scale: float) -> Bundle:
+    """The trainee's frames: the first draw, or the first re-draw on which no task's key is fragile."""
+    for attempt in range(REDRAWS + 1):
+        bundle = _draw(scenario, trainee_id, scale, attempt)
+        reasons = fragile_tasks(scenario, bundle.frames)
+        if not reasons or attempt == REDRAWS:
+            break
+    for family in scenario.needed_families():
+        bundle.truth[family]["redraws"] = {"attempt": attempt, "fragile": reasons}
+    return bundle
+
+
+def _draw(scenario: Scenario, trainee_id: str, scale: float, attempt: int) -> Bundle:
     frames: dict[str, pd.DataFrame] = {}
     truth: dict[str, Any] = {}
     for family in scenario.needed_families():
         module = FAMILIES[family]
-        rng = family_rng(scenario.id, scenario.seed, trainee_id, scale, family)
+        rng = family_rng(scenario.id, scenario.seed, trainee_id, scale, family, attempt)
         out = module.generate(rng, scenario.family_params(family), scale)
         frames.update(out.frames)
         truth[family] = out.truth
@@ -93,6 +109,31 @@ def _build(scenario: Scenario, trainee_id: str, scale: float) -> Bundle:
         frames[dataset] = load_source(scenario, dataset)
         truth[dataset] = {"source": source.file}
     return Bundle(frames, truth)
+
+
+def fragile_tasks(scenario: Scenario, frames: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Task id → why its key would not be robust on these frames (task kinds with a ``fragile`` hook).
+
+    Tasks reading a dataset the scenario brings as a file are skipped: re-drawing cannot change it.
+    """
+    from simulator import tasks as registry
+
+    out: dict[str, str] = {}
+    for task in scenario.tasks:
+        hook = getattr(registry.get(task.kind), "fragile", None)
+        if hook is None:
+            continue
+        params = registry.get(task.kind).Params(**task.params)
+        needed = params.datasets()
+        if any(d in scenario.sources or d not in frames for d in needed):
+            continue
+        try:
+            reason = hook(params, frames)
+        except (ValueError, KeyError):  # the key reports these as scenario problems
+            continue
+        if reason:
+            out[task.id] = reason
+    return out
 
 
 def load_source(scenario: Scenario, dataset: str) -> pd.DataFrame:
