@@ -173,10 +173,10 @@ BANDS: dict[str, OutcomeBand] = {
                             "category"),
     "price_家居": OutcomeBand("家居 商品价格 / home goods price", "yuan", (50, 180), (19.9, 500), "category"),
     "price_母婴": OutcomeBand("母婴 商品价格 / baby goods price", "yuan", (70, 250), (19.9, 1500), "category"),
-    "live_gpm": OutcomeBand("直播场次 GPM(成交金额 ÷ 观看次数 × 1000)/ session GPM", "yuan", (250, 1200),
-                            (40, 5000), "live_outcomes"),
+    "live_gpm": OutcomeBand("直播场次 GPM(成交金额 ÷ 观看次数 × 1000)/ session GPM", "yuan", (300, 1200),
+                            (80, 4000), "live_outcomes"),
     "live_uv_value": OutcomeBand("直播场次 UV价值(成交金额 ÷ 累计观看人数)/ session UV value", "yuan",
-                                 (0.35, 1.7), (0.05, 7.0), "live_outcomes"),
+                                 (0.4, 1.7), (0.1, 5.0), "live_outcomes"),
     "live_avg_watch_seconds": OutcomeBand("直播 人均停留(秒)/ mean watch seconds", "count", (45, 100),
                                           (25, 170), "live_types"),
     "live_interaction_rate": OutcomeBand("直播 互动率 / interaction rate", "ratio", (0.04, 0.10),
@@ -214,11 +214,11 @@ BANDS: dict[str, OutcomeBand] = {
     "ad_roi": OutcomeBand("广告计划 支付ROI(成交金额 ÷ 消耗)/ campaign ROI", "multiple", (1.6, 3.8),
                           (0.8, 6.0), "ads"),
     "net_followers_growing": OutcomeBand("成长期账号 期间净增粉丝 ÷ 期初粉丝 / growing: net change", "ratio",
-                                         (0.02, 0.6), (0.0, 3.0), "account_types"),
+                                         (0.02, 0.3), (0.0, 1.0), "account_types"),
     "net_followers_mature": OutcomeBand("成熟期账号 期间净增粉丝 ÷ 期初粉丝 / mature: net change", "ratio",
-                                        (0.002, 0.08), (-0.01, 0.3), "account_types"),
+                                        (0.001, 0.05), (-0.01, 0.15), "account_types"),
     "net_followers_declining": OutcomeBand("衰退期账号 期间净增粉丝 ÷ 期初粉丝 / declining: net change",
-                                           "ratio", (-0.08, -0.001), (-0.25, 0.01), "account_types"),
+                                           "ratio", (-0.05, -0.0005), (-0.15, 0.005), "account_types"),
 }
 GAINING_SHARE = 0.8
 """At least this share of growing and mature accounts gain followers over the period."""
