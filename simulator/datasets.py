@@ -81,34 +81,56 @@ def generate_datasets(scenario: Scenario, trainee_id: str, scale: float = 1.0) -
 
 
 REDRAWS = 12
-"""Most re-draws of a trainee's generated datasets while a task finds them fragile (see :func:`fragile_tasks`)."""
+"""Most re-draws of a family while a task reading it finds its key fragile (see :func:`fragile_tasks`)."""
 
 
 def _build(scenario: Scenario, trainee_id: str, scale: float) -> Bundle:
-    """The trainee's frames: the first draw, or the first re-draw on which no task's key is fragile."""
-    for attempt in range(REDRAWS + 1):
-        bundle = _draw(scenario, trainee_id, scale, attempt)
+    """The trainee's frames: each family's first draw, or its first re-draw on which no task is fragile.
+
+    Only the families a fragile task reads are re-drawn (attempt 1, 2 … of their own stream), so the
+    other families keep their numbers.
+    """
+    families = scenario.needed_families()
+    attempts = dict.fromkeys(families, 0)
+    outs = {f: _draw_family(scenario, f, trainee_id, scale, 0) for f in families}
+    for round_ in range(REDRAWS + 1):
+        bundle = _assemble(scenario, outs)
         reasons = fragile_tasks(scenario, bundle.frames)
-        if not reasons or attempt == REDRAWS:
+        redo = _families_read(scenario, reasons) & set(families)
+        if not redo or round_ == REDRAWS:
             break
-    for family in scenario.needed_families():
-        bundle.truth[family]["redraws"] = {"attempt": attempt, "fragile": reasons}
+        for family in sorted(redo):
+            attempts[family] += 1
+            outs[family] = _draw_family(scenario, family, trainee_id, scale, attempts[family])
+    for family in families:
+        bundle.truth[family]["redraws"] = {"attempt": attempts[family], "fragile": reasons}
     return bundle
 
 
-def _draw(scenario: Scenario, trainee_id: str, scale: float, attempt: int) -> Bundle:
+def _draw_family(scenario: Scenario, family: str, trainee_id: str, scale: float, attempt: int):
+    rng = family_rng(scenario.id, scenario.seed, trainee_id, scale, family, attempt)
+    return FAMILIES[family].generate(rng, scenario.family_params(family), scale)
+
+
+def _assemble(scenario: Scenario, outs: dict[str, Any]) -> Bundle:
     frames: dict[str, pd.DataFrame] = {}
     truth: dict[str, Any] = {}
-    for family in scenario.needed_families():
-        module = FAMILIES[family]
-        rng = family_rng(scenario.id, scenario.seed, trainee_id, scale, family, attempt)
-        out = module.generate(rng, scenario.family_params(family), scale)
+    for family, out in outs.items():
         frames.update(out.frames)
-        truth[family] = out.truth
+        truth[family] = dict(out.truth)
     for dataset, source in scenario.sources.items():
         frames[dataset] = load_source(scenario, dataset)
         truth[dataset] = {"source": source.file}
     return Bundle(frames, truth)
+
+
+def _families_read(scenario: Scenario, reasons: dict[str, str]) -> set[str]:
+    """The families whose datasets the tasks named in ``reasons`` read."""
+    out = set()
+    for task in scenario.tasks:
+        if task.id in reasons:
+            out |= {f for d in scenario.task_params(task).datasets() if (f := family_of(d))}
+    return out
 
 
 def fragile_tasks(scenario: Scenario, frames: dict[str, pd.DataFrame]) -> dict[str, str]:

@@ -1,5 +1,6 @@
-"""Realism: over 50 trainee ids of every shipped scenario, the generated numbers fall inside the documented
-bands of ``data.generators.profiles.BANDS`` (the table ``docs/datasets.md`` prints with its sources).
+"""Realism: over 50 trainee ids of every shipped scenario (and of each family's defaults), the generated
+numbers fall inside the documented bands of ``data.generators.profiles.BANDS`` (the table
+``docs/datasets.md`` prints with its sources).
 
 For each band, the median over all measured units (products, sessions, campaigns, trainee × category
 pairs, accounts) lies inside ``median`` and the 5th and 95th percentiles inside ``outer``.
@@ -26,8 +27,10 @@ FAMILIES_CHECKED = ("live", "ads", "accounts")
 
 
 def _settings() -> list[tuple[str, str, int, object]]:
-    """(family, scenario id, seed, params) for each distinct family setting the shipped scenarios use."""
-    seen, out = set(), []
+    """(family, scenario id, seed, params) for each distinct family setting the shipped scenarios use, and
+    each family's defaults (so every category is measured even where no shipped scenario sells it)."""
+    seen = {(f, json.dumps(FAMILIES[f].Params().model_dump(mode="json"), sort_keys=True)) for f in FAMILIES_CHECKED}
+    out: list[tuple[str, str, int, object]] = [(f, "defaults", 0, FAMILIES[f].Params()) for f in FAMILIES_CHECKED]
     for path in SCENARIOS:
         sc = load_scenario(path)
         for family in sc.needed_families():
