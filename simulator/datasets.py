@@ -88,14 +88,16 @@ def _build(scenario: Scenario, trainee_id: str, scale: float) -> Bundle:
     """The trainee's frames: each family's first draw, or its first re-draw on which no task is fragile.
 
     Only the families a fragile task reads are re-drawn (attempt 1, 2 … of their own stream), so the
-    other families keep their numbers.
+    other families keep their numbers. Re-draws apply up to scale 1, the size trainees and exams use;
+    a larger scale (load tests, big practice files) keeps its first draw — with hundreds of campaigns an
+    above-threshold question has no robust form anyway, and checking would cost as much as the key.
     """
     families = scenario.needed_families()
     attempts = dict.fromkeys(families, 0)
     outs = {f: _draw_family(scenario, f, trainee_id, scale, 0) for f in families}
     for round_ in range(REDRAWS + 1):
         bundle = _assemble(scenario, outs)
-        reasons = fragile_tasks(scenario, bundle.frames)
+        reasons = fragile_tasks(scenario, bundle.frames) if scale <= 1 else {}
         redo = _families_read(scenario, reasons) & set(families)
         if not redo or round_ == REDRAWS:
             break
