@@ -27,6 +27,8 @@ MIN_DISTINCT = {
     "sample_size": 12,  # n from a baseline rounded to 4 decimals: near neighbours can share n
     "data_quality": 8,  # counts drawn within ±60% of the scenario's numbers
     "choice": 3,  # (right option, options shown); 判断 keys: both true and false, see below
+    # kinds added on main by issue 15 (tables and figures computed from the trainee's data)
+    "budget_table": 18, "kpi_tree": 18, "summary_report": 18, "matrix_review": 18, "risk_review": 18,
 }
 EXEMPT = {
     "free_text": "graded by a rater against the rubric; the key is the rubric, the same for everyone",
