@@ -80,19 +80,84 @@ def generate_datasets(scenario: Scenario, trainee_id: str, scale: float = 1.0) -
     return dict(generate_bundle(scenario, trainee_id, scale).frames)
 
 
+REDRAWS = 12
+"""Most re-draws of a family while a task reading it finds its key fragile (see :func:`fragile_tasks`)."""
+
+
 def _build(scenario: Scenario, trainee_id: str, scale: float) -> Bundle:
+    """The trainee's frames: each family's first draw, or its first re-draw on which no task is fragile.
+
+    Only the families a fragile task reads are re-drawn (attempt 1, 2 … of their own stream), so the
+    other families keep their numbers. Re-draws apply up to scale 1, the size trainees and exams use;
+    a larger scale (load tests, big practice files) keeps its first draw — with hundreds of campaigns an
+    above-threshold question has no robust form anyway, and checking would cost as much as the key.
+    """
+    families = scenario.needed_families()
+    attempts = dict.fromkeys(families, 0)
+    outs = {f: _draw_family(scenario, f, trainee_id, scale, 0) for f in families}
+    for round_ in range(REDRAWS + 1):
+        bundle = _assemble(scenario, outs)
+        reasons = fragile_tasks(scenario, bundle.frames) if scale <= 1 else {}
+        redo = _families_read(scenario, reasons) & set(families)
+        if not redo or round_ == REDRAWS:
+            break
+        for family in sorted(redo):
+            attempts[family] += 1
+            outs[family] = _draw_family(scenario, family, trainee_id, scale, attempts[family])
+    for family in families:
+        bundle.truth[family]["redraws"] = {"attempt": attempts[family], "fragile": reasons}
+    return bundle
+
+
+def _draw_family(scenario: Scenario, family: str, trainee_id: str, scale: float, attempt: int):
+    rng = family_rng(scenario.id, scenario.seed, trainee_id, scale, family, attempt)
+    return FAMILIES[family].generate(rng, scenario.family_params(family), scale)
+
+
+def _assemble(scenario: Scenario, outs: dict[str, Any]) -> Bundle:
     frames: dict[str, pd.DataFrame] = {}
     truth: dict[str, Any] = {}
-    for family in scenario.needed_families():
-        module = FAMILIES[family]
-        rng = family_rng(scenario.id, scenario.seed, trainee_id, scale, family)
-        out = module.generate(rng, scenario.family_params(family), scale)
+    for family, out in outs.items():
         frames.update(out.frames)
-        truth[family] = out.truth
+        truth[family] = dict(out.truth)
     for dataset, source in scenario.sources.items():
         frames[dataset] = load_source(scenario, dataset)
         truth[dataset] = {"source": source.file}
     return Bundle(frames, truth)
+
+
+def _families_read(scenario: Scenario, reasons: dict[str, str]) -> set[str]:
+    """The families whose datasets the tasks named in ``reasons`` read."""
+    out = set()
+    for task in scenario.tasks:
+        if task.id in reasons:
+            out |= {f for d in scenario.task_params(task).datasets() if (f := family_of(d))}
+    return out
+
+
+def fragile_tasks(scenario: Scenario, frames: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """Task id → why its key would not be robust on these frames (task kinds with a ``fragile`` hook).
+
+    Tasks reading a dataset the scenario brings as a file are skipped: re-drawing cannot change it.
+    """
+    from simulator import tasks as registry
+
+    out: dict[str, str] = {}
+    for task in scenario.tasks:
+        hook = getattr(registry.get(task.kind), "fragile", None)
+        if hook is None:
+            continue
+        params = registry.get(task.kind).Params(**task.params)
+        needed = params.datasets()
+        if any(d in scenario.sources or d not in frames for d in needed):
+            continue
+        try:
+            reason = hook(params, frames)
+        except (ValueError, KeyError):  # the key reports these as scenario problems
+            continue
+        if reason:
+            out[task.id] = reason
+    return out
 
 
 def load_source(scenario: Scenario, dataset: str) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from simulator import tasks as registry
+from simulator.brief import brief_problems, grouping_problems
 from simulator.datasets import generate_datasets
 from simulator.i18n import Msg, msg, register, render_all
 from simulator.scenario import Problem, Scenario, ScenarioError, TaskSpec, load_scenario
@@ -172,7 +173,8 @@ class SelftestReport:
 
 
 def selftest(scenario: Scenario | str | Path, seeds: int = 5) -> SelftestReport:
-    """For ``seeds`` trainee ids: the key scores full marks, a perturbed key less, malformed is invalid."""
+    """For ``seeds`` trainee ids: the key scores full marks, a perturbed key less, malformed is invalid;
+    the data agree with the brief and every report grouping has enough groups (:mod:`simulator.brief`)."""
     sc = load_scenario(scenario)
     report = SelftestReport(sc.id, seeds)
     ctx = _context(sc)
@@ -183,6 +185,8 @@ def selftest(scenario: Scenario | str | Path, seeds: int = 5) -> SelftestReport:
         except ScenarioError as exc:
             report.failures += [str(p) for p in exc.problems]
             continue
+        report.failures += brief_problems(sc, generate_datasets(sc, trainee), trainee)
+        report.failures += grouping_problems(key, trainee)
         rng = np.random.default_rng(derive_seed("selftest", sc.id, trainee))
         for task, entry in zip(sc.tasks, key["tasks"], strict=True):
             report.failures += _selftest_task(task, entry, ctx, rng, trainee)

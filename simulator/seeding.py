@@ -34,9 +34,14 @@ def scale_token(scale: float) -> str:
 
 
 def family_rng(scenario_id: str, scenario_seed: int, trainee_id: str, scale: float,
-               family: str) -> np.random.Generator:
-    """The one generator a dataset family draws all its randomness from."""
-    seed = derive_seed(scenario_id, scenario_seed, trainee_id, scale_token(scale), family)
+               family: str, attempt: int = 0) -> np.random.Generator:
+    """The one generator a dataset family draws all its randomness from.
+
+    ``attempt`` > 0 gives the deterministic re-draws ``simulator.datasets`` makes when a draw leaves a
+    task without a robust key (attempt 0 is the first draw, and its stream is unchanged).
+    """
+    parts: tuple[object, ...] = (scenario_id, scenario_seed, trainee_id, scale_token(scale), family)
+    seed = derive_seed(*parts, f"redraw {attempt}") if attempt else derive_seed(*parts)
     return np.random.default_rng(seed)
 
 

@@ -29,6 +29,14 @@ def test_datasets_doc_lists_every_column_with_its_chinese_label():
             assert f"| `{col}` | {spec.zh} |" in text, (dataset, col)
 
 
+def test_datasets_doc_prints_the_calibrated_profiles_and_their_sources():
+    from data.generators.profiles import BANDS, SOURCES
+
+    text = (ROOT / "docs" / "datasets.md").read_text("utf-8")
+    assert _tool("make_datasets_doc").render_profiles() in text
+    assert all(band.label in text for band in BANDS.values()) and all(s in text for s in SOURCES.values())
+
+
 def test_authoring_guide_example_is_a_valid_scenario(tmp_path):
     from simulator.scenario import parse_scenario
 

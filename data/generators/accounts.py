@@ -36,6 +36,7 @@ from data.generators.common import (
     inject_defects,
     resolve_promotions,
 )
+from data.generators.profiles import ACCOUNT_TYPE_MIX, ACCOUNT_TYPES
 from data.generators.sampling import numbered
 from simulator.seeding import faker_from
 
@@ -83,11 +84,14 @@ class Params(StrictModel):
     start_date: dt.date = Field(dt.date(2024, 10, 1), description="first date")
     days: int = Field(61, ge=1, le=3660, description="number of consecutive dates")
     accounts: int = Field(4, ge=1, le=100000, description="number of accounts (times scale)")
-    platforms: list[str] = Field(["抖音", "快手", "视频号", "小红书", "微博"], min_length=1,
+    platforms: list[str] = Field(["抖音", "快手", "视频号", "小红书"], min_length=1,
                                  description="platforms the accounts are spread over")
     posts_per_day_mean: float = Field(1.5, gt=0, le=50, description="mean posts per account per day")
     followers_range: tuple[Count, Count] = Field((3000, 500000), description="opening followers, log-uniform")
-    reach_range: tuple[Unit, Unit] = Field((0.02, 0.2), description="median plays per post / followers")
+    account_types: dict[str, float] = Field(dict(ACCOUNT_TYPE_MIX), description="life stage → share of "
+                                            "accounts (growing, mature, declining; profiles.ACCOUNT_TYPES)")
+    reach_range: tuple[Unit, Unit] | None = Field(None, description="median plays per post / followers "
+                                                  "(default: the account type's band)")
     plays_sigma: float = Field(1.0, ge=0, le=3, description="lognormal sigma of plays per post")
     viral_share: float = Field(0.02, ge=0, le=1, description="share of posts that go viral")
     viral_alpha: float = Field(1.5, gt=0.5, le=10, description="Pareto tail index of the viral boost")
@@ -97,8 +101,10 @@ class Params(StrictModel):
     comment_rate: tuple[Unit, Unit] = Field((0.001, 0.006), description="range of comment rates")
     share_rate: tuple[Unit, Unit] = Field((0.0005, 0.004), description="range of share rates")
     favorite_rate: tuple[Unit, Unit] = Field((0.001, 0.01), description="range of favorite rates")
-    follow_rate: tuple[Unit, Unit] = Field((0.0005, 0.004), description="range of new followers per play")
-    unfollow_rate: tuple[Unit, Unit] = Field((0.0003, 0.0015), description="range of daily unfollow rates")
+    follow_rate: tuple[Unit, Unit] | None = Field(None, description="range of new followers per play "
+                                                  "(default: the account type's band)")
+    unfollow_rate: tuple[Unit, Unit] | None = Field(None, description="range of daily unfollow rates "
+                                                    "(default: the account type's churn × expected gains)")
     quality_sigma: float = Field(0.3, ge=0, le=2, description="lognormal sigma of a post's shared appeal")
     rate_sigma: float = Field(0.15, ge=0, le=0.5, description="sd of each rate's own per-post noise")
     promotions: list[Promotion] = Field([Promotion(day="双11", lift=3.0, ramp_days=3)],
@@ -108,8 +114,8 @@ class Params(StrictModel):
     @field_validator("followers_range", "reach_range", "completion_rate", "like_rate", "comment_rate",
                      "share_rate", "favorite_rate", "follow_rate", "unfollow_rate")
     @classmethod
-    def _low_high(cls, pair: tuple[Any, Any]) -> tuple[Any, Any]:
-        if pair[0] > pair[1]:
+    def _low_high(cls, pair: tuple[Any, Any] | None) -> tuple[Any, Any] | None:
+        if pair is not None and pair[0] > pair[1]:
             raise ValueError("range must be (low, high) with low <= high")
         return pair
 
@@ -119,6 +125,13 @@ class Params(StrictModel):
         if len(set(names)) != len(names) or not all(n.strip() for n in names):
             raise ValueError("platforms must be distinct, non-empty names")
         return names
+
+    @field_validator("account_types")
+    @classmethod
+    def _types(cls, mix: dict[str, float]) -> dict[str, float]:
+        if set(mix) - set(ACCOUNT_TYPES) or any(v < 0 for v in mix.values()) or sum(mix.values()) <= 0:
+            raise ValueError(f"account_types needs non-negative shares for types among {list(ACCOUNT_TYPES)}")
+        return mix
 
     @model_validator(mode="after")
     def _named_days(self) -> Params:
@@ -177,6 +190,8 @@ class Accounts:
     """Platform of each account."""
     themes: np.ndarray
     """Index into THEMES of each account's theme."""
+    types: list[str]
+    """Life stage of each account (profiles.ACCOUNT_TYPES)."""
     followers_start: np.ndarray
     """Followers before the first date."""
     median_plays: np.ndarray
@@ -191,7 +206,7 @@ def generate(rng: np.random.Generator, params: Params, scale: float = 1.0) -> Ge
     """Draws accounts, their posts and the daily account report; returns frames and the truth."""
     dates = date_range(params.start_date, params.days)
     factors = day_factors(dates, params.promotions)
-    accounts = _draw_accounts(rng, params, scaled(params.accounts, scale))
+    accounts = _draw_accounts(rng, params, scaled(params.accounts, scale), factors)
     counts = _post_counts(rng, accounts, factors / WEEKDAY_FACTOR[dates.dayofweek.to_numpy()])
     posts, cell = _draw_posts(rng, params, accounts, counts, factors, dates)
     daily = _daily(rng, accounts, posts, cell, counts, dates)
@@ -200,21 +215,60 @@ def generate(rng: np.random.Generator, params: Params, scale: float = 1.0) -> Ge
     return Generated(frames={"accounts_daily": daily, "posts": posts}, truth=truth)
 
 
-def _draw_accounts(rng: np.random.Generator, params: Params, n: int) -> Accounts:
-    """Platform, theme, size and rate profile of ``n`` accounts."""
+def _draw_accounts(rng: np.random.Generator, params: Params, n: int, factors: np.ndarray) -> Accounts:
+    """Platform, theme, life stage, size and rate profile of ``n`` accounts.
+
+    Every platform and every life stage with a positive share appears once ``n`` allows. Unless the
+    scenario sets ``unfollow_rate``, an account's daily unfollow rate is its stage's churn ratio ×
+    its expected new followers a day ÷ its opening followers, so growing and mature accounts gain
+    followers over the period and declining ones lose them.
+    """
     order = np.resize(rng.permutation(len(params.platforms)), n)
     platforms = [params.platforms[i] for i in order]
     reach_mult, fav_mult = np.array([PLATFORM_PROFILE.get(p, (1.0, 1.0)) for p in platforms]).T.reshape(2, n)
     themes = rng.integers(len(THEMES), size=n)
+    kinds = [k for k in ACCOUNT_TYPES if params.account_types.get(k, 0) > 0]
+    weights = np.array([params.account_types[k] for k in kinds])
+    cover = rng.permutation(len(kinds))[:n]
+    picks = rng.permutation(np.concatenate([cover, rng.choice(len(kinds), n - cover.size, p=weights / weights.sum())]))
+    types = [kinds[i] for i in picks.tolist()]
+    profile = [ACCOUNT_TYPES[k] for k in types]
     lo, hi = np.log1p(params.followers_range)
     followers = np.rint(np.expm1(rng.uniform(lo, hi, n))).astype(np.int64)
-    median_plays = (300 + followers * rng.uniform(*params.reach_range, n)) * reach_mult
-    rates = {r: rng.uniform(*getattr(params, f"{r}_rate"), n) for r in (*RATES, "unfollow")}
+    reach = _band(rng, params.reach_range, [p.reach for p in profile])
+    median_plays = (300 + followers * reach) * reach_mult
+    rates = {r: rng.uniform(*getattr(params, f"{r}_rate"), n) for r in RATES if r != "follow"}
+    rates["follow"] = _band(rng, params.follow_rate, [p.follow_rate for p in profile])
     rates["favorite"] = np.minimum(rates["favorite"] * fav_mult, 1.0)
+    posts_per_day = params.posts_per_day_mean * rng.uniform(0.7, 1.3, n)
+    churn = _band(rng, None, [p.churn for p in profile])
+    if params.unfollow_rate is not None:
+        rates["unfollow"] = rng.uniform(*params.unfollow_rate, n)
+    else:
+        gains = posts_per_day * median_plays * _mean_play_multiplier(params) * rates["follow"] * factors.mean()
+        rates["unfollow"] = np.minimum(churn * gains / np.maximum(followers, 1), 0.05)
     width = max(2, len(str(n)))
     return Accounts(ids=numbered("A", n, width), names=_account_names(rng, themes),
-                    platforms=platforms, themes=themes, followers_start=followers, median_plays=median_plays,
-                    posts_per_day=params.posts_per_day_mean * rng.uniform(0.7, 1.3, n), rates=rates)
+                    platforms=platforms, themes=themes, types=types, followers_start=followers,
+                    median_plays=median_plays, posts_per_day=posts_per_day, rates=rates)
+
+
+def _band(rng: np.random.Generator, given: tuple[float, float] | None,
+          bands: list[tuple[float, float]]) -> np.ndarray:
+    """One uniform draw per account within the scenario's range, or else within each account's band."""
+    lo, hi = np.array([given] * len(bands) if given is not None else bands, dtype=float).reshape(-1, 2).T
+    return rng.uniform(lo, hi)
+
+
+def _mean_play_multiplier(params: Params) -> float:
+    """Mean of plays ÷ median plays: the lognormal body's mean times the viral boost's contribution.
+
+    >>> round(_mean_play_multiplier(Params(plays_sigma=0.0, viral_share=0.0)), 6)
+    1.0
+    """
+    alpha = params.viral_alpha
+    viral_mean = params.viral_min * (alpha / (alpha - 1) if alpha > 1.05 else 20.0)
+    return float(np.exp(params.plays_sigma**2 / 2) * (1 + params.viral_share * (viral_mean - 1)))
 
 
 def _account_names(rng: np.random.Generator, themes: np.ndarray) -> list[str]:
@@ -399,7 +453,8 @@ def _truth(params: Params, accounts: Accounts, dates: pd.DatetimeIndex, factors:
     """Plain-JSON ground truth: account profiles, day factors, promotion lifts, defects."""
     profiles = [
         {"account_id": aid, "account_name": accounts.names[i], "platform": accounts.platforms[i],
-         "theme": list(THEMES)[int(accounts.themes[i])], "followers_start": int(accounts.followers_start[i]),
+         "theme": list(THEMES)[int(accounts.themes[i])], "type": accounts.types[i],
+         "followers_start": int(accounts.followers_start[i]),
          "median_plays": float(accounts.median_plays[i]), "posts_per_day": float(accounts.posts_per_day[i]),
          "rates": {r: float(v[i]) for r, v in accounts.rates.items()}}
         for i, aid in enumerate(accounts.ids)

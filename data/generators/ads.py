@@ -36,6 +36,7 @@ from data.generators.common import (
     inject_defects,
     product_catalog,
 )
+from data.generators.profiles import CATEGORY_PROFILES, PLACEMENT_PROFILES
 from data.generators.sampling import (
     binomial,
     categorical,
@@ -56,10 +57,7 @@ DATASETS = ("ad_delivery", "ad_orders", "products")
 OBJECTIVES: dict[str, float] = {"商品购买": 0.0, "直播间成交": 0.0, "线索收集": 0.04, "粉丝增长": 0.06}
 BID_TYPES = ("oCPM", "CPC", "CPM")
 # placement → (multiplier on CPM, multiplier on CTR)
-PLACEMENTS: dict[str, tuple[float, float]] = {
-    "抖音信息流": (1.0, 1.0), "抖音搜索": (1.2, 1.8), "今日头条": (0.8, 0.8),
-    "西瓜视频": (0.7, 0.75), "穿山甲": (0.5, 0.6),
-}
+PLACEMENTS: dict[str, tuple[float, float]] = {name: (p.cpm, p.ctr) for name, p in PLACEMENT_PROFILES.items()}
 STATUSES = ("signed", "rejected", "returned", "in_transit")
 REFUNDED = (1, 2)  # status codes whose amount is refunded (rejected at the door, returned after signing)
 # quantity 1/2/3 probabilities for cheap (< ¥50) and other products
@@ -68,6 +66,7 @@ MIN_BASE_ORDERS = 10.0  # a campaign's base budget buys at least this many order
 MAX_ORDER_RATE = 0.5  # cap on orders per click for one creative on one day
 OCPM_WOBBLE = 0.15  # lognormal sigma of oCPM's daily effective CPM
 SHARE_WOBBLE = 0.2  # lognormal sigma of a creative's daily share of its campaign's spend
+SWAP_SHARE = 0.75  # trainees whose top-ROI campaign takes the lowest sign-off position
 QUALITY_SIGMA = 0.3  # lognormal sigma of a creative's conversion quality
 
 Rate = Annotated[float, Field(gt=0, le=1)]
@@ -83,6 +82,8 @@ class Params(StrictModel):
     adgroups_per_campaign: int = Field(3, ge=1, le=50, description="ad groups per campaign")
     creatives_per_adgroup: int = Field(3, ge=1, le=50, description="creatives per ad group")
     catalog_size: int = Field(12, ge=1, le=100000, description="products in the shop (times scale)")
+    categories: list[str] = Field(list(CATEGORY_PROFILES), min_length=1,
+                                  description="product categories of the shop (each appears in products)")
     products_per_campaign: tuple[int, int] = Field((1, 3), description="products a campaign promotes (≤ 3)")
     daily_budget: tuple[Positive, Positive] = Field((300.0, 3000.0), description="typical daily spend, yuan")
     budget_swing: tuple[Positive, Positive] = Field((0.3, 3.0), description="day-to-day budget multiplier")
@@ -90,11 +91,13 @@ class Params(StrictModel):
     cpm_range: tuple[Positive, Positive] = Field((20.0, 120.0), description="CPM, yuan per 1000 impressions")
     cpc_range: tuple[Positive, Positive] = Field((0.5, 5.0), description="cost per click range, yuan")
     ctr_range: tuple[Rate, Rate] = Field((0.01, 0.05), description="range of click-through rates")
-    cvr_range: tuple[Rate, Rate] = Field((0.01, 0.08), description="paid orders per click at the base budget")
+    cvr_range: tuple[Rate, Rate] | None = Field(None, description="paid orders per click at the base budget "
+                                                "(default: the main product category's band)")
     roi_range: tuple[Positive, Positive] = Field((1.5, 4.0), description="支付ROI at the base budget")
     exponent_range: tuple[Rate, Rate] = Field((0.5, 0.8), description="response exponent e of gmv = k·cost^e")
     gmv_noise: float = Field(0.1, ge=0, le=2, description="lognormal sigma of daily gmv around the curve")
-    sign_rate_range: tuple[Rate, Rate] = Field((0.5, 0.95), description="share of settled orders signed for")
+    sign_rate_range: tuple[Rate, Rate] | None = Field(None, description="share of settled orders signed for "
+                                                      "(default: each product category's band)")
     transit_days: float = Field(3.0, gt=0, le=60, description="mean days an order stays in transit")
     objectives: dict[str, float] = Field(
         {"商品购买": 0.4, "直播间成交": 0.35, "线索收集": 0.1, "粉丝增长": 0.15},
@@ -110,7 +113,9 @@ class Params(StrictModel):
     @field_validator("products_per_campaign", "daily_budget", "budget_swing", "cpm_range", "cpc_range",
                      "ctr_range", "cvr_range", "roi_range", "exponent_range", "sign_rate_range")
     @classmethod
-    def _low_high(cls, pair: tuple[Any, Any]) -> tuple[Any, Any]:
+    def _low_high(cls, pair: tuple[Any, Any] | None) -> tuple[Any, Any] | None:
+        if pair is None:
+            return None
         if not 0 < pair[0] <= pair[1]:
             raise ValueError("range must be (low, high) with 0 < low <= high")
         return pair
@@ -123,6 +128,8 @@ class Params(StrictModel):
             values = list(weights.values())
             if set(weights) - set(known) or min(values, default=0) < 0 or sum(values) <= 0:
                 raise ValueError(f"{field}: names from {list(known)} with weights >= 0 and a positive sum")
+        if set(self.categories) - set(CATEGORY_PROFILES) or len(set(self.categories)) != len(self.categories):
+            raise ValueError(f"categories must be distinct names from {list(CATEGORY_PROFILES)}")
         if self.products_per_campaign[1] > 3:
             raise ValueError("products_per_campaign: at most 3 products per campaign")
         for promo in self.promotions:
@@ -197,7 +204,7 @@ class Campaigns:
 
 def generate(rng: np.random.Generator, params: Params, scale: float = 1.0) -> Generated:
     """Draws the three datasets and their truth; ``scale`` multiplies campaigns and catalogue size."""
-    catalog = product_catalog(rng, scaled(params.catalog_size, scale))
+    catalog = product_catalog(rng, scaled(params.catalog_size, scale), params.categories)
     camps = _campaigns(rng, params, scaled(params.campaigns, scale), catalog)
     dates = date_range(params.start_date, params.days)
     spend = _daily_spend(rng, params, camps, day_factors(dates, params.promotions))
@@ -224,7 +231,8 @@ def _campaigns(rng: np.random.Generator, params: Params, n: int, catalog: pd.Dat
     price = catalog["price"].to_numpy()[products]
     qty = np.where(price < CHEAP, np.dot(QTY_CHEAP, [1, 2, 3]), np.dot(QTY_OTHER, [1, 2, 3]))
     aov = (np.diff(cum, prepend=0.0, axis=1) * price * qty).sum(axis=1)
-    rates = _calibrate(rng, params, aov, _log_uniform(rng, params.daily_budget, n), objective)
+    cats = np.asarray(catalog["category"].to_numpy(), dtype=object)[products]
+    rates = _calibrate(rng, params, aov, _log_uniform(rng, params.daily_budget, n), objective, cats, cum)
     width = max(2, len(str(n)))
     ids = numbered("C", n, width)
     names = catalog["product_name"].to_numpy()[products[:, 0]]
@@ -234,9 +242,15 @@ def _campaigns(rng: np.random.Generator, params: Params, n: int, catalog: pd.Dat
 
 
 def _pick(rng: np.random.Generator, weights: dict[str, float], names: list[str], n: int) -> np.ndarray:
-    """``n`` codes into ``names`` drawn with the given weights (names missing from ``weights`` get 0)."""
+    """``n`` codes into ``names`` drawn with the given weights (names missing from ``weights`` get 0).
+
+    Every name with a positive weight appears at least once when ``n`` allows (so a brief naming oCPM,
+    CPC and CPM holds for every trainee); the rest are drawn by weight, and the order is shuffled.
+    """
     p = np.array([weights.get(name, 0.0) for name in names])
-    return rng.choice(len(names), size=n, p=p / p.sum())
+    cover = rng.permutation(np.flatnonzero(p > 0))[:n]
+    rest = rng.choice(len(names), size=n - cover.size, p=p / p.sum())
+    return rng.permutation(np.concatenate([cover, rest]))
 
 
 def _log_uniform(rng: np.random.Generator, bounds: tuple[float, float], size: Any) -> np.ndarray:
@@ -266,19 +280,23 @@ def _campaign_products(rng: np.random.Generator, params: Params, n: int,
 
 
 def _calibrate(rng: np.random.Generator, params: Params, aov: np.ndarray, base: np.ndarray,
-               objective: np.ndarray) -> dict[str, np.ndarray]:
+               objective: np.ndarray, cats: np.ndarray, cum: np.ndarray) -> dict[str, np.ndarray]:
     """Bids, rates and the response curve of each campaign, consistent with each other.
 
     ROI at base = cvr × aov / cpc and ctr = cpm / (1000 × cpc): draw roi and cvr, derive cpc (clipped to
     the CPC range, adjusting cvr then roi), draw ctr, derive cpm (clipped to the CPM range, adjusting ctr).
     The base budget is raised where it would buy fewer than MIN_BASE_ORDERS orders a day, and the curve
     passes through (base, roi × base): k = roi × base ** (1 − e). The campaign with the highest
-    roi gets the lowest sign-off rate (impulse buys get rejected), so 签收ROI reorders the campaigns.
+    roi gets, for most (not all) trainees, the lowest sign-off position (impulse buys get rejected), so 签收ROI
+    reorders the campaigns for some trainees and not for others. CVR comes from the main product's
+    category band unless the scenario sets ``cvr_range``.
     """
     n = len(aov)
-    roi, cvr = rng.uniform(*params.roi_range, n), rng.uniform(*params.cvr_range, n)
+    band = np.array([CATEGORY_PROFILES[c].ad_cvr for c in cats[:, 0]]).reshape(-1, 2).T \
+        if params.cvr_range is None else np.array(params.cvr_range)[:, None]
+    roi, cvr = rng.uniform(*params.roi_range, n), rng.uniform(band[0], band[1], n)
     cpc = np.round(np.clip(cvr * aov / roi, *params.cpc_range), 2)
-    cvr = np.clip(roi * cpc / aov, *params.cvr_range)
+    cvr = np.clip(roi * cpc / aov, band[0], band[1])
     roi = cvr * aov / cpc
     cpm = np.round(np.clip(1000 * rng.uniform(*params.ctr_range, n) * cpc, *params.cpm_range), 2)
     ctr = np.minimum(cpm / (1000 * cpc), 0.5)
@@ -287,15 +305,28 @@ def _calibrate(rng: np.random.Generator, params: Params, aov: np.ndarray, base: 
     extra = np.array(list(OBJECTIVES.values()))[objective]
     return {"cpm": cpm, "ctr": ctr, "cpc": cpc, "cvr": cvr, "roi": roi, "e": e, "k": roi * base ** (1 - e),
             "base": base, "target_cpa": cpc / (cvr + extra * (1 - cvr)),
-            "sign": _sign_rates(rng, params, roi), "reject": rng.uniform(0.3, 0.7, n)}
+            **_sign_rates(rng, params, roi, cats, cum), "reject": rng.uniform(0.3, 0.7, n)}
 
 
-def _sign_rates(rng: np.random.Generator, params: Params, roi: np.ndarray) -> np.ndarray:
-    """Sign-off rates drawn from the range; the campaign with the highest ROI swaps with the lowest."""
-    sign = rng.uniform(*params.sign_rate_range, len(roi))
-    top, worst = int(np.argmax(roi)), int(np.argmin(sign))
-    sign[[top, worst]] = sign[[worst, top]]
-    return sign
+def _sign_rates(rng: np.random.Generator, params: Params, roi: np.ndarray, cats: np.ndarray,
+                cum: np.ndarray) -> dict[str, np.ndarray]:
+    """Sign-off rates per (campaign, product slot) and per campaign (weighted by the slots' shares).
+
+    Each campaign has a position u in [0, 1]; a product's rate is its category's band at u (or the
+    scenario's ``sign_rate_range`` at u). With probability SWAP_SHARE the campaign with the highest ROI swaps
+    positions with the lowest, so paid and signed ROI rank campaigns differently for some trainees.
+    """
+    u = rng.random(len(roi))
+    if rng.random() < SWAP_SHARE:
+        top, worst = int(np.argmax(roi)), int(np.argmin(u))
+        u[[top, worst]] = u[[worst, top]]
+    if params.sign_rate_range is None:
+        band = np.array([CATEGORY_PROFILES[c].sign for c in cats.ravel()]).reshape(cats.shape + (2,))
+    else:
+        band = np.broadcast_to(np.array(params.sign_rate_range, dtype=float), cats.shape + (2,))
+    slot = band[..., 0] + u[:, None] * (band[..., 1] - band[..., 0])
+    share = np.diff(cum, prepend=0.0, axis=1)
+    return {"sign_slot": slot, "sign": (slot * share).sum(axis=1)}
 
 
 def _daily_spend(rng: np.random.Generator, params: Params, camps: Campaigns,
@@ -406,7 +437,8 @@ def _order_lines(rng: np.random.Generator, params: Params, camps: Campaigns, cat
 
     Each order picks one of the campaign's products by its weights and a quantity (cheap items come in
     twos and threes more often). Orders still in transit: probability exp(−age / transit_days). Settled
-    orders are signed with the campaign's rate; the rest are rejected (its reject share) or returned.
+    orders are signed at the rate of the product bought (its category's band at the campaign's
+    position); the rest are rejected (the campaign's reject share) or returned.
     These choices use 16-bit uniforms (probabilities to 1/65536), the cheapest draw per order.
     """
     days, c, per = orders.shape
@@ -415,14 +447,16 @@ def _order_lines(rng: np.random.Generator, params: Params, camps: Campaigns, cat
     camp = (creative // per).astype(code_dtype(c), copy=False)
     at = camp.astype(np.intp)
     u = uniform16(rng, (4, creative.size))
-    sign, reject = camps.rates["sign"], camps.rates["reject"]
-    status = (u[0] >= threshold16(sign)[at]).view(np.int8) + (u[0] >= threshold16(sign + (1 - sign) * reject)[at])
-    transit = threshold16(np.exp(-(days - 1 - np.arange(days)) / params.transit_days))
-    status[u[1] < np.repeat(transit, per_day)] = STATUSES.index("in_transit")
     cum = threshold16(camps.cum_weights)
     slot = (u[2] >= cum[:, 0][at]).view(np.int8) + (u[2] >= cum[:, 1][at])
     at *= 3
     at += slot
+    sign = camps.rates["sign_slot"]
+    signed = threshold16(sign).ravel()
+    kept = threshold16(sign + (1 - sign) * camps.rates["reject"][:, None]).ravel()
+    status = (u[0] >= signed[at]).view(np.int8) + (u[0] >= kept[at])
+    transit = threshold16(np.exp(-(days - 1 - np.arange(days)) / params.transit_days))
+    status[u[1] < np.repeat(transit, per_day)] = STATUSES.index("in_transit")
     table = _product_table(camps, catalog)
     qty = (u[3] >= table["qty1"][at]).view(np.int8) + (u[3] >= table["qty2"][at]) + np.int8(1)
     cents = table["fen"][at]

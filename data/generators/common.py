@@ -13,16 +13,15 @@ import pandas as pd
 from pydantic import Field
 
 from data.generators.base import StrictModel
+from data.generators.profiles import CATEGORY_PROFILES
 from data.generators.sampling import numbered
 
-# category → (typical price range in yuan, gross-margin range, curated item nouns)
+# category → (whole price range in yuan, gross-margin range, item nouns), from the calibrated profiles
+# (each item has its own price band there: see data.generators.profiles.CATEGORY_PROFILES)
 CATEGORIES: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[str, ...]]] = {
-    "美妆": ((39, 399), (0.55, 0.75), ("保湿精华液", "氨基酸洗面奶", "哑光口红", "防晒乳", "补水面膜", "气垫粉底")),
-    "服饰": ((59, 599), (0.45, 0.65), ("纯棉T恤", "羽绒服", "阔腿裤", "针织开衫", "运动卫衣", "连衣裙")),
-    "食品": ((9.9, 129), (0.25, 0.45), ("每日坚果", "螺蛳粉", "低糖燕麦片", "牛肉干", "挂耳咖啡", "果干礼盒")),
-    "数码": ((49, 2999), (0.12, 0.30), ("蓝牙耳机", "充电宝", "机械键盘", "智能手表", "手机支架", "移动硬盘")),
-    "家居": ((19, 899), (0.35, 0.55), ("四件套", "收纳箱", "香薰蜡烛", "乳胶枕", "厨房置物架", "地毯")),
-    "母婴": ((29, 499), (0.30, 0.50), ("婴儿湿巾", "纸尿裤", "儿童水杯", "辅食机", "婴儿推车", "爬行垫")),
+    name: ((min(lo for _, lo, _ in p.items), max(hi for _, _, hi in p.items)), p.margin,
+           tuple(noun for noun, _, _ in p.items))
+    for name, p in CATEGORY_PROFILES.items()
 }
 BRAND_PREFIXES = ("悦享", "初木", "极光", "山野", "小满", "青禾", "元气", "拾光", "简居", "星河", "暖阳", "鹿角")
 
@@ -46,6 +45,15 @@ class Defects(StrictModel):
     duplicates: int = Field(0, ge=0, le=10000, description="rows repeated exactly")
     missing: int = Field(0, ge=0, le=10000, description="numeric cells blanked")
     out_of_range: int = Field(0, ge=0, le=10000, description="numeric cells made negative or impossible")
+    spread: float = Field(0.0, ge=0, le=1, description="each count drawn per trainee within ±spread × count")
+    above_whole: float = Field(0.0, ge=0, le=1, description="share of out-of-range cells planted as a part "
+                               "above its whole (完播次数 > 播放量) instead of a negative")
+
+
+# part column → the column it is part of in the same row (an above-whole defect breaks exactly one)
+PART_OF: dict[str, str] = {"clicks": "impressions", "completions": "plays", "viewers": "views",
+                           "product_click_users": "product_exposure_users", "conversions": "clicks",
+                           "refunds": "gmv"}
 
 
 def date_range(start: dt.date, days: int) -> pd.DatetimeIndex:
@@ -86,17 +94,22 @@ def day_factors(dates: pd.DatetimeIndex, promotions: list[Promotion]) -> np.ndar
 def product_catalog(rng: np.random.Generator, n: int, categories: list[str] | None = None) -> pd.DataFrame:
     """``n`` products with names, category, list price and unit cost (price × (1 − margin)).
 
-    Prices are log-uniform in the category's range and rounded the way shops price things (…9.9, …9);
-    names join a brand prefix and one of the category's item nouns.
+    Every category appears once ``n`` reaches their number. Each product is one of its category's items
+    and is priced log-uniformly within that item's own band (a 手机支架 is not priced like a 智能手表),
+    rounded the way shops price things (…9.9, …9); names join a brand prefix and the item noun.
     """
     cats = list(categories or CATEGORIES)
-    chosen = rng.choice(len(cats), size=n)
-    (lo, hi), (mlo, mhi) = (np.array([CATEGORIES[c][part] for c in cats]).T[:, chosen] for part in (0, 1))
+    cover = rng.permutation(len(cats))[:min(n, len(cats))]
+    chosen = rng.permutation(np.concatenate([cover, rng.choice(len(cats), size=n - cover.size)]))
+    items = [CATEGORY_PROFILES[c].items for c in cats]
+    noun = rng.integers(np.array([len(i) for i in items])[chosen])
+    lo, hi = np.array([[items[c][k][1], items[c][k][2]] for c, k in zip(chosen.tolist(), noun.tolist(),
+                                                                      strict=True)]).reshape(-1, 2).T
     price = shop_price(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+    mlo, mhi = np.array([CATEGORY_PROFILES[c].margin for c in cats]).T[:, chosen]
     margin = rng.uniform(mlo, mhi)
     brand = rng.integers(len(BRAND_PREFIXES), size=n)
-    noun = rng.integers(np.array([len(CATEGORIES[c][2]) for c in cats])[chosen])
-    names = [f"{BRAND_PREFIXES[b]}{CATEGORIES[cats[c]][2][k]}"
+    names = [f"{BRAND_PREFIXES[b]}{items[c][k][0]}"
              for b, c, k in zip(brand.tolist(), chosen.tolist(), noun.tolist(), strict=True)]
     return pd.DataFrame({
         "product_id": numbered("P", n, 4),
@@ -128,35 +141,63 @@ def _dedupe(names: list[str]) -> list[str]:
     return out
 
 
+def defect_counts(rng: np.random.Generator, defects: Defects) -> tuple[int, int, int]:
+    """Duplicates, missing and out-of-range counts for this trainee: as given, or drawn within ±spread.
+
+    >>> defect_counts(np.random.default_rng(0), Defects(duplicates=4, missing=3))
+    (4, 3, 0)
+    """
+    counts = (defects.duplicates, defects.missing, defects.out_of_range)
+    if not defects.spread:
+        return counts
+    drawn = [int(rng.integers(max(0, round(n * (1 - defects.spread))), round(n * (1 + defects.spread)) + 1))
+             if n else 0 for n in counts]
+    return drawn[0], drawn[1], drawn[2]
+
+
 def inject_defects(df: pd.DataFrame, rng: np.random.Generator, defects: Defects,
                    numeric_cols: list[str], key_cols: list[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Injects duplicates, blank cells and impossible (negative) values; returns the frame and a record.
+    """Injects duplicates, blank cells and impossible values; returns the frame and a record.
 
-    The record lists row keys and columns touched, so instructors can see exactly what was planted.
-    Duplicated rows are inserted right after their original; blanks and negatives avoid key columns.
+    Impossible values are negatives, or (a share ``above_whole`` of them) a part pushed above its whole
+    in the same row (:data:`PART_OF`, e.g. completions > plays), planted in rows no other defect
+    touches so exactly one cell is wrong. The record lists row keys and columns touched (with the
+    kind of an impossible value), so instructors can see exactly what was planted. Duplicated rows
+    are inserted right after their original; blanks and impossible values avoid key columns.
     """
     out = df.copy()
     record: dict[str, Any] = {"duplicates": [], "missing": [], "out_of_range": []}
     n = len(out)
-    if n == 0 or not (defects.duplicates or defects.missing or defects.out_of_range):
+    n_dup, n_missing, n_bad = defect_counts(rng, defects)
+    if n == 0 or not (n_dup or n_missing or n_bad):
         return out, record
     cols = [c for c in numeric_cols if c not in key_cols]
-    cells = rng.choice(n * len(cols), size=min(n * len(cols), defects.missing + defects.out_of_range),
-                       replace=False)
-    touched = sorted({cols[int(c) % len(cols)] for c in cells})
+    parts = [c for c in cols if PART_OF.get(c) in out.columns]
+    n_above = int(round(n_bad * defects.above_whole)) if parts else 0
+    cells = rng.choice(n * len(cols), size=min(n * len(cols), n_missing + n_bad - n_above), replace=False)
+    free = np.setdiff1d(np.arange(n), np.asarray(cells, dtype=np.int64) // len(cols))
+    above_rows = rng.choice(free, size=min(n_above, free.size), replace=False)
+    above_cols = [parts[int(k)] for k in rng.integers(len(parts), size=above_rows.size)] if parts else []
+    touched = sorted({cols[int(c) % len(cols)] for c in cells} | set(above_cols))
     if touched:
         out[touched] = out[touched].astype("float64")
     for k, cell in enumerate(cells):
         row, col = divmod(int(cell), len(cols))
         where = {c: _plain(out.iloc[row][c]) for c in key_cols} | {"column": cols[col]}
-        if k < defects.missing:
+        if k < n_missing:
             out.iat[row, out.columns.get_loc(cols[col])] = np.nan
             record["missing"].append(where)
         else:
             value = out.iat[row, out.columns.get_loc(cols[col])]
             out.iat[row, out.columns.get_loc(cols[col])] = -abs(value) - 1
-            record["out_of_range"].append(where)
-    dup_rows = np.sort(rng.choice(n, size=min(n, defects.duplicates), replace=False))
+            record["out_of_range"].append(where | {"kind": "negative"})
+    extra = rng.integers(1, 50, above_rows.size)
+    for row, col, plus in zip(above_rows.tolist(), above_cols, extra.tolist(), strict=True):
+        whole = out.iat[row, out.columns.get_loc(PART_OF[col])]
+        out.iat[row, out.columns.get_loc(col)] = whole + plus
+        record["out_of_range"].append({c: _plain(out.iloc[row][c]) for c in key_cols}
+                                      | {"column": col, "kind": f"above {PART_OF[col]}"})
+    dup_rows = np.sort(rng.choice(n, size=min(n, n_dup), replace=False))
     for row in dup_rows:
         record["duplicates"].append({c: _plain(out.iloc[int(row)][c]) for c in key_cols})
     order = np.concatenate([np.arange(n), dup_rows]).astype(float)

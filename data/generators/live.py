@@ -40,6 +40,7 @@ from data.generators.common import (
     product_catalog,
     resolve_promotions,
 )
+from data.generators.profiles import CATEGORY_PROFILES, LIVE_TYPE_MIX, LIVE_TYPES
 from data.generators.sampling import (
     binomial,
     categorical,
@@ -88,14 +89,24 @@ class Params(StrictModel):
     products_per_session: tuple[int, int] = Field((5, 20), description="range of products per session")
     catalog_size: int = Field(80, ge=1, le=5000, description="products in the shops' shared catalogue")
     categories: list[str] = Field(list(CATEGORIES), min_length=1, description="product categories used")
-    viewer_ratio: tuple[Unit, Unit] = Field((0.6, 0.8), description="range of viewers / views")
-    exposure_rate: tuple[Unit, Unit] = Field((0.55, 0.85), description="range of exposure users / viewers")
-    product_ctr: tuple[Unit, Unit] = Field((0.05, 0.25), description="range of click users / exposure users")
-    click_to_buy: tuple[Unit, Unit] = Field((0.05, 0.25), description="range of buyers / click users")
-    interaction_rate: tuple[Unit, Unit] = Field((0.03, 0.15), description="range of interacting / viewers")
-    follow_rate: tuple[Unit, Unit] = Field((0.005, 0.03), description="range of new followers / viewers")
-    refund_rate: tuple[Unit, Unit] = Field((0.05, 0.25), description="range of refunded orders / orders")
-    avg_watch_seconds: tuple[float, float] = Field((40, 120), description="range of mean watch seconds")
+    live_types: dict[str, float] = Field(dict(LIVE_TYPE_MIX),
+                                         description="room type → share of accounts (profiles.LIVE_TYPES)")
+    viewer_ratio: tuple[Unit, Unit] | None = Field(None, description="range of viewers / views "
+                                                   "(default: the room type's band)")
+    exposure_rate: tuple[Unit, Unit] | None = Field(None, description="range of exposure users / viewers "
+                                                    "(default: the room type's band)")
+    product_ctr: tuple[Unit, Unit] | None = Field(None, description="range of click users / exposure users "
+                                                  "(default: the main category's band)")
+    click_to_buy: tuple[Unit, Unit] | None = Field(None, description="range of buyers / click users "
+                                                   "(default: the main category's band)")
+    interaction_rate: tuple[Unit, Unit] | None = Field(None, description="range of interacting / viewers "
+                                                       "(default: the room type's band)")
+    follow_rate: tuple[Unit, Unit] | None = Field(None, description="range of new followers / viewers "
+                                                  "(default: the room type's band)")
+    refund_rate: tuple[Unit, Unit] | None = Field(None, description="range of refunded orders / orders "
+                                                  "(default: each product category's band)")
+    avg_watch_seconds: tuple[float, float] | None = Field(None, description="range of mean watch seconds "
+                                                          "(default: the room type's band)")
     rate_cv: float = Field(0.12, ge=0, le=1, description="session sd of a rate / min(rate, 1 - rate)")
     cross_buy_rate: float = Field(0.15, ge=0, le=1, description="extra products bought per buyer")
     repeat_order_rate: float = Field(0.08, ge=0, le=1, description="extra orders per buyer of a product")
@@ -110,7 +121,9 @@ class Params(StrictModel):
 
     @field_validator(*RATES, "duration_range", "products_per_session", "avg_watch_seconds")
     @classmethod
-    def _range(cls, pair: tuple[Any, Any], info: ValidationInfo) -> tuple[Any, Any]:
+    def _range(cls, pair: tuple[Any, Any] | None, info: ValidationInfo) -> tuple[Any, Any] | None:
+        if pair is None:
+            return None
         top = _RANGE_TOPS.get(info.field_name or "")
         if top is not None and (pair[0] <= 0 or pair[1] > top):
             raise ValueError(f"must be positive and at most {top}")
@@ -123,6 +136,13 @@ class Params(StrictModel):
         if unknown or len(set(names)) != len(names):
             raise ValueError(f"categories must be distinct names from {list(CATEGORIES)}")
         return names
+
+    @field_validator("live_types")
+    @classmethod
+    def _types(cls, mix: dict[str, float]) -> dict[str, float]:
+        if any(s not in LIVE_TYPES for s in mix) or any(v < 0 for v in mix.values()) or sum(mix.values()) <= 0:
+            raise ValueError(f"live_types needs non-negative shares for types among {list(LIVE_TYPES)}")
+        return mix
 
     @field_validator("source_mix")
     @classmethod
@@ -178,6 +198,8 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "buyers": Column("成交人数", "count", "Distinct users who bought this product."),
         "orders": Column("成交订单数", "count", "Paid orders of this product."),
         "gmv": Column("成交金额", "money", "orders × price, in yuan."),
+        "refunds": Column("退款金额", "money", "Refunded amount of this product's orders, yuan; products sum "
+                                          "to the session's refunds."),
     },
     "live_minutes": {
         "session_id": _ID,
@@ -198,6 +220,8 @@ class Accounts:
     """Display names of the live rooms, unique."""
     category: list[str]
     """Main category each account sells."""
+    room_type: list[str]
+    """Room type of each account (profiles.LIVE_TYPES)."""
     size: np.ndarray
     """Multiplier on views (lognormal, median 1)."""
     duration: np.ndarray
@@ -245,16 +269,40 @@ def generate(rng: np.random.Generator, params: Params, scale: float = 1.0) -> Ge
 
 def _draw_accounts(rng: np.random.Generator, params: Params, n: int, sources: list[str]) -> Accounts:
     """Size, category, typical duration, rate profile and source mix of ``n`` accounts."""
-    category = [params.categories[i] for i in rng.integers(len(params.categories), size=n)]
-    rates = {r: rng.uniform(*getattr(params, r), n) for r in RATES}
-    rates["avg_watch_seconds"] = rng.uniform(*params.avg_watch_seconds, n)
+    cover = rng.permutation(len(params.categories))[:min(n, len(params.categories))]
+    picks = np.concatenate([cover, rng.integers(len(params.categories), size=n - cover.size)])
+    category = [params.categories[i] for i in picks.tolist()]
+    kinds = [k for k, w in params.live_types.items() if w > 0]
+    weights = np.array([params.live_types[k] for k in kinds])
+    room_type = [kinds[i] for i in rng.choice(len(kinds), size=n, p=weights / weights.sum())]
+    rates = {r: _band_draw(rng, getattr(params, r), [_profile_band(r, c, k) for c, k in
+                                                      zip(category, room_type, strict=True)])
+             for r in (*RATES, "avg_watch_seconds")}
     mean_mix = np.array([params.source_mix[s] for s in sources]) / sum(params.source_mix.values())
     mix = rng.gamma(params.account_mix_concentration * np.tile(mean_mix, (n, 1)))
     width = max(2, len(str(n)))
     return Accounts(ids=numbered("A", n, width), names=_room_names(rng, category),
-                    category=category, size=rng.lognormal(0.0, params.account_size_sigma, n),
+                    category=category, room_type=room_type, size=rng.lognormal(0.0, params.account_size_sigma, n),
                     duration=rng.uniform(*params.duration_range, n), rates=rates,
                     mix=mix / mix.sum(axis=1, keepdims=True))
+
+
+_CATEGORY_RATES = {"product_ctr": "live_ctr", "click_to_buy": "live_click_to_buy", "refund_rate": "refund"}
+
+
+def _profile_band(rate: str, category: str, room_type: str) -> tuple[float, float]:
+    """The profile band of ``rate`` for an account: category-driven rates from its main category, the
+    others from its room type."""
+    if rate in _CATEGORY_RATES:
+        return getattr(CATEGORY_PROFILES[category], _CATEGORY_RATES[rate])
+    return getattr(LIVE_TYPES[room_type], rate)
+
+
+def _band_draw(rng: np.random.Generator, given: tuple[float, float] | None,
+               bands: list[tuple[float, float]]) -> np.ndarray:
+    """One uniform draw per account within the scenario's range, or else within each account's band."""
+    lo, hi = np.array([given] * len(bands) if given is not None else bands, dtype=float).reshape(-1, 2).T
+    return rng.uniform(lo, hi)
 
 
 def _room_names(rng: np.random.Generator, category: list[str]) -> list[str]:
@@ -413,7 +461,7 @@ def _products(rng: np.random.Generator, params: Params, sessions: Sessions, acco
     weight[used] = rng.lognormal(0, 1.0, pid.size) * (price[pid] / np.median(price)) ** -PRICE_ELASTICITY
     weight /= weight.sum(axis=1, keepdims=True)
     per = _spread_over_products(rng, params, sessions.counts, weight, used)
-    refunded = binomial(rng, per["orders"], np.repeat(sessions.rates["refund_rate"], count))
+    refunded = binomial(rng, per["orders"], _refund_probability(params, sessions, accounts, catalog, pid, count))
     sessions.counts["orders"] = _group_sum(per["orders"], count)
     sessions.counts["gmv_fen"] = _group_sum(per["orders"] * fen, count)
     sessions.counts["refund_fen"] = _group_sum(refunded * fen, count)
@@ -424,7 +472,27 @@ def _products(rng: np.random.Generator, params: Params, sessions: Sessions, acco
     frame["price"] = price[pid]
     frame |= per
     frame["gmv"] = per["orders"] * fen / 100
+    frame["refunds"] = refunded * fen / 100
     return pd.DataFrame(frame, copy=False)
+
+
+def _refund_probability(params: Params, sessions: Sessions, accounts: Accounts, catalog: pd.DataFrame,
+                        pid: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Per product row: the session's refund rate, moved into the product category's band.
+
+    With the scenario's own ``refund_rate`` range every product of a session shares the session's rate.
+    Otherwise a session's position within its account's main-category band carries over to each
+    product's category band (a room that refunds more than typical does so for every category).
+    """
+    rate = np.repeat(sessions.rates["refund_rate"], count)
+    if params.refund_rate is not None:
+        return rate
+    bands = {c: CATEGORY_PROFILES[c].refund for c in set(accounts.category) | set(catalog["category"])}
+    own = np.array([bands[c] for c in accounts.category])[np.repeat(sessions.acc, count)]
+    cats = catalog["category"].to_numpy()
+    target = np.array([bands[c] for c in cats])[pid]
+    position = (rate - own[:, 0]) / (own[:, 1] - own[:, 0])
+    return np.clip(target[:, 0] + position * (target[:, 1] - target[:, 0]), 0.0, 1.0)
 
 
 def _session_codes(count: np.ndarray, session_dtype: pd.CategoricalDtype) -> np.ndarray:
@@ -566,6 +634,7 @@ def _truth(params: Params, accounts: Accounts, sources: list[str], dates: pd.Dat
     total = sum(params.source_mix.values())
     profiles = [
         {"account_id": aid, "account_name": accounts.names[i], "category": accounts.category[i],
+         "room_type": accounts.room_type[i],
          "size": float(accounts.size[i]), "typical_duration_min": float(accounts.duration[i]),
          "rates": {r: float(v[i]) for r, v in accounts.rates.items()},
          "source_mix": {s: float(accounts.mix[i, k]) for k, s in enumerate(sources)}}

@@ -13,6 +13,13 @@ Question templates (``question``):
 - ``same_leader`` (判断): the entity leading on ``metric`` also leads on ``metric2``
   (e.g. 支付ROI vs 签收ROI).
 
+Robust keys (:data:`MARGIN`): the right option wins by at least 2% of its value, which survives any
+rounding to three significant figures. Options never include an entity within that margin of the
+leader (or of the threshold, when it does not qualify); every qualifying entity of ``above_threshold``
+is an option. When the data leave no robust question (a qualifying entity within the margin of the
+threshold, two leaders tied for ``same_leader``, X and Y tied for ``compare``), :func:`fragile` says why,
+and the trainee's datasets are re-drawn deterministically (``simulator.datasets``).
+
 Metrics are ratios of each entity's sums. The key records which option each common mistake leads to
 (mean of daily ratios, a wrong formula variant, the order reversed, ranking by the numerator alone),
 so feedback can name it (for ``compare`` only the mean of daily ratios, a true/false answer being
@@ -36,6 +43,7 @@ from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskPara
 from simulator.tasks.metric import (
     DATE_COLUMNS,
     ENTITY_ALIASES,
+    PERIODS,
     Filter,
     apply_filter,
     check_columns,
@@ -53,6 +61,8 @@ KIND = "choice"
 NONE_OPTION = "none"
 Question = Literal["top_by_metric", "above_threshold", "compare", "same_leader"]
 LETTERS = "ABCDEFGHIJ"
+MARGIN = 0.02
+"""Smallest gap, relative to the larger value (or the threshold), between the right option and any other."""
 
 register({
     "choice.correct": {"zh": "正确。", "en": "Correct."},
@@ -77,10 +87,12 @@ register({
               "Which {entity} has the {order} {metric}? (single choice: give the option letter)"},
     "choice.describe_above": {
         "zh": "根据数据表 {dataset}{filter},按{entity}汇总计算{metric}({formula}),哪些{entity}的{metric}"
-              "不低于{threshold}?(多选,填写全部符合的选项字母,如 A、C;都不符合时选 none 对应的字母。"
+              "不低于{threshold}?(多选,选项中包含全部符合条件的{entity};填写全部符合的选项字母,如 A、C;"
+              "都不符合时选 none 对应的字母。"
               "评分:每选对一项得 1 份、每选错一项扣 1 份,最低 0 分)",
         "en": "From table {dataset}{filter}, compute {metric} ({formula}) per {entity}. "
-              "Which {entity} values have {metric} at least {threshold}? (multiple choice: give every "
+              "Which {entity} values have {metric} at least {threshold}? (multiple choice; the options include "
+              "every {entity} that qualifies: give every "
               "matching letter, e.g. A, C; if none matches, the letter of 'none'. Scoring: +1 share per "
               "right pick, −1 per wrong pick, never below 0)"},
     "choice.describe_compare": {
@@ -225,13 +237,85 @@ def _leader(values: pd.Series, order: str) -> str:
     return str(ranked.index[0])
 
 
+def _gap(a: float | np.ndarray, b: float | np.ndarray) -> np.ndarray:
+    """|a − b| relative to the larger magnitude (0 when both are 0).
+
+    >>> _gap(0.1921, 0.1917) < MARGIN < _gap(0.20, 0.19)
+    True
+    """
+    scale = np.maximum(np.abs(a), np.abs(b))
+    return np.divide(np.abs(np.subtract(a, b)), scale, out=np.zeros(np.shape(scale)), where=scale > 0)
+
+
+def _clear_of(values: pd.Series, target: float) -> pd.Series:
+    """The entities whose value is at least MARGIN away from ``target``."""
+    return values[_gap(values.to_numpy(dtype=float), target) >= MARGIN]
+
+
 def _pick_options(values: pd.Series, order: str, k: int) -> list[str]:
-    """At most ``k`` entities: the leader, the runner-up and others spread over the ranking, in id order."""
-    ranked = list(values.sort_values(ascending=order == "min", kind="stable").index)
+    """At most ``k`` entities: the leader, the runner-up and others spread over the ranking, in id order.
+
+    Entities within MARGIN of the leader are left out, so the right option wins clearly.
+    """
+    leader = _leader(values, order)
+    rest = _clear_of(values.drop(leader), float(values[leader]))
+    ranked = [leader] + list(rest.sort_values(ascending=order == "min", kind="stable").index)
     if len(ranked) > k:
         idx = sorted({0, *np.linspace(1, len(ranked) - 1, k - 1).round().astype(int).tolist()})
         ranked = [ranked[i] for i in idx]
     return sorted(ranked)
+
+
+def _threshold_of(threshold: pd.Series | float, entity: str) -> float:
+    return threshold if isinstance(threshold, float) else float(threshold.get(entity, np.inf))
+
+
+def _above_options(values: pd.Series, threshold: pd.Series | float, k: int) -> list[str]:
+    """Every qualifying entity, then non-qualifying ones clear of the threshold, up to ``k`` in all."""
+    cut = pd.Series({e: _threshold_of(threshold, e) for e in values.index}, dtype=float)
+    qualifying = values[values >= cut]
+    below = values[(values < cut) & (_gap(values.to_numpy(dtype=float), cut.to_numpy()) >= MARGIN)]
+    chosen = list(qualifying.index)
+    if len(chosen) < k and len(below):
+        ranked = list(below.sort_values(ascending=False, kind="stable").index)
+        room = k - len(chosen)
+        idx = np.linspace(0, len(ranked) - 1, min(room, len(ranked))).round().astype(int)
+        chosen += [ranked[i] for i in sorted(set(idx.tolist()))]
+    return sorted(chosen)[:len(LETTERS) - 1]
+
+
+def fragile(params: Params, data: Mapping[str, pd.DataFrame]) -> str | None:
+    """Why these data give no robust question (the right option would not win by MARGIN), or None.
+
+    Cheaper than :func:`make` (no misconceptions, periods only where the filter needs them): it runs on
+    every draw of a trainee's datasets.
+    """
+    periods = [c for c in params.filter if c in PERIODS]
+    sub = apply_filter(frame(data, params, periods) if periods else frame(data, params), params.filter)
+    ranked = ranking(sub, params)
+    values = per_entity(sub, params, params.metric, ranked)
+    if len(values) < 2:
+        return None  # make() reports this as a scenario problem
+    if params.question == "top_by_metric":
+        if len(_pick_options(values, params.order, params.max_options)) < 2:
+            return f"every other {params.entity} is within {MARGIN:.0%} of the leader on {params.metric}"
+        return None
+    if params.question == "above_threshold":
+        threshold = breakeven_by_entity(data, params) if params.threshold == "breakeven_roi" \
+            else float(params.threshold)  # type: ignore[arg-type]
+        cut = np.array([_threshold_of(threshold, e) for e in values.index])
+        close = (values.to_numpy() >= cut) & (_gap(values.to_numpy(dtype=float), cut) < MARGIN)
+        if close.any():
+            return f"{values.index[np.argmax(close)]} qualifies within {MARGIN:.0%} of the threshold"
+        return None
+    if params.question == "compare":
+        x, y = _entity_pair(values, params)
+        return None if _gap(values[x], values[y]) >= MARGIN else f"{x} and {y} are within {MARGIN:.0%}"
+    for name in (params.metric, params.metric2):
+        series = per_entity(sub, params, name, ranked).sort_values(ascending=False)  # type: ignore[arg-type]
+        if len(series) > 1 and _gap(series.iloc[0], series.iloc[1]) < MARGIN:
+            return f"the two leaders on {name} are within {MARGIN:.0%}"
+    return None
 
 
 def breakeven_by_entity(data: Mapping[str, pd.DataFrame], p: Params) -> pd.Series:
@@ -269,14 +353,14 @@ def _top(values: pd.Series, traps: dict[str, pd.Series], p: Params) -> dict:
 
 
 def _above(values: pd.Series, traps: dict[str, pd.Series], threshold: pd.Series | float, p: Params) -> dict:
-    entities = _pick_options(values, "max", p.max_options - 1)
+    entities = _above_options(values, threshold, p.max_options - 1)
     options = _labels(entities + [NONE_OPTION])
     none_label = LETTERS[len(entities)]
 
     def chosen(series: pd.Series) -> list[str]:
         ok = []
         for lab, e in options.items():
-            cut = threshold if isinstance(threshold, float) else float(threshold.get(e, np.inf))
+            cut = _threshold_of(threshold, e)
             if e in series.index and series[e] >= cut:
                 ok.append(lab)
         return ok or [none_label]
@@ -330,8 +414,9 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> Any:
         raw = raw.get("value")
     if _is_bool(params):
         return parsing.parse_bool(raw)
-    letters = list(LETTERS[:params.max_options])
-    picked = parsing.parse_choice(raw, letters, multiple=params.question == "above_threshold")
+    multiple = params.question == "above_threshold"
+    letters = list(LETTERS if multiple else LETTERS[:params.max_options])  # every qualifying entity is shown
+    picked = parsing.parse_choice(raw, letters, multiple=multiple)
     return picked if params.question == "above_threshold" else picked[0]
 
 
@@ -409,4 +494,4 @@ def _threshold_text(params: Params, lang: str) -> str:
 
 
 __all__ = ["KIND", "Params", "make", "parse", "check", "as_raw", "perturb", "malformed", "describe",
-           "AnswerFormatError"]
+           "fragile", "AnswerFormatError"]

@@ -37,7 +37,7 @@ def test_upload_gbk_csv_and_see_the_score(page, app_url):
     card = page.locator(".st-key-practice-ans-app-ads-t2-file")
     card.locator("input[type=file]").set_input_files(
         files=[{"name": "报表.csv", "mimeType": "text/csv", "buffer": _gbk_report("B-001")}])
-    page.get_by_text(re.compile(r"已读取 2 行 × 4 列")).wait_for()
+    page.get_by_text(re.compile(r"已读取 3 行 × 4 列")).wait_for()  # three campaigns
     page.locator(".st-key-practice-check-app-ads-t2 button").click()
     page.get_by_text(re.compile(r"正确 · 得分 40 / 40")).wait_for()
     assert page.get_by_text("Traceback").count() == 0

