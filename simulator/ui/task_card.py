@@ -2,7 +2,9 @@
 
 Each card is an ``st.fragment``: typing, uploading and checking rerun only that card. Grading happens on
 the server with :func:`simulator.grading.grade_detailed`; only the resulting ``TaskResult`` (status,
-points, feedback, wrong-cell positions) is kept in the session, never the key.
+points, feedback, wrong-cell positions) is kept in the session, never the key. Each check replaces the
+card's one feedback box, and the answer and result are saved in the store: after a reload the card
+shows the last answer typed and the last feedback again.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from simulator.grading import TaskResult, grade_detailed
 from simulator.i18n import t
 from simulator.scenario import Scenario, TaskSpec
 from simulator.tasksheet import task_text, task_title
-from simulator.ui import progress, results, session
-from simulator.ui.answer_forms import FormContext, answer_inputs
+from simulator.ui import exam_restore, progress, results, session
+from simulator.ui.answer_forms import Collected, FormContext, answer_inputs
 from simulator.ui.widgets import fmt_points, guard, md_escape
 
 log = logging.getLogger("simulator.ui")
@@ -62,10 +64,11 @@ def check(scenario: Scenario, trainee_id: str, task: TaskSpec, raw: object, lang
     return replace(result, details={k: result.details[k] for k in KEPT_DETAILS if k in result.details})
 
 
-def _record(scenario: Scenario, trainee_id: str, result: TaskResult) -> None:
+def _record(scenario: Scenario, trainee_id: str, result: TaskResult, collected: Collected) -> None:
     saved = saved_progress(scenario.id, trainee_id)
     try:
-        saved[result.id] = progress.record_check(trainee_id, scenario.id, result)
+        saved[result.id] = progress.record_check(trainee_id, scenario.id, result, raw=collected.raw,
+                                                 filename=collected.filename)
     except Exception:  # noqa: BLE001 - the check result is still shown
         log.exception("could not save practice progress")
         old = saved.get(result.id)
@@ -73,6 +76,32 @@ def _record(scenario: Scenario, trainee_id: str, result: TaskResult) -> None:
         tries = (old.attempts if old else 0) + (result.status != "invalid")
         saved[result.id] = progress.TaskProgress(result.id, best, result.max_score, tries, result.status)
         st.warning(t("ui.error.store", session.lang()), icon=":material/warning:")
+
+
+def restore_last(scenario: Scenario, trainee_id: str, fc: FormContext) -> FormContext:
+    """On a card's first draw in a session: the last checked answer into its inputs, its result back.
+
+    Returns the context the inputs are drawn with (grids start from the saved answer).
+    """
+    saved = saved_progress(scenario.id, trainee_id).get(fc.task.id)
+    if saved is None:
+        return fc
+    flag = session.key(NS, "restored", scenario.id, trainee_id, fc.task.id)
+    if flag not in st.session_state:
+        st.session_state[flag] = True
+        if saved.last_answer is not None:
+            exam_restore.restore(fc, saved.last_answer)
+        rkey = result_key(scenario.id, trainee_id, fc.task.id)
+        if saved.last_result is not None and rkey not in st.session_state:
+            st.session_state[rkey] = saved.last_result
+    return replace(fc, initial=saved.last_answer) if saved.last_answer is not None else fc
+
+
+def _last_file(scenario: Scenario, trainee_id: str, task_id: str, collected: Collected, lang: str) -> None:
+    """Under an empty uploader: the name of the file the shown feedback is about."""
+    saved = saved_progress(scenario.id, trainee_id).get(task_id)
+    if collected.filename is None and saved is not None and saved.last_filename:
+        st.caption(t("ui.task.last_file", lang, name=saved.last_filename))
 
 
 def table_keys(params: object) -> list[str] | None:
@@ -105,6 +134,8 @@ def task_card(scenario: Scenario, trainee_id: str, task: TaskSpec,
         params = registry.get(task.kind).Params(**task.params)
         fc = FormContext(task, params, frames, lang, session.key(NS, "ans", scenario.id, task.id),
                          scenario=scenario, trainee_id=trainee_id)
+        with guard("ui.error.inputs"):
+            fc = restore_last(scenario, trainee_id, fc)
         collected = None
         with guard("ui.error.inputs"):
             collected = answer_inputs(fc)
@@ -113,13 +144,15 @@ def task_card(scenario: Scenario, trainee_id: str, task: TaskSpec,
         rkey = result_key(scenario.id, trainee_id, task.id)
         if st.button(t("ui.answer.check", lang), key=session.key(NS, "check", scenario.id, task.id),
                      type="primary", icon=":material/fact_check:"):
+            st.session_state.pop(rkey, None)  # one feedback box: this check's, never an older one
             if collected.raw is None:
                 why = "ui.answer.empty" if collected.problem is None else "ui.answer.fix_upload"
                 st.warning(t(why, lang))
             else:
                 with guard("ui.error.check"):
                     st.session_state[rkey] = check(scenario, trainee_id, task, collected.raw, lang)
-                    _record(scenario, trainee_id, st.session_state[rkey])
+                    _record(scenario, trainee_id, st.session_state[rkey], collected)
+        _last_file(scenario, trainee_id, task.id, collected, lang)
         result = st.session_state.get(rkey)
         if result is not None:
             results.show(result, lang, collected.table, key_columns=table_keys(params))
