@@ -17,7 +17,10 @@ from simulator.ui.widgets import fmt_points, render_msg, status_box, status_labe
 
 
 def headline(result: TaskResult, lang: str) -> str:
-    """``"正确 · 得分 10 / 10"``."""
+    """``"正确 · 得分 10 / 10"``; a written answer waiting for a rater shows no score (``"待评阅 · 本题 10 分…"``)."""
+    if result.status == "ungraded":
+        return t("ui.result.headline_pending", lang, status=status_label(result.status, lang),
+                 max=fmt_points(result.max_score))
     return t("ui.result.headline", lang, status=status_label(result.status, lang),
              score=fmt_points(result.score), max=fmt_points(result.max_score))
 
