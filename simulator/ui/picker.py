@@ -66,7 +66,7 @@ def pick_scenario(entries: list[Entry], lang: str) -> Entry | None:
     if session.key(NS, "scenario") not in st.session_state and wanted in by_id:
         st.session_state[session.key(NS, "scenario")] = wanted  # a shared link ?scenario=ID preselects
     chosen = st.selectbox(t("ui.pick.scenario", lang), list(by_id), key=session.key(NS, "scenario"),
-                          format_func=lambda i: by_id[i].label(lang))
+                          format_func=lambda i: by_id[i].label(lang), placeholder=t("ui.pick.choose", lang))
     if chosen:
         _keep_param(PARAM_SCENARIO, chosen)
     return by_id.get(chosen) if chosen else None
