@@ -110,6 +110,13 @@ def table_keys(params: object) -> list[str] | None:
     return list(keys) if isinstance(keys, (list, tuple)) else None
 
 
+def table_decimals(params: object) -> dict[str, int]:
+    """Column → decimals the task asks for (``specs()`` of a table task), for showing its numbers."""
+    specs = getattr(params, "specs", None)
+    found = specs() if callable(specs) else {}
+    return {c: s.precision for c, s in (found or {}).items() if getattr(s, "precision", None) is not None}
+
+
 def _header(task: TaskSpec, lang: str) -> None:
     st.markdown(f"#### {md_escape(task.id)}. {md_escape(task_title(task, lang))}")
     st.caption(t("ui.task.meta", lang, points=fmt_points(task.points), kind=t(f"ui.kind.{task.kind}", lang),
@@ -155,5 +162,6 @@ def task_card(scenario: Scenario, trainee_id: str, task: TaskSpec,
         _last_file(scenario, trainee_id, task.id, collected, lang)
         result = st.session_state.get(rkey)
         if result is not None:
-            results.show(result, lang, collected.table, key_columns=table_keys(params))
+            results.show(result, lang, collected.table, key_columns=table_keys(params),
+                         decimals=table_decimals(params))
         _best_line(saved_progress(scenario.id, trainee_id).get(task.id), lang)
