@@ -1,5 +1,6 @@
-"""Layout in a real browser, with screenshots kept beside the test log: the widest answer grid (5A 流转率,
-seven T1 columns) fits inside its task card, and greeting a returning trainee covers nothing (no toast)."""
+"""Layout in a real browser, with screenshots kept beside the test log: the widest answer grid (5A flows,
+seven T1 columns, as wide as 流转率) fits inside its task card, and greeting a returning trainee covers
+nothing (no toast)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ pytestmark = pytest.mark.browser
 BOX = "e => { const r = e.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; }"
 
 
-def test_the_flow_rate_grid_fits_inside_its_card(page, app_url, tmp_path):
-    page.goto(f"{app_url}/?scenario=l3-data-analysis&trainee=L-001")
-    grid = page.locator(".st-key-practice-ans-l3-data-analysis-t1-flow_rates")
-    grid.locator("canvas").first.wait_for(timeout=120_000)
+def test_the_flow_grid_fits_inside_its_card(page, app_url, tmp_path):
+    page.goto(f"{app_url}/?scenario=app-5a&trainee=L-001")
+    grid = page.locator(".st-key-practice-ans-app-5a-t1-flows")
+    grid.locator("canvas").first.wait_for()
     grid.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     page.screenshot(path=str(tmp_path / "flow-rates-grid.png"))
