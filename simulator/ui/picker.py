@@ -103,7 +103,7 @@ def _switch() -> None:
     session.set_trainee(None)
     _keep_param(PARAM_TRAINEE, None)
     session.pop(WELCOME)
-    for part in ("ans", "result", "progress", "restored"):
+    for part in ("ans", "result", "progress", "restored", "dirty"):
         session.drop_prefix(session.key(NS, part) + ".")
 
 

@@ -151,6 +151,29 @@ def record_check(trainee_id: str, scenario_id: str, result: TaskResult, store: S
         return _view(row)
 
 
+def save_draft(trainee_id: str, scenario_id: str, task_id: str, max_score: float, raw: Any,
+               store: Store | None = None) -> None:
+    """Keeps an answer typed but not yet checked as the task's last answer (no attempt is counted).
+
+    Uploads are not drafts: only a checked upload's file name is kept (by :func:`record_check`).
+    """
+    if isinstance(raw, bytes | bytearray):
+        return
+    with (store or get_store()).write() as s:
+        if s.get(Trainee, trainee_id) is None:
+            s.add(Trainee(id=trainee_id, name=""))
+            s.flush()
+        row = s.scalars(select(PracticeProgress).where(
+            PracticeProgress.trainee_id == trainee_id, PracticeProgress.scenario_id == scenario_id,
+            PracticeProgress.task_id == task_id)).first()
+        if row is None:
+            row = PracticeProgress(trainee_id=trainee_id, scenario_id=scenario_id, task_id=task_id,
+                                   best_score=0.0, max_score=max_score, attempts=0, last_status="")
+            s.add(row)
+        row.last_answer_json = answer_to_json(raw)
+        row.updated_at = utcnow()
+
+
 def load_progress(trainee_id: str, scenario_id: str, store: Store | None = None) -> dict[str, TaskProgress]:
     """Task id → progress of ``trainee_id`` on ``scenario_id``."""
     with (store or get_store()).read() as s:

@@ -78,6 +78,18 @@ def _record(scenario: Scenario, trainee_id: str, result: TaskResult, collected: 
         st.warning(t("ui.error.store", session.lang()), icon=":material/warning:")
 
 
+def dirty_key(scenario_id: str, trainee_id: str, task_id: str) -> str:
+    return session.key(NS, "dirty", scenario_id, trainee_id, task_id)
+
+
+def _save_draft(scenario: Scenario, trainee_id: str, task: TaskSpec, collected: Collected) -> None:
+    """An answer typed but not checked yet is kept too, so a reload shows it (a failure only logs)."""
+    try:
+        progress.save_draft(trainee_id, scenario.id, task.id, float(task.points), collected.raw)
+    except Exception:  # noqa: BLE001 - typing goes on without the draft being kept
+        log.exception("could not save a practice draft")
+
+
 def restore_last(scenario: Scenario, trainee_id: str, fc: FormContext) -> FormContext:
     """On a card's first draw in a session: the last checked answer into its inputs, its result back.
 
@@ -139,8 +151,10 @@ def task_card(scenario: Scenario, trainee_id: str, task: TaskSpec,
     with st.container(border=True):
         _header(task, lang)
         params = registry.get(task.kind).Params(**task.params)
+        dirty = dirty_key(scenario.id, trainee_id, task.id)
         fc = FormContext(task, params, frames, lang, session.key(NS, "ans", scenario.id, task.id),
-                         scenario=scenario, trainee_id=trainee_id)
+                         scenario=scenario, trainee_id=trainee_id,
+                         on_change=lambda: st.session_state.__setitem__(dirty, True))
         with guard("ui.error.inputs"):
             fc = restore_last(scenario, trainee_id, fc)
         collected = None
@@ -148,6 +162,8 @@ def task_card(scenario: Scenario, trainee_id: str, task: TaskSpec,
             collected = answer_inputs(fc)
         if collected is None:
             return
+        if st.session_state.pop(dirty, False):
+            _save_draft(scenario, trainee_id, task, collected)
         rkey = result_key(scenario.id, trainee_id, task.id)
         if st.button(t("ui.answer.check", lang), key=session.key(NS, "check", scenario.id, task.id),
                      type="primary", icon=":material/fact_check:"):

@@ -68,3 +68,13 @@ def test_an_empty_check_replaces_the_old_feedback_box():
     _check(at, "t1")
     texts = _boxes(at)
     assert len(texts) == 1 and texts[0].startswith(t("ui.status.wrong", "zh"))
+
+
+def test_an_answer_typed_but_not_checked_comes_back_too():
+    at = start("app-ads", "R-003")
+    at.text_input(key="practice.ans.app-ads.t1.value").input("2.5%").run()
+    assert not at.exception, at.exception
+    again = _reload({"scenario": "app-ads", "trainee": "R-003"})
+    assert again.text_input(key="practice.ans.app-ads.t1.value").value == "2.5%"
+    assert _boxes(again) == []  # nothing was checked: no feedback, no attempt
+    assert not any("最高得分" in c.value for c in again.caption)
