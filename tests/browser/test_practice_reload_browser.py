@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -46,9 +47,9 @@ def test_reload_mid_task_keeps_everything(page, app_url):
     page.get_by_text("当前学员").wait_for()
     assert "scenario=app-mixed" in page.url and "trainee=F5-001" in page.url
     page.get_by_text("待评阅").first.wait_for()
-    assert page.locator(".st-key-practice-ans-app-mixed-q1-field-duplicates input").input_value() == "3"
-    assert page.locator(".st-key-practice-ans-app-mixed-q1-field-missing input").input_value() == "abc"
-    assert page.locator(".st-key-practice-ans-app-mixed-c3-judge").get_by_role("radio", name="错").is_checked()
-    assert page.locator(".st-key-practice-ans-app-mixed-f1-text textarea").input_value().startswith("点击率偏低")
+    expect(page.locator(".st-key-practice-ans-app-mixed-q1-field-duplicates input")).to_have_value("3")
+    expect(page.locator(".st-key-practice-ans-app-mixed-q1-field-missing input")).to_have_value("abc")
+    expect(page.locator(".st-key-practice-ans-app-mixed-c3-judge").get_by_role("radio", name="错")).to_be_checked()
+    expect(page.locator(".st-key-practice-ans-app-mixed-f1-text textarea")).to_have_value(re.compile("^点击率偏低"))
     assert page.locator("[data-testid=stAlertContainer]").all_inner_texts() == before
     assert page.get_by_text("Traceback").count() == 0
