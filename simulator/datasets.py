@@ -164,13 +164,17 @@ def export_column(values: pd.Series, unit: str | None) -> pd.Series:
     [145354, <NA>]
     >>> export_column(pd.Series([6924423974560609192]), "id").tolist()
     ['6924423974560609192']
+    >>> export_column(pd.Series([7037691654.0, None]), "id").tolist()
+    ['7037691654', None]
     """
     if pd.api.types.is_datetime64_any_dtype(values):
         present = values.dropna()
         has_time = bool((present != present.dt.normalize()).any())
         return values.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d")
     if unit in TEXT_UNITS:
-        return values.astype(object).map(lambda v: v if v is None or v is pd.NA or v != v else str(v))
+        if pd.api.types.is_float_dtype(values) and _whole(values):
+            values = values.astype("Int64")  # an id column with a blank: 7037691654, not 7037691654.0
+        return values.astype(object).map(lambda v: None if v is None or v is pd.NA or v != v else str(v))
     if unit in INTEGER_UNITS and pd.api.types.is_float_dtype(values) and _whole(values):
         return values.astype("Int64")
     return values

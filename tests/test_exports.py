@@ -37,7 +37,7 @@ def expected_cell(value: object, unit: str, column: str, lang: str) -> object:
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d") if value == value.normalize() else value.strftime("%Y-%m-%d %H:%M:%S")
     if unit == "id":
-        return str(value)
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     if isinstance(value, str):
         return value_label(column, value, lang)
     if unit in ("count", "flag"):
