@@ -143,3 +143,20 @@ def test_en_export_translates_chinese_categories_and_zh_translates_codes():
     zh = pd.read_csv(io.BytesIO(csv_bytes(frames["experiment"], "experiment", "zh")), encoding="utf-8-sig")
     assert set(zh["实验组别"]) == {"对照组", "实验组"}
     assert set(frames["ad_orders"]["status"]) <= {"signed", "rejected", "returned", "in_transit"}  # frames keep codes
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_graders_accept_category_values_in_either_language(lang):
+    """A report grouped by category, its values written as the en (or zh) export writes them, scores full marks."""
+    from simulator import answer_key
+    from simulator.grading import grade_detailed
+
+    scenario = load_scenario("exam-l3-analysis")
+    entry = next(e for e in answer_key(scenario, "rt-4")["tasks"] if e["id"] == "t5")
+    table = pd.DataFrame(entry["answer"]["rows"])
+    table["category"] = [value_label("category", v, lang) for v in table["category"]]
+    if lang == "en":
+        assert set(table["category"]).isdisjoint(VALUES["category"])  # really English now
+    data = table.to_csv(index=False).encode("utf-8-sig")
+    result = next(r for r in grade_detailed(scenario, "rt-4", {"t5": data}).tasks if r.id == "t5")
+    assert result.status == "correct" and result.score == result.max_score, result
