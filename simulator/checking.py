@@ -26,6 +26,7 @@ from simulator import labels, parsing
 from simulator.i18n import Msg, has, msg, register
 from simulator.tasks.base import AnswerFormatError, Check
 from simulator.uploads import NA_TOKENS
+from simulator.value_labels import canonical_value
 
 register({
     "check.correct": {"zh": "正确。", "en": "Correct."},
@@ -374,7 +375,7 @@ def norm_key(value: Any) -> str:
         return f"{m[1]}-{int(m[2]):02d}"
     if re.fullmatch(r"-?\d+\.0+", text):
         return text.split(".")[0]
-    return text
+    return str(canonical_value(text))  # 已签收 / signed, product purchase / 商品购买: either language
 
 
 def _row_key(record: Mapping, key_columns: list[str]) -> str:

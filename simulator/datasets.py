@@ -210,28 +210,109 @@ def coerce_types(df: pd.DataFrame, dataset: str, where: str) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- writing files
 
-def for_export(df: pd.DataFrame, dataset: str, lang: str) -> pd.DataFrame:
-    """Dates as ``YYYY-MM-DD`` text (datetimes with minutes), headers in ``lang``."""
-    from simulator.labels import rename_to_labels
+TEXT_UNITS = {"id", "text"}
+"""Units written as text cells: an id is a code, never a number (19-digit order ids, leading zeros)."""
+INTEGER_UNITS = {"count", "flag"}
+"""Units that are whole numbers: a column with a planted blank stays integer (pandas' nullable Int64)."""
 
-    out = df.copy()
+
+def _whole(values: pd.Series) -> bool:
+    """True when every non-missing value of a float column is a whole number."""
+    present = values.dropna()
+    return bool(((present % 1) == 0).all()) and bool((present.abs() < 2**53).all())
+
+
+def export_column(values: pd.Series, unit: str | None) -> pd.Series:
+    """One column as it is written: ids as text, whole counts as nullable integers, dates as text.
+
+    >>> export_column(pd.Series([145354.0, None]), "count").tolist()
+    [145354, <NA>]
+    >>> export_column(pd.Series([6924423974560609192]), "id").tolist()
+    ['6924423974560609192']
+    >>> export_column(pd.Series([7037691654.0, None]), "id").tolist()
+    ['7037691654', None]
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        present = values.dropna()
+        has_time = bool((present != present.dt.normalize()).any())
+        return values.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d")
+    if unit in TEXT_UNITS:
+        if pd.api.types.is_float_dtype(values) and _whole(values):
+            values = values.astype("Int64")  # an id column with a blank: 7037691654, not 7037691654.0
+        return values.astype(object).map(lambda v: None if v is None or v is pd.NA or v != v else str(v))
+    if unit in INTEGER_UNITS and pd.api.types.is_float_dtype(values) and _whole(values):
+        return values.astype("Int64")
+    return values
+
+
+def for_export(df: pd.DataFrame, dataset: str, lang: str) -> pd.DataFrame:
+    """The frame as a file holds it: :func:`export_column` per column, values and headers in ``lang``."""
+    from simulator.labels import rename_to_labels
+    from simulator.value_labels import translate_frame
+
+    documented = all_columns().get(dataset, {})
+    out = translate_frame(df, lang)
     for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            values = out[col]
-            has_time = bool((values.dropna() != values.dropna().dt.normalize()).any())
-            out[col] = values.dt.strftime("%Y-%m-%d %H:%M:%S" if has_time else "%Y-%m-%d")
+        spec = documented.get(col)
+        out[col] = export_column(out[col], spec.unit if spec else None)
     return rename_to_labels(out, lang, dataset) if lang == "zh" else out
 
 
+def _needs_quotes(value: object) -> bool:
+    """A text cell a spreadsheet would read as a number and mangle: 12+ digits, or a leading zero.
+
+    >>> _needs_quotes("6924423974560609192"), _needs_quotes("007"), _needs_quotes("C01"), _needs_quotes("0")
+    (True, True, False, False)
+    """
+    return isinstance(value, str) and value.isdigit() and (len(value) >= 12 or (len(value) > 1 and value[0] == "0"))
+
+
+def csv_cell(value: object) -> str:
+    """One CSV field: empty for a missing value, shortest exact text for numbers, quoted when needed.
+
+    >>> [csv_cell(v) for v in (None, 3, 0.1, "a,b", "007", "C01")]
+    ['', '3', '0.1', '"a,b"', '"007"', 'C01']
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return repr(float(value))
+    text = str(value)
+    if _needs_quotes(text) or any(ch in text for ch in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _column_cells(values: pd.Series) -> list[str]:
+    """A column's CSV fields (integers converted at once; other values one by one)."""
+    if pd.api.types.is_integer_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("string").fillna("").tolist()
+    if pd.api.types.is_float_dtype(values):
+        return [repr(v) if v == v else "" for v in values.astype(float).tolist()]
+    return [csv_cell(v) for v in values.astype(object).tolist()]
+
+
 def csv_bytes(df: pd.DataFrame, dataset: str, lang: str = "zh") -> bytes:
-    """The dataset as CSV, UTF-8 with BOM so Excel opens Chinese text correctly."""
-    return for_export(df, dataset, lang).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    """The dataset as CSV, UTF-8 with BOM so Excel opens Chinese text correctly.
+
+    Counts are integers (an empty field where a value is missing); text a spreadsheet would turn into a
+    number (long digit ids, leading zeros) is quoted.
+    """
+    out = for_export(df, dataset, lang)
+    columns = [_column_cells(out[c]) for c in out.columns]
+    lines = [",".join(csv_cell(str(c)) for c in out.columns)]
+    lines.extend(map(",".join, zip(*columns, strict=True)))
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
 
 
 def xlsx_bytes(frames: dict[str, pd.DataFrame], lang: str = "zh") -> bytes:
     """One workbook, one sheet per dataset; byte-stable (XlsxWriter dates zip entries 1980-01-01).
 
-    Columns are written straight through XlsxWriter (pandas' ``to_excel`` is ~20× slower per cell).
+    Ids and other text are string cells (Excel and WPS show 6924423974560609192, not 6.92442E+18);
+    numbers are number cells and a missing value is an empty cell. Columns are written straight through
+    XlsxWriter (pandas' ``to_excel`` is ~20× slower per cell).
     """
     import datetime as dt
 
@@ -240,15 +321,19 @@ def xlsx_bytes(frames: dict[str, pd.DataFrame], lang: str = "zh") -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"constant_memory": False, "in_memory": True,
                                         "strings_to_formulas": False, "strings_to_urls": False,
-                                        "nan_inf_to_errors": True})
+                                        "strings_to_numbers": False, "nan_inf_to_errors": True})
     book.set_properties({"created": dt.datetime(2000, 1, 1)})
     bold = book.add_format({"bold": True})
+    text = book.add_format({"num_format": "@"})
     for name, df in frames.items():
         sheet = book.add_worksheet(name[:31])
         out = for_export(df, name, lang)
         sheet.write_row(0, 0, [str(c) for c in out.columns], bold)
         for j, col in enumerate(out.columns):
             values = out[col].astype(object).where(out[col].notna(), None).tolist()
+            if not pd.api.types.is_numeric_dtype(out[col]):
+                sheet.set_column(j, j, None, text)  # a text column stays text when edited in Excel
+                values = [None if v is None else str(v) for v in values]
             sheet.write_column(1, j, values)
     book.close()
     return buffer.getvalue()

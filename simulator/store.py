@@ -257,7 +257,7 @@ class Regrade(Base):
 
 
 class PracticeProgress(Base):
-    """A trainee's best score and number of checks per practice task."""
+    """A trainee's best score and number of checks per practice task, and the last answer and result."""
 
     __tablename__ = "practice_progress"
     __table_args__ = (UniqueConstraint("trainee_id", "scenario_id", "task_id"),)
@@ -270,6 +270,10 @@ class PracticeProgress(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_status: Mapped[str] = mapped_column(String(16), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_answer_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """The last checked answer as typed (JSON; an upload keeps only its file name), for a reload."""
+    last_result_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """The last check's status, points, feedback messages and wrong-cell positions (JSON; never the key)."""
 
 
 class Setting(Base):

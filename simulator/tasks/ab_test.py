@@ -147,7 +147,7 @@ register(
             "en": "Answer per field, e.g. {{p_value: 0.0159, significant: yes}}.",
         },
         "ab_test.describe": {
-            "zh": "数据集 experiment 为一次A/B测试(对照组 control、实验组 treatment,计划分流:"
+            "zh": "数据集 experiment 为一次A/B测试(分对照组、实验组,计划分流:"
             "实验组占{split})。指标:{metric}。{test}显著性水平 α = {alpha},{sides}。差值一律为 实验组 − "
             "对照组,相对提升 = 差值 ÷ 对照组;置信区间为差值的 {level} 双侧区间({ci})。",
             "en": "Dataset experiment holds an A/B test (arms control and treatment; planned share in "

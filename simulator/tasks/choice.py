@@ -88,12 +88,12 @@ register({
     "choice.describe_above": {
         "zh": "根据数据表 {dataset}{filter},按{entity}汇总计算{metric}({formula}),哪些{entity}的{metric}"
               "不低于{threshold}?(多选,选项中包含全部符合条件的{entity};填写全部符合的选项字母,如 A、C;"
-              "都不符合时选 none 对应的字母。"
+              "都不符合时选“以上都不是”对应的字母。"
               "评分:每选对一项得 1 份、每选错一项扣 1 份,最低 0 分)",
         "en": "From table {dataset}{filter}, compute {metric} ({formula}) per {entity}. "
               "Which {entity} values have {metric} at least {threshold}? (multiple choice; the options include "
               "every {entity} that qualifies: give every "
-              "matching letter, e.g. A, C; if none matches, the letter of 'none'. Scoring: +1 share per "
+              "matching letter, e.g. A, C; if none matches, the letter of 'none of the above'. Scoring: +1 share per "
               "right pick, −1 per wrong pick, never below 0)"},
     "choice.describe_compare": {
         "zh": "根据数据表 {dataset}{filter},按{entity}汇总计算{metric}({formula})。判断:{entity} X 的{metric}"

@@ -138,8 +138,8 @@ register(
             "en": " Counts as whole numbers; rates to {decimals} decimals (or {pct} as a percentage).",
         },
         "five_a_map.describe_segment": {
-            "zh": "另按“{segment}”分人群,给出每个人群的 asset_t0、asset_t1(T0/T1 的A1–A5人数)、new、"
-            "lost{pen}。",
+            "zh": "另按“{segment}”分人群,给出每个人群的T0资产人数、T1资产人数(T0/T1 的A1–A5人数)、新增、"
+            "流失{pen}。",
             "en": " Also split by “{segment}”: for each level give asset_t0, asset_t1 (A1–A5 users at T0/T1)"
             ", new and lost{pen}.",
         },

@@ -30,6 +30,7 @@ from simulator import checking, grouping, metrics
 from simulator.i18n import register, t
 from simulator.labels import column_label, dataset_columns
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.value_labels import value_label
 
 KIND = "metric"
 PERIODS = ("day", "week", "month")
@@ -177,8 +178,9 @@ def filter_clause(conditions: Filter, lang: str, dataset: str | None = None) -> 
     return t("metric.describe_filter", lang, conditions=describe_filter(conditions, lang, dataset))
 
 
-def _value_text(value: Any) -> str:
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
+def _value_text(value: Any, column: str = "", lang: str = "zh") -> str:
+    """A filter value as the trainee's file writes it (``signed`` → 已签收 in zh)."""
+    return value.isoformat() if isinstance(value, dt.date) else str(value_label(column, value, lang))
 
 
 def describe_filter(conditions: Filter, lang: str, dataset: str | None = None) -> str:
@@ -192,10 +194,10 @@ def describe_filter(conditions: Filter, lang: str, dataset: str | None = None) -
         elif isinstance(cond, list) and len(cond) > 1:
             sep = "、" if lang == "zh" else ", "
             parts.append(t("metric.cond.in", lang, column=label,
-                           values=sep.join(_value_text(v) for v in cond)))
+                           values=sep.join(_value_text(v, column, lang) for v in cond)))
         else:
             one = cond[0] if isinstance(cond, list) else cond
-            parts.append(t("metric.cond.eq", lang, column=label, value=_value_text(one)))
+            parts.append(t("metric.cond.eq", lang, column=label, value=_value_text(one, column, lang)))
     return t("metric.cond.sep", lang).join(parts)
 
 

@@ -79,7 +79,7 @@ register(
             "en": "For the power model the marginal ROI is e × GMV ÷ spend, not the exponent e itself.",
         },
         "roi_forecast.variant.paid_gmv": {
-            "zh": "用的是支付GMV;本题要求按签收GMV(ad_orders 中状态为 signed 的订单金额)预测。",
+            "zh": "用的是支付GMV;本题要求按签收GMV(ad_orders 中订单状态为已签收的订单金额)预测。",
             "en": "This uses paid GMV; the task forecasts signed GMV (ad_orders rows with status signed).",
         },
         "roi_forecast.variant.not_daily": {
@@ -124,7 +124,7 @@ register(
         },
         "roi_forecast.gmv.paid": {"zh": "成交金额(gmv)", "en": "paid GMV (gmv)"},
         "roi_forecast.gmv.signed": {
-            "zh": "签收GMV(ad_orders 中 status 为 signed 的订单金额)",
+            "zh": "签收GMV(ad_orders 中订单状态为已签收的订单金额)",
             "en": "signed GMV (amount of ad_orders rows with status signed)",
         },
         "roi_forecast.breakeven_given": {"zh": "保本ROI = {value};", "en": "break-even ROI = {value}; "},

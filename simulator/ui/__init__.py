@@ -21,6 +21,7 @@ def run() -> None:
     st.set_page_config(page_title=t("ui.app.title", session.lang()), page_icon=":material/analytics:",
                        layout="wide", initial_sidebar_state="expanded")
     lang = widgets.language_switch()
+    widgets.builtin_text(lang)
     pages = [st.Page(spec.path, title=t(spec.title_key, lang), icon=spec.icon, url_path=spec.url_path,
                      default=(i == 0)) for i, spec in enumerate(PAGES)]
     current = st.navigation(pages, position="sidebar")

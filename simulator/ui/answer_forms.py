@@ -132,9 +132,10 @@ def table_upload(fc: FormContext) -> Collected:
     """A CSV/XLSX upload, read at once so a bad file is explained right beside the uploader."""
     from simulator.ui import tables
 
-    file = st.file_uploader(t("ui.answer.upload", fc.lang), type=UPLOAD_TYPES, key=fc.k("file"),
-                            help=t("ui.answer.upload_help", fc.lang), disabled=fc.disabled,
-                            on_change=fc.on_change)
+    file = st.file_uploader(t("ui.answer.upload", fc.lang, mb=tables.MAX_UPLOAD_BYTES // 2**20),
+                            type=UPLOAD_TYPES, key=fc.k("file"), help=t("ui.answer.upload_help", fc.lang),
+                            disabled=fc.disabled, on_change=fc.on_change)
+    st.caption(t("ui.upload.caption", fc.lang))
     if file is None:
         return Collected()
     data = file.getvalue()

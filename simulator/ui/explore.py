@@ -107,6 +107,7 @@ def render(scenario: Scenario, trainee_id: str, frames: Mapping[str, pd.DataFram
     st.subheader(t("ui.data.explore", lang), anchor=False)
     names = list(frames)
     name = st.selectbox(t("ui.data.pick", lang), names, format_func=lambda n: dataset_title(n, lang),
+                        placeholder=t("ui.pick.choose", lang),
                         key=session.key("practice", "dataset", scenario.id))
     if name is not None:
         table_view((scenario.id, scenario.digest, trainee_id), name, frames[name], lang)

@@ -14,8 +14,14 @@ import streamlit as st
 from simulator.i18n import t
 from simulator.tasks import five_a_map
 from simulator.ui.answer_forms import Collected, FormContext, text_value
+from simulator.value_labels import value_label
 
 SEGMENT_COLUMNS = five_a_map.SEGMENT_METRICS
+
+
+GRID_WIDTH_PX = 640
+"""Room for a grid's value columns in a task card at 1280 px (the row labels take the rest)."""
+GRID_MIN_COLUMN_PX = 80
 
 
 def _stage(state: str, lang: str) -> str:
@@ -55,7 +61,8 @@ def _grid(fc: FormContext, name: str, rows: dict[str, str], cols: dict[str, str]
         for col, value in (cells if isinstance(cells, dict) else {}).items():
             if code in rows and col in cols and value is not None:
                 blank.at[rows[code], col] = str(value)
-    config = {code: st.column_config.TextColumn(label) for code, label in cols.items()}
+    width = max(GRID_MIN_COLUMN_PX, GRID_WIDTH_PX // max(len(cols), 1))  # every column fits the card
+    config = {code: st.column_config.TextColumn(label, width=width) for code, label in cols.items()}
     edited = st.data_editor(blank, key=fc.k(name), disabled=fc.disabled, column_config=config,
                             on_change=fc.on_change, width="stretch")
     st.caption(t(help_key, fc.lang))
@@ -71,7 +78,7 @@ def _grid(fc: FormContext, name: str, rows: dict[str, str], cols: dict[str, str]
 def _flows(fc: FormContext, name: str) -> dict[str, str]:
     states = {s: _stage(s, fc.lang) for s in five_a_map.STATES}
     rows = {s: f"T0 · {label}" for s, label in states.items() if not (name == "flow_rates" and s == "none")}
-    cols = {s: f"T1 · {label}" for s, label in states.items()}
+    cols = dict(states)  # the caption says columns are T1; a short header fits the card
     filled: dict[str, dict] = {}
     for pair, value in _saved(fc, name).items():
         a, _, b = str(pair).partition(">")
@@ -85,7 +92,8 @@ def _segments(fc: FormContext) -> dict[str, dict]:
     data = fc.frames.get(fc.params.dataset)
     levels = sorted(map(str, data[segment].dropna().unique())) if data is not None and segment in data else []
     cols = {c: t(f"ui.five_a.{c}", fc.lang) for c in SEGMENT_COLUMNS}
-    return _grid(fc, "by_segment", {lv: lv for lv in levels}, cols, "ui.five_a.segment_help",
+    rows = {lv: str(value_label(segment, lv, fc.lang)) for lv in levels}  # 女 / female; codes stay canonical
+    return _grid(fc, "by_segment", rows, cols, "ui.five_a.segment_help",
                  _saved(fc, "by_segment"))
 
 

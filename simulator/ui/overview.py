@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 
 from simulator.i18n import t
 from simulator.labels import column_label
+from simulator.value_labels import value_label
 
 SIGNIFICANT = 2
 
@@ -42,8 +43,18 @@ def _finish(fig: go.Figure, title: str) -> go.Figure:
     return fig
 
 
-def _daily(df: pd.DataFrame, date_col: str, value_col: str, by: str | None = None) -> pd.DataFrame:
-    keys = [pd.to_datetime(df[date_col]).dt.normalize()] + ([df[by].astype(str)] if by else [])
+DATE_TICKS = {"zh": "%-m月%-d日", "en": "%b %-d"}
+"""Date-axis tick format per language (numeric in zh, so no English month names reach a zh page)."""
+
+
+def _levels(df: pd.DataFrame, by: str, lang: str) -> pd.Series:
+    """The values of ``by`` as text in the reader's language (已签收, not signed, on a zh page)."""
+    return df[by].astype(object).map(lambda v: str(value_label(by, v, lang)))
+
+
+def _daily(df: pd.DataFrame, date_col: str, value_col: str, by: str | None = None,
+           lang: str = "zh") -> pd.DataFrame:
+    keys = [pd.to_datetime(df[date_col]).dt.normalize()] + ([_levels(df, by, lang)] if by else [])
     return df.groupby(keys, observed=True)[value_col].sum().reset_index()
 
 
@@ -52,7 +63,7 @@ def trend(df: pd.DataFrame, dataset: str, date_col: str, value_cols: list[str], 
     """Daily totals of ``value_cols`` (one line each), or of one column split by ``by``."""
     fig = go.Figure()
     if by:
-        daily = _daily(df, date_col, value_cols[0], by)
+        daily = _daily(df, date_col, value_cols[0], by, lang)
         for level, part in daily.groupby(by, observed=True):
             fig.add_trace(go.Scatter(x=part[date_col], y=coarse(part[value_cols[0]]), mode="lines",
                                      name=str(level)))
@@ -63,6 +74,7 @@ def trend(df: pd.DataFrame, dataset: str, date_col: str, value_cols: list[str], 
                                      name=column_label(col, lang, dataset)))
     names = "、".join(column_label(c, lang, dataset) for c in value_cols) if lang == "zh" else \
         ", ".join(value_cols)
+    fig.update_xaxes(type="date", tickformat=DATE_TICKS.get(lang, DATE_TICKS["en"]))
     return _finish(fig, t("ui.chart.trend", lang, what=names))
 
 
@@ -77,7 +89,7 @@ def ad_funnel(df: pd.DataFrame, lang: str) -> go.Figure:
 
 def breakdown(df: pd.DataFrame, dataset: str, by: str, value_col: str | None, lang: str) -> go.Figure:
     """Horizontal bars of ``value_col`` totals (or row counts) per level of ``by``, largest first."""
-    levels = df[by].astype(str)
+    levels = _levels(df, by, lang)
     grouped = df.groupby(levels)[value_col].sum() if value_col else levels.value_counts()
     grouped = grouped.sort_values()
     fig = go.Figure(go.Bar(x=coarse(grouped.to_numpy()), y=list(grouped.index), orientation="h",

@@ -1,7 +1,9 @@
 """Choosing a scenario (filtered by level, direction, skill code) and saying who is practising.
 
 A trainee identifies with an id (学号) and a name; typing a known id alone restores the name and the
-saved progress, so a trainee can continue on another computer or after closing the browser.
+saved progress, so a trainee can continue on another computer or after closing the browser. The chosen
+scenario and the trainee id are kept in the URL (``?scenario=…&trainee=…&lang=…``), so a reload (F5)
+comes back to the same page without asking again.
 """
 
 from __future__ import annotations
@@ -19,6 +21,18 @@ log = logging.getLogger("simulator.ui")
 NS = "practice"
 STORE_WARNING = session.key(NS, "store_warning")
 """Set when the store failed: the page says progress is not being saved."""
+WELCOME = session.key(NS, "welcome")
+"""Set when a known trainee came back: the page greets them once, inline (a toast would cover content)."""
+PARAM_SCENARIO, PARAM_TRAINEE = "scenario", "trainee"
+
+
+def _keep_param(name: str, value: str | None) -> None:
+    """``?name=value`` in the URL (removed when ``value`` is None), written only when it changes."""
+    if value is None:
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != value:
+        st.query_params[name] = value
 
 
 def _filters(entries: list[Entry], lang: str) -> list[Entry]:
@@ -52,44 +66,60 @@ def pick_scenario(entries: list[Entry], lang: str) -> Entry | None:
     if session.key(NS, "scenario") not in st.session_state and wanted in by_id:
         st.session_state[session.key(NS, "scenario")] = wanted  # a shared link ?scenario=ID preselects
     chosen = st.selectbox(t("ui.pick.scenario", lang), list(by_id), key=session.key(NS, "scenario"),
-                          format_func=lambda i: by_id[i].label(lang))
+                          format_func=lambda i: by_id[i].label(lang), placeholder=t("ui.pick.choose", lang))
+    if chosen:
+        _keep_param(PARAM_SCENARIO, chosen)
     return by_id.get(chosen) if chosen else None
 
 
-def _start(raw_id: str, raw_name: str, lang: str) -> None:
+def _enter(trainee_id: str, name: str, greet: bool) -> None:
+    """Remembers the trainee in the store and in this session (the id also in the URL)."""
     from simulator.ui import progress  # the store (SQLAlchemy) loads on first use, not with the page
 
+    try:
+        known = progress.known_name(trainee_id)
+        name = name or known or ""
+        progress.remember_trainee(trainee_id, name)
+        if known is not None and greet:
+            session.put(WELCOME, name or trainee_id)
+    except Exception:  # noqa: BLE001 - practice works without the store; progress is then not kept
+        log.exception("store unavailable while identifying %s", trainee_id)
+        session.put(STORE_WARNING, True)
+    session.set_trainee(session.Trainee(trainee_id, name))
+    _keep_param(PARAM_TRAINEE, trainee_id)
+
+
+def _start(raw_id: str, raw_name: str, lang: str) -> None:
     trainee_id = session.clean_id(raw_id)
     name = " ".join(raw_name.split())[:session.MAX_NAME_CHARS]
     if not trainee_id:
         st.error(t("ui.who.need_id", lang), icon=":material/warning:")
         return
-    try:
-        known = progress.known_name(trainee_id)
-        name = name or known or ""
-        progress.remember_trainee(trainee_id, name)
-        if known is not None:
-            st.toast(t("ui.who.welcome_back", lang, name=name or trainee_id), icon=":material/waving_hand:")
-    except Exception:  # noqa: BLE001 - practice works without the store; progress is then not kept
-        log.exception("store unavailable while identifying %s", trainee_id)
-        session.put(STORE_WARNING, True)
-    session.set_trainee(session.Trainee(trainee_id, name))
+    _enter(trainee_id, name, greet=True)
     st.rerun()
 
 
 def _switch() -> None:
     session.set_trainee(None)
-    session.drop_prefix(session.key(NS, "ans") + ".")
-    session.drop_prefix(session.key(NS, "result") + ".")
-    session.drop_prefix(session.key(NS, "progress") + ".")
+    _keep_param(PARAM_TRAINEE, None)
+    session.pop(WELCOME)
+    for part in ("ans", "result", "progress", "restored", "dirty"):
+        session.drop_prefix(session.key(NS, part) + ".")
 
 
 def identify(lang: str) -> session.Trainee | None:
     """The trainee of this session, or a small form asking for id and name."""
     who = session.trainee()
+    from_url = session.clean_id(st.query_params.get(PARAM_TRAINEE))
+    if who is None and from_url:  # a reload, or a link ?trainee=ID: the same trainee, no form
+        _enter(from_url, "", greet=False)
+        who = session.trainee()
     if who is not None:
         left, right = st.columns([4, 1], vertical_alignment="center")
         left.markdown(t("ui.who.current", lang, who=who.display))
+        welcome = session.get(WELCOME)
+        if welcome:
+            left.caption(t("ui.who.welcome_back", lang, name=welcome))
         right.button(t("ui.who.switch", lang), key=session.key(NS, "switch"), on_click=_switch,
                      icon=":material/logout:")
         return who

@@ -5,7 +5,7 @@ Only the grader's :class:`~simulator.grading.TaskResult` is used: feedback expla
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -17,13 +17,16 @@ from simulator.ui.widgets import fmt_points, render_msg, status_box, status_labe
 
 
 def headline(result: TaskResult, lang: str) -> str:
-    """``"正确 · 得分 10 / 10"``."""
+    """``"正确 · 得分 10 / 10"``; a written answer waiting for a rater shows no score (``"待评阅 · 本题 10 分…"``)."""
+    if result.status == "ungraded":
+        return t("ui.result.headline_pending", lang, status=status_label(result.status, lang),
+                 max=fmt_points(result.max_score))
     return t("ui.result.headline", lang, status=status_label(result.status, lang),
              score=fmt_points(result.score), max=fmt_points(result.max_score))
 
 
 def show(result: TaskResult, lang: str, table: pd.DataFrame | None = None,
-         key_columns: Sequence[str] | None = None) -> None:
+         key_columns: Sequence[str] | None = None, decimals: Mapping[str, int] | None = None) -> None:
     """Status box with points, one line per feedback message, and the wrong cells of an uploaded table."""
     lines = [render_msg(m, lang) for m in result.feedback if render_msg(m, lang).strip()]
     body = headline(result, lang) + ("\n\n" + "\n".join(f"- {line}" for line in lines) if lines else "")
@@ -31,4 +34,4 @@ def show(result: TaskResult, lang: str, table: pd.DataFrame | None = None,
     if result.status == "invalid":
         st.caption(t("ui.result.invalid_free", lang))
     if table is not None and result.details.get("wrong_cells"):
-        tables.show_wrong_cells(table, result.details, lang, key_columns)
+        tables.show_wrong_cells(table, result.details, lang, key_columns, decimals)

@@ -37,6 +37,11 @@ def put(name: str, value: Any) -> None:
     st.session_state[name] = value
 
 
+def pop(name: str) -> Any:
+    """Removes ``name`` from the session state; returns its value (None when absent)."""
+    return st.session_state.pop(name, None)
+
+
 def drop_prefix(prefix: str) -> None:
     """Forgets every session-state entry whose key starts with ``prefix``."""
     for name in [k for k in st.session_state.keys() if str(k).startswith(prefix)]:

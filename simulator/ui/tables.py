@@ -7,7 +7,8 @@ right values.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -79,11 +80,28 @@ def wrong_mask(table: pd.DataFrame, wrong_cells: Sequence[Sequence[str]],
     return mask
 
 
+def cell_text(value: object, decimals: int | None = None) -> str:
+    """A number as a person writes it: the task's decimals when known, else without trailing zeros.
+
+    >>> cell_text(299987.63), cell_text(0.034512, 4), cell_text(12.0), cell_text("C01"), cell_text(None)
+    ('299987.63', '0.0345', '12', 'C01', '')
+    """
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if decimals is not None:
+        return f"{float(value):.{decimals}f}"
+    return f"{float(value):.10g}" if float(value) != int(value) else str(int(value))
+
+
 def show_wrong_cells(table: pd.DataFrame, details: dict, lang: str,
-                     key_columns: Sequence[str] | None = None) -> None:
+                     key_columns: Sequence[str] | None = None,
+                     decimals: Mapping[str, int] | None = None) -> None:
     """The trainee's table with the wrong cells coloured (no right values anywhere).
 
-    ``key_columns`` are the task's group columns (guessed from the row keys when not given).
+    ``key_columns`` are the task's group columns (guessed from the row keys when not given);
+    ``decimals`` (canonical column → decimals the task asks for) sets how numbers are shown.
     """
     wrong_cells = details.get("wrong_cells") or []
     if not wrong_cells:
@@ -95,6 +113,8 @@ def show_wrong_cells(table: pd.DataFrame, details: dict, lang: str,
     shown = rename_to_labels(table, lang)
     mask.columns = shown.columns
     css = mask.map(lambda wrong: WRONG_STYLE if wrong else "")
-    styled = shown.style.apply(lambda _: css, axis=None)
+    formats = {label: partial(cell_text, decimals=(decimals or {}).get(str(col)))
+               for col, label in zip(table.columns, shown.columns, strict=True)}
+    styled = shown.style.apply(lambda _: css, axis=None).format(formats)
     st.caption(t("ui.result.wrong_cells", lang, n=int(mask.to_numpy().sum())))
     st.dataframe(styled, hide_index=True)

@@ -2,7 +2,9 @@
 
 Each card is an ``st.fragment``: typing, uploading and checking rerun only that card. Grading happens on
 the server with :func:`simulator.grading.grade_detailed`; only the resulting ``TaskResult`` (status,
-points, feedback, wrong-cell positions) is kept in the session, never the key.
+points, feedback, wrong-cell positions) is kept in the session, never the key. Each check replaces the
+card's one feedback box, and the answer and result are saved in the store: after a reload the card
+shows the last answer typed and the last feedback again.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from simulator.grading import TaskResult, grade_detailed
 from simulator.i18n import t
 from simulator.scenario import Scenario, TaskSpec
 from simulator.tasksheet import task_text, task_title
-from simulator.ui import progress, results, session
-from simulator.ui.answer_forms import FormContext, answer_inputs
+from simulator.ui import exam_restore, progress, results, session
+from simulator.ui.answer_forms import Collected, FormContext, answer_inputs
 from simulator.ui.widgets import fmt_points, guard, md_escape
 
 log = logging.getLogger("simulator.ui")
@@ -62,10 +64,11 @@ def check(scenario: Scenario, trainee_id: str, task: TaskSpec, raw: object, lang
     return replace(result, details={k: result.details[k] for k in KEPT_DETAILS if k in result.details})
 
 
-def _record(scenario: Scenario, trainee_id: str, result: TaskResult) -> None:
+def _record(scenario: Scenario, trainee_id: str, result: TaskResult, collected: Collected) -> None:
     saved = saved_progress(scenario.id, trainee_id)
     try:
-        saved[result.id] = progress.record_check(trainee_id, scenario.id, result)
+        saved[result.id] = progress.record_check(trainee_id, scenario.id, result, raw=collected.raw,
+                                                 filename=collected.filename)
     except Exception:  # noqa: BLE001 - the check result is still shown
         log.exception("could not save practice progress")
         old = saved.get(result.id)
@@ -75,10 +78,55 @@ def _record(scenario: Scenario, trainee_id: str, result: TaskResult) -> None:
         st.warning(t("ui.error.store", session.lang()), icon=":material/warning:")
 
 
+def dirty_key(scenario_id: str, trainee_id: str, task_id: str) -> str:
+    return session.key(NS, "dirty", scenario_id, trainee_id, task_id)
+
+
+def _save_draft(scenario: Scenario, trainee_id: str, task: TaskSpec, collected: Collected) -> None:
+    """An answer typed but not checked yet is kept too, so a reload shows it (a failure only logs)."""
+    try:
+        progress.save_draft(trainee_id, scenario.id, task.id, float(task.points), collected.raw)
+    except Exception:  # noqa: BLE001 - typing goes on without the draft being kept
+        log.exception("could not save a practice draft")
+
+
+def restore_last(scenario: Scenario, trainee_id: str, fc: FormContext) -> FormContext:
+    """On a card's first draw in a session: the last checked answer into its inputs, its result back.
+
+    Returns the context the inputs are drawn with (grids start from the saved answer).
+    """
+    saved = saved_progress(scenario.id, trainee_id).get(fc.task.id)
+    if saved is None:
+        return fc
+    flag = session.key(NS, "restored", scenario.id, trainee_id, fc.task.id)
+    if flag not in st.session_state:
+        st.session_state[flag] = True
+        if saved.last_answer is not None:
+            exam_restore.restore(fc, saved.last_answer)
+        rkey = result_key(scenario.id, trainee_id, fc.task.id)
+        if saved.last_result is not None and rkey not in st.session_state:
+            st.session_state[rkey] = saved.last_result
+    return replace(fc, initial=saved.last_answer) if saved.last_answer is not None else fc
+
+
+def _last_file(scenario: Scenario, trainee_id: str, task_id: str, collected: Collected, lang: str) -> None:
+    """Under an empty uploader: the name of the file the shown feedback is about."""
+    saved = saved_progress(scenario.id, trainee_id).get(task_id)
+    if collected.filename is None and saved is not None and saved.last_filename:
+        st.caption(t("ui.task.last_file", lang, name=saved.last_filename))
+
+
 def table_keys(params: object) -> list[str] | None:
     """The group columns of a table task (``by`` of report_table, ``key_columns`` of others)."""
     keys = getattr(params, "by", None) or getattr(params, "key_columns", None)
     return list(keys) if isinstance(keys, (list, tuple)) else None
+
+
+def table_decimals(params: object) -> dict[str, int]:
+    """Column → decimals the task asks for (``specs()`` of a table task), for showing its numbers."""
+    specs = getattr(params, "specs", None)
+    found = specs() if callable(specs) else {}
+    return {c: s.precision for c, s in (found or {}).items() if getattr(s, "precision", None) is not None}
 
 
 def _header(task: TaskSpec, lang: str) -> None:
@@ -103,24 +151,33 @@ def task_card(scenario: Scenario, trainee_id: str, task: TaskSpec,
     with st.container(border=True):
         _header(task, lang)
         params = registry.get(task.kind).Params(**task.params)
+        dirty = dirty_key(scenario.id, trainee_id, task.id)
         fc = FormContext(task, params, frames, lang, session.key(NS, "ans", scenario.id, task.id),
-                         scenario=scenario, trainee_id=trainee_id)
+                         scenario=scenario, trainee_id=trainee_id,
+                         on_change=lambda: st.session_state.__setitem__(dirty, True))
+        with guard("ui.error.inputs"):
+            fc = restore_last(scenario, trainee_id, fc)
         collected = None
         with guard("ui.error.inputs"):
             collected = answer_inputs(fc)
         if collected is None:
             return
+        if st.session_state.pop(dirty, False):
+            _save_draft(scenario, trainee_id, task, collected)
         rkey = result_key(scenario.id, trainee_id, task.id)
         if st.button(t("ui.answer.check", lang), key=session.key(NS, "check", scenario.id, task.id),
                      type="primary", icon=":material/fact_check:"):
+            st.session_state.pop(rkey, None)  # one feedback box: this check's, never an older one
             if collected.raw is None:
                 why = "ui.answer.empty" if collected.problem is None else "ui.answer.fix_upload"
                 st.warning(t(why, lang))
             else:
                 with guard("ui.error.check"):
                     st.session_state[rkey] = check(scenario, trainee_id, task, collected.raw, lang)
-                    _record(scenario, trainee_id, st.session_state[rkey])
+                    _record(scenario, trainee_id, st.session_state[rkey], collected)
+        _last_file(scenario, trainee_id, task.id, collected, lang)
         result = st.session_state.get(rkey)
         if result is not None:
-            results.show(result, lang, collected.table, key_columns=table_keys(params))
+            results.show(result, lang, collected.table, key_columns=table_keys(params),
+                         decimals=table_decimals(params))
         _best_line(saved_progress(scenario.id, trainee_id).get(task.id), lang)

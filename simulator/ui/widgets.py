@@ -39,6 +39,22 @@ def language_switch() -> str:
     return chosen
 
 
+BUILTIN_TEXT_CSS = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] {{display: none;}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {{display: none;}}
+[data-testid="stFileUploaderDropzone"] button > div::after {{content: "{button}";}}
+</style>"""
+"""Streamlit's file uploader has no option for its own words (an English button and size line): they
+are hidden and the button shows the catalog's word; the label carries the size limit and a caption
+beside the uploader says what to do."""
+
+
+def builtin_text(lang: str) -> None:
+    """Puts the reader's language into the texts Streamlit draws itself (the uploader's button)."""
+    button = t("ui.upload.button", lang).replace('"', "")
+    st.html(BUILTIN_TEXT_CSS.format(button=button))
+
+
 @contextmanager
 def guard(what: str = "ui.error.unexpected") -> Iterator[None]:
     """Shows ``what`` (a catalog key) as an error instead of letting an exception reach the page.
