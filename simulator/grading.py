@@ -70,8 +70,12 @@ class GradeResult:
                 "passed": self.passed, "tasks": [t.as_dict(lang) for t in self.tasks]}
 
 
-def _context(scenario: Scenario, lang: str = "zh", base_dir: Path | None = None) -> TaskContext:
-    return TaskContext(lang=lang, tolerance=scenario.tolerance, base_dir=base_dir, scenario=scenario)
+def _context(scenario: Scenario, lang: str = "zh", base_dir: Path | None = None,
+             exam: bool = False) -> TaskContext:
+    """The context tasks are checked in; a stated precision is strict in exams whatever the scenario says."""
+    strict = exam or scenario.precision_rule == "strict" or scenario.duration_minutes is not None
+    return TaskContext(lang=lang, tolerance=scenario.tolerance, base_dir=base_dir, scenario=scenario,
+                       strict_precision=strict)
 
 
 _keys: OrderedDict[tuple, dict] = OrderedDict()
@@ -140,20 +144,23 @@ def grade_task(task: TaskSpec, entry: dict, raw: Any, ctx: TaskContext) -> TaskR
 
 
 def grade_detailed(scenario: Scenario | str | Path, trainee_id: str, answers: dict[str, Any],
-                   base_dir: Path | None = None, lang: str = "zh") -> GradeResult:
-    """Grades ``answers`` (task id → raw answer) for a trainee; unknown task ids are ignored."""
+                   base_dir: Path | None = None, lang: str = "zh", exam: bool = False) -> GradeResult:
+    """Grades ``answers`` (task id → raw answer) for a trainee; unknown task ids are ignored.
+
+    ``exam``: grading an exam attempt, where a stated precision is always strict.
+    """
     sc = load_scenario(scenario)
     key = answer_key(sc, trainee_id)
-    ctx = _context(sc, lang, base_dir)
+    ctx = _context(sc, lang, base_dir, exam)
     results = [grade_task(task, entry, answers.get(task.id), ctx)
                for task, entry in zip(sc.tasks, key["tasks"], strict=True)]
     return GradeResult(sc.id, str(trainee_id), results, sc.total_points, sc.pass_mark)
 
 
 def grade(scenario: Scenario | str | Path, trainee_id: str, answers: dict[str, Any],
-          base_dir: Path | None = None, lang: str = "zh") -> dict:
+          base_dir: Path | None = None, lang: str = "zh", exam: bool = False) -> dict:
     """The grade document (as ``simulator grade --json`` prints)."""
-    return grade_detailed(scenario, trainee_id, answers, base_dir, lang).as_dict(lang)
+    return grade_detailed(scenario, trainee_id, answers, base_dir, lang, exam).as_dict(lang)
 
 
 # --------------------------------------------------------------------------- selftest

@@ -503,7 +503,8 @@ def _closer_notes(key: dict, parsed: dict, params: Params, alts: dict) -> list[M
 def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext) -> Check:
     """Per-field partial credit; names swapped arms, pooled/unpooled, sides, CI method, SRM mistakes."""
     alts = alternatives(answer, params)
-    result = checking.check_fields(parsed, answer, specs(params, alts), tolerance=ctx.tolerance)
+    result = checking.check_fields(parsed, answer, specs(params, alts), tolerance=ctx.tolerance,
+                                   strict=ctx.strict_precision)
     reasons = [m.args.get("reason") for m in result.feedback if m.key == "check.field_wrong"]
     notes = [n for n in _closer_notes(answer, parsed, params, alts) if n not in reasons]
     if (

@@ -489,6 +489,7 @@ def _matches(given: float, key: float, name: str, params: Params, ctx: TaskConte
         unit=_units(name),
         tolerance=ctx.tolerance,
         precision=params.precision if _units(name) == "ratio" else None,
+        strict=ctx.strict_precision,
     )
     return score >= 1
 
@@ -542,7 +543,7 @@ def _check_field(
             and not _matches(alt[e], key[e], name, params, ctx)
             and _matches(got[e], alt[e], name, params, ctx)
         ]
-        if hits and len(hits) * 2 >= len(bad):
+        if hits and len(hits) * 2 >= len(bad) and not notes:  # one diagnosis per field
             notes.append(msg(alt_key))
     if bad and not notes and name in ("new", "lost", "flow_rates", "penetration"):
         high = sum(got[e] > key[e] for e in bad) * 2 > len(bad)

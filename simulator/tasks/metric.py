@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from simulator import checking, grouping, metrics
 from simulator.i18n import register, t
 from simulator.labels import column_label, dataset_columns
+from simulator.misconceptions import date_grain, mean_of_ratios_key
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 
 KIND = "metric"
@@ -40,18 +41,6 @@ ENTITY_ALIASES = {"campaign": "campaign_id", "adgroup": "adgroup_id", "creative"
 """Short names instructors may write for ``per``/``by``: ``campaign`` → ``campaign_id``."""
 
 register({
-    "metric.mean_of_ratios": {
-        "zh": "看起来是先算每天的比率再取平均;应先汇总分子、分母,再相除(比率之和不等于总和之比)。",
-        "en": "This looks like the mean of the daily ratios; sum the numerator and the denominator "
-              "first, then divide."},
-    "metric.mean_of_row_ratios": {
-        "zh": "看起来是先算每一行的比率再取平均;应先汇总分子、分母,再相除。",
-        "en": "This looks like the mean of each row's ratio; sum the numerator and the denominator "
-              "first, then divide."},
-    "metric.filter_ignored": {
-        "zh": "看起来没有按题目的筛选条件取数(或漏了其中一个条件);请只统计符合条件的数据。",
-        "en": "The filter seems to have been ignored (or one of its conditions); count only the "
-              "matching rows."},
     "metric.sum_not_mean": {
         "zh": "给出的是合计值;本题要求的是平均值(合计 ÷ 分组个数)。",
         "en": "That is the total; the task asks for the mean per group (total ÷ number of groups)."},
@@ -364,10 +353,14 @@ def _ratio_traps(sub: pd.DataFrame, p: Params) -> dict[str, list[float | None]]:
     if p.variant:
         traps["metric.standard_definition"] = [metrics.compute(p.metric, sub, p.dataset)]
         return traps
+    per_period: list[float] = []
     if any(c in sub.columns for c in DATE_COLUMNS):
-        traps["metric.mean_of_ratios"] = [metrics.mean_of_ratios(sub, p.metric, None, "day",  # type: ignore
-                                                                  date_column(sub), p.dataset)]
-    traps["metric.mean_of_row_ratios"] = [row_mean(sub, p.metric, p.dataset)]
+        dates = date_column(sub)
+        per_period = [metrics.mean_of_ratios(sub, p.metric, None, "day", dates, p.dataset)]  # type: ignore
+        traps[mean_of_ratios_key(date_grain(sub[dates]))] = per_period  # type: ignore[assignment]
+    rows = row_mean(sub, p.metric, p.dataset)
+    if not any(np.isclose(rows, v, rtol=1e-12, atol=0) for v in per_period):  # one row per period: one trap
+        traps[mean_of_ratios_key("row")] = [rows]
     return traps
 
 
@@ -392,7 +385,7 @@ def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params) -> dict[str, 
             for column in p.filter:
                 rest = {c: v for c, v in p.filter.items() if c != column}
                 ignored.append(value_of(apply_filter(df, rest), p, p.per, p.variant))
-        traps["metric.filter_ignored"] = ignored
+        traps["misc.filter_ignored"] = ignored
     return {k: [_finite(v) for v in vals] for k, vals in traps.items()}
 
 
@@ -424,7 +417,8 @@ def check(answer: dict, parsed: float, params: Params, ctx: TaskContext | None =
     tol = ctx.tolerance if ctx else 0.005
     fraction, feedback = checking.diagnose(parsed, float(answer["value"]), unit=unit, tolerance=tol,
                                            precision=params.digits(),
-                                           alternatives=answer.get("misconceptions"))
+                                           alternatives=answer.get("misconceptions"),
+                                           strict=ctx.strict_precision if ctx else True)
     return Check(fraction, feedback)
 
 

@@ -339,7 +339,8 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> dict[str,
 
 def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext) -> Check:
     """Per-field partial credit; names the curve family, marginal-vs-average and GMV-basis mistakes."""
-    result = checking.check_fields(parsed, answer, specs(params, answer), tolerance=ctx.tolerance)
+    result = checking.check_fields(parsed, answer, specs(params, answer), tolerance=ctx.tolerance,
+                                   strict=ctx.strict_precision)
     given = parsed.get("increase_budget")
     if given is not None and given != answer["increase_budget"]:
         by_average = answer["roi"] >= answer["breakeven_roi"]

@@ -290,7 +290,8 @@ def _precision(params: Params) -> int:
 
 def _same(given: float, value: float, params: Params, ctx: TaskContext) -> bool:
     if params.asks_mde:
-        return checking.number_matches(given, value, tolerance=ctx.tolerance, precision=_precision(params))
+        return checking.number_matches(given, value, tolerance=ctx.tolerance, precision=_precision(params),
+                                       strict=ctx.strict_precision)
     return given in (math.ceil(value - 1e-9), round(value))  # rounded up, or to nearest
 
 
@@ -307,8 +308,8 @@ def diagnose(answer: dict, given: float, params: Params, ctx: TaskContext) -> li
         same_as_key = _same(key, value, params, ctx) if params.asks_mde else key == math.ceil(value - 1e-9)
         if same_as_key:
             continue
-        if _same(given, value, params, ctx):
-            return diffs
+        if _same(given, value, params, ctx) or (mult == 2 and given == 2 * math.ceil(value / 2 - 1e-9)):
+            return diffs  # a total typed as twice the rounded-up size per arm is named too
     return []
 
 
@@ -329,7 +330,8 @@ def check(answer: dict, parsed: float, params: Params, ctx: TaskContext) -> Chec
     """n per arm must equal the rounded-up key (rounded down: half credit); an MDE within tolerance."""
     key = _graded(answer, params)
     if params.asks_mde:
-        if checking.number_matches(parsed, key, tolerance=ctx.tolerance, precision=_precision(params)):
+        if checking.number_matches(parsed, key, tolerance=ctx.tolerance, precision=_precision(params),
+                                   strict=ctx.strict_precision):
             return Check(1.0, [msg("check.correct")])
     elif parsed == key:
         return Check(1.0, [msg("check.correct")])

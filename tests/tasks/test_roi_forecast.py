@@ -318,7 +318,7 @@ def test_malformed_labels_and_partial_credit():
     )
     with pytest.raises(AnswerFormatError):
         rf.parse(rf.malformed(p), p, CTX)
-    checked = grade(p, key, {"预测成交金额": "9.46万", "是否建议增加预算": "是"})
+    checked = grade(p, key, {"预测成交金额": f"{key['forecast_gmv'] / 1e4:.6f}万", "是否建议增加预算": "是"})
     assert checked.fraction == 0.5 and checked.details["wrong_fields"] == ["increase_budget"]
 
 
