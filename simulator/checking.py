@@ -291,6 +291,50 @@ def matching_alternatives(given: float, key: float, alternatives: Mapping[str, A
     return sorted(found, key=found.__getitem__)
 
 
+@dataclass(frozen=True)
+class Probe:
+    """One graded number of a key with the misconceptions it recognises (for selftest's margins)."""
+
+    where: str
+    """The field, table cell ("C01 / ctr") or entry the number is."""
+    key: float
+    spec: FieldSpec
+    """Unit, asked precision and ``alternatives`` (misconception key → value(s))."""
+
+
+@dataclass(frozen=True)
+class Separation:
+    """How far one misconception's value lies from the key, in accepting widths."""
+
+    misconception: str
+    where: str
+    margin: float
+    """|value − key| ÷ the accepting width; above 1 (and its rounding rejected) it is told apart."""
+    tested: bool
+    """Whether the value, as given or rounded to the asked precision, is outside the key's tolerance."""
+
+
+def separations(probes: list[Probe], *, tolerance: float, strict: bool = True) -> list[Separation]:
+    """Every (misconception, value) of ``probes`` with its margin from the key.
+
+    >>> spec = FieldSpec(unit="ratio", precision=4, alternatives={"misc.filter_ignored": 0.0702})
+    >>> [(s.tested, round(s.margin, 1)) for s in separations([Probe("value", 0.0677, spec)], tolerance=0.005)]
+    [(True, 25.0)]
+    """
+    out = []
+    for probe in probes:
+        spec = probe.spec
+        width = acceptance_width(probe.key, unit=spec.unit, tolerance=tolerance, precision=spec.precision,
+                                 strict=strict)
+        for alt_key, alt in (spec.alternatives or {}).items():
+            for v in _values(alt):
+                tested = separates(v, probe.key, unit=spec.unit, tolerance=tolerance,
+                                   precision=spec.precision, strict=strict)
+                margin = abs(v - probe.key) / width if width else math.inf
+                out.append(Separation(misconceptions.canonical(alt_key), probe.where, margin, tested))
+    return out
+
+
 def is_percent_slip(given: float, key: float, *, unit: str, tolerance: float) -> bool:
     """True when a ratio is off by exactly 100× (percent typed as a fraction or the reverse)."""
     if key == 0 or unit != "ratio":

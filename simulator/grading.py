@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from simulator import checking
 from simulator import tasks as registry
 from simulator.datasets import generate_datasets
 from simulator.i18n import Msg, msg, register, render_all
@@ -166,12 +167,51 @@ def grade(scenario: Scenario | str | Path, trainee_id: str, answers: dict[str, A
 # --------------------------------------------------------------------------- selftest
 
 @dataclass
+class TaskMargin:
+    """How far one task's misconceptions lie from its key, over the trainee ids of a selftest."""
+
+    task: str
+    kind: str
+    smallest: float | None = None
+    """The smallest margin (distance ÷ accepting width) of a misconception that is told apart."""
+    where: str = ""
+    """Trainee, field and misconception of the smallest margin."""
+    tested: int = 0
+    """(trainee, number, misconception) values told apart from the key: those are named when matched."""
+    untested: dict[str, int] = field(default_factory=dict)
+    """Misconception → how many of its values coincide with the key (not tested for that trainee)."""
+
+    def add(self, trainee: str, found: list[checking.Separation]) -> None:
+        for s in found:
+            if not s.tested:
+                self.untested[s.misconception] = self.untested.get(s.misconception, 0) + 1
+                continue
+            self.tested += 1
+            if self.smallest is None or s.margin < self.smallest:
+                self.smallest, self.where = s.margin, f"{trainee} {s.where} {s.misconception}"
+
+    def line(self) -> str:
+        """``t3 (metric): smallest margin 2.4× (selftest-7 value misc.filter_ignored), 100 tested``."""
+        if not self.tested and not self.untested:
+            return f"{self.task} ({self.kind}): names no misconception"
+        text = f"{self.task} ({self.kind}): {self.tested} tested"
+        if self.smallest is not None:
+            text += f", smallest margin {self.smallest:.3g}× ({self.where})"
+        if self.untested:
+            items = ", ".join(f"{k} ×{n}" for k, n in sorted(self.untested.items()))
+            text += f"; not tested (same as the key at the asked precision): {items}"
+        return text
+
+
+@dataclass
 class SelftestReport:
     """What ``simulator selftest`` found for one scenario."""
 
     scenario: str
     seeds: int
     failures: list[str] = field(default_factory=list)
+    margins: dict[str, TaskMargin] = field(default_factory=dict)
+    """Per task id: how well its misconceptions are told apart from the key."""
 
     @property
     def ok(self) -> bool:
@@ -179,9 +219,10 @@ class SelftestReport:
 
 
 def selftest(scenario: Scenario | str | Path, seeds: int = 5) -> SelftestReport:
-    """For ``seeds`` trainee ids: the key scores full marks, a perturbed key less, malformed is invalid."""
+    """For ``seeds`` trainee ids: the key scores full marks, a perturbed key less, malformed is invalid,
+    and every misconception a task names is told apart from the key or reported as not tested."""
     sc = load_scenario(scenario)
-    report = SelftestReport(sc.id, seeds)
+    report = SelftestReport(sc.id, seeds, margins={t.id: TaskMargin(t.id, t.kind) for t in sc.tasks})
     ctx = _context(sc)
     for i in range(seeds):
         trainee = f"selftest-{i + 1}"
@@ -193,7 +234,18 @@ def selftest(scenario: Scenario | str | Path, seeds: int = 5) -> SelftestReport:
         rng = np.random.default_rng(derive_seed("selftest", sc.id, trainee))
         for task, entry in zip(sc.tasks, key["tasks"], strict=True):
             report.failures += _selftest_task(task, entry, ctx, rng, trainee)
+            report.margins[task.id].add(trainee, _separations(task, entry, ctx))
     return report
+
+
+def _separations(task: TaskSpec, entry: dict, ctx: TaskContext) -> list[checking.Separation]:
+    """The task's misconception values and their margins from the key (kinds with ``probes``)."""
+    module = registry.get(task.kind)
+    probes = getattr(module, "probes", None)
+    if probes is None:
+        return []
+    found = probes(entry["answer"], module.Params(**task.params))
+    return checking.separations(found, tolerance=ctx.tolerance, strict=ctx.strict_precision)
 
 
 def _selftest_task(task: TaskSpec, entry: dict, ctx: TaskContext, rng: np.random.Generator,

@@ -61,8 +61,9 @@ register(
         "five_a_map.stage.A4": {"zh": "A4 行动", "en": "A4 Act"},
         "five_a_map.stage.A5": {"zh": "A5 拥护", "en": "A5 Advocate"},
         "five_a_map.not_mapping": {
-            "zh": '请按字段作答,例如 {{counts_t0: {{A1: 120, …}}, flows: {{"A1>A2": 30, …}}, new: 80}}。',
-            "en": 'Answer per field, e.g. {{counts_t0: {{A1: 120, …}}, flows: {{"A1>A2": 30, …}}, new: 80}}.',
+            "zh": "请按字段作答,每个字段一行,例如 counts_t0 下写 A1: 120 …,flows 下写 A1>A2: 30 …,new: 80。",
+            "en": "Answer per field, one field a line, e.g. under counts_t0 write A1: 120 …, under flows "
+            "A1>A2: 30 …, and new: 80.",
         },
         "five_a_map.bad_entry": {
             "zh": "“{field}”中无法识别“{entry}”:阶段写作 O、A1…A5 或 none(资产外),流转写作 A1>A2。",
@@ -523,6 +524,20 @@ def _alternatives(name: str, answer: dict) -> dict[str, dict[str, float]]:
             "five_a_map.lost_with_o": {"lost": answer["lost"] + flows["O>none"]},
         }
     return {}
+
+
+def probes(answer: dict, params: Params) -> list[checking.Probe]:
+    """Each asked entry with what each misconception gives for it (selftest checks they separate)."""
+    out = []
+    for name in params.fields():
+        key = _flat(name, answer[name])
+        traps = _alternatives(name, answer)
+        precision = params.precision if _units(name) == "ratio" else None
+        for entry, value in key.items():
+            alts = {k: alt[entry] for k, alt in traps.items() if entry in alt}
+            spec = checking.FieldSpec(unit=_units(name), precision=precision, alternatives=alts)
+            out.append(checking.Probe(f"{name} {entry}" if entry != name else name, value, spec))
+    return out
 
 
 def _check_field(

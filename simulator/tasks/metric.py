@@ -19,6 +19,7 @@ recognised by :mod:`simulator.checking`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -422,6 +423,13 @@ def check(answer: dict, parsed: float, params: Params, ctx: TaskContext | None =
     return Check(fraction, feedback)
 
 
+def probes(answer: dict, params: Params) -> list[checking.Probe]:
+    """The graded number with the misconceptions it recognises (selftest checks they separate)."""
+    spec = checking.FieldSpec(unit=metrics.METRICS[params.metric].unit, precision=params.digits(),
+                              alternatives=answer.get("misconceptions"))
+    return [checking.Probe("value", float(answer["value"]), spec)]
+
+
 def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> str:
     """The key as a trainee types it: ``"6.77%"``, ``"1,234.57"``."""
     return checking.format_number(float(answer["value"]), metrics.METRICS[params.metric].unit,
@@ -429,11 +437,13 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> str:
 
 
 def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> float:
-    """The key moved 5–30% up or down (1 when the key is 0)."""
+    """The key moved 5–30% up or down, and by three units of the asked precision at least (1 when 0)."""
     value = float(answer["value"])
     if value == 0:
         return 1.0
-    return value * (1 + rng.choice([-1.0, 1.0]) * rng.uniform(0.05, 0.3))
+    shift = value * rng.choice([-1.0, 1.0]) * rng.uniform(0.05, 0.3)
+    least = 3 * 10.0 ** -params.digits()
+    return value + (shift if abs(shift) >= least else math.copysign(least, shift))
 
 
 def malformed(params: Params) -> str:

@@ -15,8 +15,9 @@ variant, or an ignored filter.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -288,6 +289,24 @@ def check(answer: dict, parsed: pd.DataFrame, params: Params, ctx: TaskContext |
                                 strict=ctx.strict_precision if ctx else True)
 
 
+def probes(answer: dict, params: Params) -> list[checking.Probe]:
+    """Each key cell with what each misconception gives in it (selftest checks they separate)."""
+    def row_key(record: Mapping) -> str:
+        return " / ".join(checking.norm_key(record[c]) for c in params.by)
+
+    traps = {k: {row_key(r): r for r in rows} for k, rows in answer.get("misconceptions", {}).items()}
+    out = []
+    for record in answer["rows"]:
+        rk = row_key(record)
+        for m, spec in params.specs().items():
+            if record.get(m) is None or not np.isfinite(record[m]):
+                continue
+            alts = {k: rows.get(rk, {}).get(m) for k, rows in traps.items()}
+            alts = {k: v for k, v in alts.items() if v is not None}
+            out.append(checking.Probe(f"{rk} / {m}", float(record[m]), replace(spec, alternatives=alts)))
+    return out
+
+
 def _display(value: Any, unit: str, precision: int) -> str:
     if value is None:
         return ""
@@ -303,14 +322,17 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> pd.D
 
 
 def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
-    """The key with one cell moved 10–40% (or a row dropped, when that cell is blank)."""
+    """The key with one cell moved 10–40%, and by three units of its asked precision at least (or a row
+    dropped, when that cell is blank)."""
     frame = pd.DataFrame(answer["rows"], columns=answer["columns"])
     row, col = int(rng.integers(len(frame))), str(rng.choice(params.metrics))
     value = frame.at[row, col]
     if value is None or pd.isna(value) or value == 0:
         return frame.drop(index=row)
     frame[col] = frame[col].astype(float)
-    frame.at[row, col] = float(value) * (1 + rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 0.4))
+    shift = float(value) * rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 0.4)
+    least = 3 * 10.0 ** -(params.specs()[col].precision or 0)
+    frame.at[row, col] = float(value) + (shift if abs(shift) >= least else math.copysign(least, shift))
     return frame
 
 
