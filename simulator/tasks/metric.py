@@ -79,6 +79,14 @@ register({
                           "en": "{column} is from {start} to {end} (inclusive)"},
     "metric.cond.sep": {"zh": "且", "en": " and "},
     "metric.sum_of": {"zh": "Σ{cols}", "en": "Σ{cols}"},
+    "metric.from_orders.signed_gmv": {
+        "zh": ";ad_delivery 没有{column}列,{column}取自 ad_orders:状态为已签收的订单金额,按日期和计划汇总",
+        "en": "; ad_delivery has no {column} column: take it from ad_orders, the amounts of orders with "
+              "status signed, summed per date and campaign"},
+    "metric.from_orders.signed_orders": {
+        "zh": ";ad_delivery 没有{column}列,{column}取自 ad_orders:状态为已签收的订单数,按日期和计划汇总",
+        "en": "; ad_delivery has no {column} column: take it from ad_orders, the number of orders with "
+              "status signed, per date and campaign"},
 })
 
 
@@ -209,6 +217,9 @@ def frame(data: Mapping[str, pd.DataFrame], params: TaskParams, periods: list[st
 DERIVED = {"ad_delivery": {"signed_gmv", "signed_orders"}, "live_sessions": {"date"},
            "live_products": {"date"}}
 """Columns :func:`metrics.frame_for` adds to a dataset."""
+JOINED = {"ad_delivery": {"signed_gmv": "metric.from_orders.signed_gmv",
+                          "signed_orders": "metric.from_orders.signed_orders"}}
+"""Derived columns a formula names that come from another dataset: the note a task text adds."""
 
 
 def check_columns(dataset: str, columns: list[str], what: str) -> None:
@@ -452,8 +463,11 @@ def malformed(params: Params) -> str:
 
 def formula_text(m: metrics.Metric, lang: str, dataset: str | None) -> str:
     """``Σ点击数 ÷ Σ展示数``, ``Σ消耗 ÷ Σ展示数 × 1000`` (canonical names in en)."""
+    aliases = metrics.COLUMN_ALIASES.get(dataset or "", {})  # the dataset's own name for a metric column
+
     def side(weights: dict[str, float]) -> str:
-        terms = [("−" if w < 0 else "+") + column_label(c, lang, dataset) for c, w in weights.items()]
+        terms = [("−" if w < 0 else "+") + column_label(aliases.get(c, c), lang, dataset)
+                 for c, w in weights.items()]
         text = "".join(terms).lstrip("+")
         return t("metric.sum_of", lang, cols=f"({text})" if len(terms) > 1 else text)
     out = side(m.numerator)
@@ -461,6 +475,9 @@ def formula_text(m: metrics.Metric, lang: str, dataset: str | None) -> str:
         out += " ÷ " + side(m.denominator)
     if m.factor != 1:
         out += f" × {m.factor:g}" if m.factor > 1 else f" ÷ {1 / m.factor:g}"
+    joined = [c for c in m.columns if c in JOINED.get(dataset or "", {})]
+    for c in joined:  # a column the dataset lacks: say where it comes from
+        out += t(JOINED[dataset or ""][c], lang, column=column_label(c, lang, dataset))
     return out
 
 

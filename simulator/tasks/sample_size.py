@@ -33,8 +33,9 @@ Method = Literal["pbar", "evan_miller", "unpooled", "cohens_h"]
 register(
     {
         "sample_size.method.pbar": {
-            "zh": "合并比例 p̄ = (p1+p2)/2 的公式(statsmodels samplesize_proportions_2indep_onetail)",
-            "en": "the pooled p̄ = (p1+p2)/2 formula (statsmodels samplesize_proportions_2indep_onetail)",
+            "zh": "合并比例 p̄ = (p1+p2)/2 的正态近似公式(原假设下方差 2p̄(1−p̄),备择假设下 p1(1−p1)+p2(1−p2))",
+            "en": "the pooled p̄ = (p1+p2)/2 normal-approximation formula (variance 2p̄(1−p̄) under H0, "
+            "p1(1−p1)+p2(1−p2) under H1)",
         },
         "sample_size.method.evan_miller": {
             "zh": "Evan Miller 在线计算器的公式(H0 下用 2·p1·(1−p1))",
