@@ -123,7 +123,9 @@ def _number(fc: FormContext) -> Collected:
 
 
 def _free_text(fc: FormContext) -> Collected:
-    value = st.text_area(t("ui.answer.text", fc.lang), key=fc.k("text"), height=180, disabled=fc.disabled,
+    minimum = getattr(fc.params, "min_chars", None)
+    label = t("ui.answer.text_min", fc.lang, min=minimum) if minimum else t("ui.answer.text", fc.lang)
+    value = st.text_area(label, key=fc.k("text"), height=180, disabled=fc.disabled,
                          on_change=fc.on_change, max_chars=20_000)
     return Collected(value.strip() or None)
 

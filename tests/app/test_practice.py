@@ -280,11 +280,14 @@ def test_first_page_is_ready_within_3_s_in_a_fresh_interpreter(tmp_path):
     assert float(out.stdout.strip().splitlines()[-1]) < 3.0
 
 
-def test_free_text_is_kept_for_the_instructor_and_too_short_is_a_format_problem():
+def test_free_text_is_kept_for_the_instructor_even_when_short_and_shows_its_minimum():
     at = start("app-mixed", "W-001")
-    at.text_area(key="practice.ans.app-mixed.f1.text").input("太短")
+    box = at.text_area(key="practice.ans.app-mixed.f1.text")
+    assert "不少于" in box.label and "字" in box.label
+    box.input("太短")
     _check(at, "app-mixed", "f1")
-    assert any(w.startswith("格式有误") for w in _texts(at))
+    assert not any(w.startswith("格式有误") for w in _texts(at))
+    assert any("仍已提交给老师批阅" in w for w in _texts(at)), _texts(at)
     at.text_area(key="practice.ans.app-mixed.f1.text").input("数据中有重复行和缺失值,应先删除重复行再处理缺失。")
     _check(at, "app-mixed", "f1")
     assert any(i.startswith("待教师评阅 · 得分 0 / 20") for i in _texts(at))
