@@ -289,6 +289,11 @@ def _precision(params: Params) -> int:
     return 2 if params.metric == "mean" else 4
 
 
+def answer_precision(params: Params) -> int | None:
+    """Decimals the answer is asked to: an MDE's; ``None`` for a size (a whole number, rounded up)."""
+    return _precision(params) if params.asks_mde else None
+
+
 def _same(given: float, value: float, params: Params, ctx: TaskContext) -> bool:
     if params.asks_mde:
         return checking.number_matches(given, value, tolerance=ctx.tolerance, precision=_precision(params),

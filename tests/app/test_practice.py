@@ -315,3 +315,12 @@ def test_every_shipped_practice_scenario_opens_with_its_tasks_and_data(scenario,
     assert len(at.button) >= len(sc.tasks)  # one check button per task
     at.segmented_control(key="practice.view").set_value("data").run()
     assert not at.exception and not at.error
+
+
+def test_the_asked_precision_is_shown_beside_each_number_input():
+    at = start("app-ads", "P-001")
+    assert "保留4位小数" in at.text_input(key="practice.ans.app-ads.t1.value").label
+    assert "保留4位小数" in at.text_input(key="practice.ans.app-ads.t3.field.rate_control").label
+    assert "保留" not in at.text_input(key="practice.ans.app-ads.t3.field.n_control").label
+    at = start("app-ads", "P-001", lang="en")
+    assert "4 decimals" in at.text_input(key="practice.ans.app-ads.t1.value").label
