@@ -308,6 +308,8 @@ class Separation:
 
     misconception: str
     where: str
+    value: float
+    """What the misconception gives."""
     margin: float
     """|value − key| ÷ the accepting width; above 1 (and its rounding rejected) it is told apart."""
     tested: bool
@@ -331,7 +333,7 @@ def separations(probes: list[Probe], *, tolerance: float, strict: bool = True) -
                 tested = separates(v, probe.key, unit=spec.unit, tolerance=tolerance,
                                    precision=spec.precision, strict=strict)
                 margin = abs(v - probe.key) / width if width else math.inf
-                out.append(Separation(misconceptions.canonical(alt_key), probe.where, margin, tested))
+                out.append(Separation(misconceptions.canonical(alt_key), probe.where, v, margin, tested))
     return out
 
 

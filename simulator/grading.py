@@ -234,8 +234,29 @@ def selftest(scenario: Scenario | str | Path, seeds: int = 5) -> SelftestReport:
         rng = np.random.default_rng(derive_seed("selftest", sc.id, trainee))
         for task, entry in zip(sc.tasks, key["tasks"], strict=True):
             report.failures += _selftest_task(task, entry, ctx, rng, trainee)
-            report.margins[task.id].add(trainee, _separations(task, entry, ctx))
+            found = _separations(task, entry, ctx)
+            report.margins[task.id].add(trainee, found)
+            report.failures += _named_not_full(task, entry, ctx, trainee, found)
     return report
+
+
+def _named_not_full(task: TaskSpec, entry: dict, ctx: TaskContext, trainee: str,
+                    found: list[checking.Separation]) -> list[str]:
+    """One-number tasks: each tested misconception, typed as asked, is graded end to end: never full marks."""
+    if task.kind != "metric":
+        return []
+    module = registry.get(task.kind)
+    params = module.Params(**task.params)
+    spec = module.probes(entry["answer"], params)[0].spec
+    out = []
+    for s in found:
+        if not s.tested:
+            continue
+        typed = checking.format_number(s.value, spec.unit, spec.precision or 0)
+        result = grade_task(task, entry, typed, ctx)
+        if result.status == "correct":
+            out.append(f"{trainee} {task.id}: {s.misconception} typed as {typed} scored full marks")
+    return out
 
 
 def _separations(task: TaskSpec, entry: dict, ctx: TaskContext) -> list[checking.Separation]:

@@ -6,6 +6,7 @@ import pytest
 
 from simulator.checking import (
     FieldSpec,
+    abs_tolerance,
     check_fields,
     check_number,
     check_table,
@@ -14,6 +15,7 @@ from simulator.checking import (
     norm_key,
     number_matches,
     rounding_msg,
+    separates,
 )
 from simulator.tasks.base import AnswerFormatError
 
@@ -386,3 +388,25 @@ def test_a_misconception_that_coincides_with_the_key_is_never_named_and_the_clos
     fraction, feedback = check_number("7.13%", 0.067742, unit="ratio", tolerance=0.005, precision=4,
                                       alternatives=alts)
     assert (fraction, [m.key for m in feedback]) == (0.0, ["c"])
+
+
+def test_a_named_mistake_is_always_within_tolerance_of_its_value_and_never_full_marks():
+    rng = np.random.default_rng(12)
+    named = 0
+    for _ in range(3000):
+        precision = int(rng.integers(0, 5))
+        unit = str(rng.choice(["ratio", "money", "multiple"]))
+        key = float(rng.uniform(0.001, 2000.0))
+        alts = {"a": [key * (1 + rng.normal(0, 0.01))], "b": [key * (1 + rng.normal(0, 0.05))]}
+        given = float(round(rng.choice([alts["a"][0], alts["b"][0], key]) * (1 + rng.normal(0, 0.002)),
+                            int(rng.integers(precision, precision + 3))))
+        fraction, feedback = check_number(given, key, unit=unit, tolerance=0.005, precision=precision,
+                                          alternatives=alts)
+        assert len(feedback) == 1
+        if feedback[0].key in alts:
+            named += 1
+            value = alts[feedback[0].key][0]
+            assert fraction == 0.0
+            assert number_matches(given, value, tolerance=0.005, precision=precision, abs_tol=abs_tolerance(unit))
+            assert separates(value, key, unit=unit, tolerance=0.005, precision=precision)
+    assert named > 150

@@ -351,6 +351,20 @@ def check(answer: dict, parsed: float, params: Params, ctx: TaskContext) -> Chec
     )
 
 
+def probes(answer: dict, params: Params) -> list[checking.Probe]:
+    """The graded number with what each combination of mistakes gives (selftest checks they separate)."""
+    baseline = answer.get("baseline")
+    alts: dict[str, list[float]] = {}
+    for diffs, settings, kind, mult in _combos(params, baseline):
+        value = _combo_value(params, baseline, settings, kind, mult)
+        if value is not None:
+            typed = value if params.asks_mde else float(math.ceil(value - 1e-9))
+            alts.setdefault("+".join(m.key for m in diffs), []).append(typed)
+    unit = ("money" if params.metric == "mean" else "ratio") if params.asks_mde else "count"
+    spec = checking.FieldSpec(unit=unit, precision=answer_precision(params), alternatives=alts)
+    return [checking.Probe("mde" if params.asks_mde else "n_per_arm", _graded(answer, params), spec)]
+
+
 # ----------------------------------------------------------------------------- selftest helpers
 
 
