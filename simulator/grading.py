@@ -191,7 +191,8 @@ class TaskMargin:
                 self.smallest, self.where = s.margin, f"{trainee} {s.where} {s.misconception}"
 
     def line(self) -> str:
-        """``t3 (metric): smallest margin 2.4× (selftest-7 value misc.filter_ignored), 100 tested``."""
+        """``t3 (metric): 400 tested, smallest margin 8.62× (selftest-2 value misc.filter_ignored); not tested
+        (same as the key at the asked precision): misc.mean_of_ratios.day ×3``."""
         if not self.tested and not self.untested:
             return f"{self.task} ({self.kind}): names no misconception"
         text = f"{self.task} ({self.kind}): {self.tested} tested"
