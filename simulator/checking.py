@@ -34,8 +34,15 @@ register({
     "check.too_high": {"zh": "数值偏高。", "en": "The value is too high."},
     "check.too_low": {"zh": "数值偏低。", "en": "The value is too low."},
     "check.precision_needed": {
-        "zh": "只有按更少的小数位取舍后才与正确结果一致:请{rounding}。",
-        "en": "This matches only when rounded more coarsely: give the result {rounding}."},
+        "zh": "取舍过粗:只有按更少的小数位取舍后才与正确结果一致。请保留{p}位小数。",
+        "en": "Rounded too coarsely: this matches only at fewer decimals. Give {p} decimals."},
+    "check.precision_needed_ratio": {
+        "zh": "取舍过粗:只有按更少的小数位取舍后才与正确结果一致。请保留{p}位小数(以百分数表示则保留{pp}位小数)。",
+        "en": "Rounded too coarsely: this matches only at fewer decimals. Give {p} decimals (as a percent, "
+              "{pp})."},
+    "check.precision_needed_integer": {
+        "zh": "取舍过粗:只有按十位、百位等取舍后才与正确结果一致。请精确到个位(取整数)。",
+        "en": "Rounded too coarsely: this matches only when rounded to tens or more. Give the whole number."},
     "check.percent_slip": {
         "zh": "数值差了100倍:请注意百分数与小数的换算(例如 3.45% = 0.0345)。",
         "en": "The value is off by a factor of 100: mind percent vs fraction (3.45% = 0.0345)."},
@@ -346,8 +353,16 @@ def is_percent_slip(given: float, key: float, *, unit: str, tolerance: float) ->
 
 
 def precision_msg(unit: str, precision: int) -> Msg:
-    """"Give the result to N decimals" for an answer that matches only after coarser rounding."""
-    return msg("check.precision_needed", rounding=rounding_msg(unit, precision))
+    """"请保留N位小数" for an answer that matches only after coarser rounding.
+
+    >>> precision_msg("ratio", 4).render("zh")[-23:]
+    '请保留4位小数(以百分数表示则保留2位小数)。'
+    """
+    if precision == 0:
+        return msg("check.precision_needed_integer")
+    if unit == "ratio" and precision >= 2:
+        return msg("check.precision_needed_ratio", p=precision, pp=precision - 2)
+    return msg("check.precision_needed", p=precision)
 
 
 def diagnose(given: float, key: float, *, unit: str, tolerance: float, precision: int | None,

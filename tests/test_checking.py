@@ -357,13 +357,16 @@ def test_precision_rule_rejects_coarser_rounding_with_a_precision_message(raw):
     fraction, feedback = check_number(raw, key, unit="money", tolerance=0.005, precision=2)
     assert fraction == 0.0
     assert feedback[0].key == "check.precision_needed"
-    assert "保留2位小数" in feedback[0].render("zh") and "2 decimals" in feedback[0].render("en")
+    assert "请保留2位小数" in feedback[0].render("zh") and "Give 2 decimals" in feedback[0].render("en")
 
 
 def test_under_rounded_ratio_is_told_the_precision_not_high_or_low():
     fraction, feedback = check_number("0.02", 0.019899, unit="ratio", tolerance=0.005, precision=4)
-    assert fraction == 0.0 and feedback[0].key == "check.precision_needed"
-    assert "4位小数" in feedback[0].render("zh")
+    assert fraction == 0.0 and feedback[0].key == "check.precision_needed_ratio"
+    assert "请保留4位小数" in feedback[0].render("zh")
+    integer = check_number("9990", 9994.6, unit="count", tolerance=0.005, precision=0)
+    assert integer[0] == 0.0 and integer[1][0].key == "check.precision_needed_integer"
+    assert check_number("9995", 9994.6, unit="count", tolerance=0.005, precision=0)[0] == 1.0
     assert check_number("0.0199", 0.019899, unit="ratio", tolerance=0.005, precision=4)[0] == 1.0
     assert check_number("0.03", 0.019899, unit="ratio", tolerance=0.005, precision=4)[1][0].key == "check.too_high"
 
