@@ -1,8 +1,10 @@
 """Checking numbers, multi-field answers and tables against a key, with feedback that never reveals it.
 
-Shared by every task kind. Tolerance is relative (the scenario's ``tolerance``, default 0.5%); an answer
-equal to the key rounded to the task's stated precision is accepted too; a percent-typed answer
-("6.77%") is compared as a fraction; counts whose key is a whole number must match exactly.
+Shared by every task kind. Where a task states a precision (保留N位小数, 取整, 百分数保留N位) the answer must
+round to the key at that precision (:func:`precision_matches`); an answer that matches only after coarser
+rounding is told so. Without a stated precision the tolerance is relative (the scenario's ``tolerance``,
+default 0.5%). A percent-typed answer ("6.77%") is compared as a fraction; counts whose key is a whole
+number must match exactly. See docs/metrics.md, "How answers are checked".
 
 >>> number_matches(0.0677, 0.067742, tolerance=0.0001, precision=4)
 True
@@ -22,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from simulator import labels, parsing
+from simulator import labels, misconceptions, parsing
 from simulator.i18n import Msg, has, msg, register
 from simulator.tasks.base import AnswerFormatError, Check
 from simulator.uploads import NA_TOKENS
@@ -32,6 +34,16 @@ register({
     "check.correct": {"zh": "正确。", "en": "Correct."},
     "check.too_high": {"zh": "数值偏高。", "en": "The value is too high."},
     "check.too_low": {"zh": "数值偏低。", "en": "The value is too low."},
+    "check.precision_needed": {
+        "zh": "取舍过粗:只有按更少的小数位取舍后才与正确结果一致。请保留{p}位小数。",
+        "en": "Rounded too coarsely: this matches only at fewer decimals. Give {p} decimals."},
+    "check.precision_needed_ratio": {
+        "zh": "取舍过粗:只有按更少的小数位取舍后才与正确结果一致。请保留{p}位小数(以百分数表示则保留{pp}位小数)。",
+        "en": "Rounded too coarsely: this matches only at fewer decimals. Give {p} decimals (as a percent, "
+              "{pp})."},
+    "check.precision_needed_integer": {
+        "zh": "取舍过粗:只有按十位、百位等取舍后才与正确结果一致。请精确到个位(取整数)。",
+        "en": "Rounded too coarsely: this matches only when rounded to tens or more. Give the whole number."},
     "check.percent_slip": {
         "zh": "数值差了100倍:请注意百分数与小数的换算(例如 3.45% = 0.0345)。",
         "en": "The value is off by a factor of 100: mind percent vs fraction (3.45% = 0.0345)."},
@@ -155,33 +167,92 @@ def abs_tolerance(unit: str) -> float:
     return _ABS_TOL.get(unit, 1e-9)
 
 
+def _on_grid(value: float, decimals: int) -> bool:
+    """True when ``value`` has at most ``decimals`` decimals (negative: a multiple of 10, 100, …)."""
+    units = value * 10.0 ** decimals
+    return abs(units - round(units)) <= 1e-6 * max(1.0, abs(units)) ** 0.5
+
+
+def precision_matches(given: float, key: float, precision: int) -> bool:
+    """The precision rule: ``given`` rounds to ``key`` at ``precision`` decimals.
+
+    An answer written to the asked precision (or finer) may be one unit away from the exact key (half a
+    unit for rounding plus half a unit of slack for the rounding direction); an answer written more
+    coarsely must be the correctly rounded key with trailing zeros dropped.
+
+    >>> precision_matches(9999.59, 9999.5912, 2), precision_matches(9999.595, 9999.5912, 2)
+    (True, True)
+    >>> precision_matches(10000, 9999.5912, 2), precision_matches(9999.6, 9999.5951, 2)
+    (False, True)
+    """
+    step = 10.0 ** -precision
+    eps = 1e-9 * step + 1e-12 * max(1.0, abs(key))
+    allowed = step / 2 if _on_grid(given, precision - 1) else step
+    return abs(given - key) <= allowed + eps
+
+
+def coarser_precision(given: float, key: float, precision: int) -> int | None:
+    """The decimals (fewer than ``precision``) at which ``given`` is ``key`` rounded, else ``None``.
+
+    Used to tell a trainee "请保留N位小数" instead of "too high/low".
+
+    >>> coarser_precision(10000, 9999.59, 2), coarser_precision(9990, 9999.59, 2)
+    (0, -1)
+    >>> coarser_precision(0.02, 0.019899, 4), coarser_precision(0.03, 0.019899, 4)
+    (3, None)
+    """
+    if not (math.isfinite(given) and math.isfinite(key)) or given == 0 or key == 0:
+        return None
+    lowest = -math.floor(math.log10(abs(key)))
+    for decimals in range(precision - 1, lowest - 1, -1):
+        step = 10.0 ** -decimals
+        if _on_grid(given, decimals) and abs(given - key) <= step * (1 + 1e-9):
+            return decimals
+    return None
+
+
 def number_matches(given: float, key: float, *, tolerance: float, precision: int | None = None,
-                   abs_tol: float = 1e-9) -> bool:
-    """True when ``given`` is within ``tolerance`` (relative) or ``abs_tol`` of ``key``, or is ``key``
-    correctly rounded to ``precision`` decimals.
+                   abs_tol: float = 1e-9, strict: bool = True) -> bool:
+    """True when ``given`` is accepted for ``key``.
+
+    With a stated ``precision`` the precision rule decides (:func:`precision_matches`); a scenario that
+    relaxes it for practice (``strict=False``) accepts the relative ``tolerance`` too. Without a stated
+    precision the answer must be within ``tolerance`` (relative) or ``abs_tol`` of the key.
 
     >>> number_matches(0.068, 0.067742, tolerance=0.005)
     True
-    >>> number_matches(0.07, 0.067742, tolerance=0.005, precision=4)
+    >>> number_matches(0.068, 0.067742, tolerance=0.005, precision=4)
     False
+    >>> number_matches(0.068, 0.067742, tolerance=0.005, precision=4, strict=False)
+    True
     """
     if not (math.isfinite(given) and math.isfinite(key)):
         return False
-    if abs(given - key) <= max(tolerance * abs(key), abs_tol):
+    if precision is not None and precision_matches(given, key, precision):
         return True
-    if precision is None:
+    if precision is not None and strict:
         return False
-    step = 10.0 ** -precision
-    at_precision = abs(given - round(given / step) * step) <= 1e-9 * max(1.0, abs(given))
-    return at_precision and abs(given - key) <= step / 2 * (1 + 1e-9) + 1e-12
+    return abs(given - key) <= max(tolerance * abs(key), abs_tol)
 
 
-def _matcher(key: float, unit: str, tolerance: float, precision: int | None):
+def acceptance_width(key: float, *, unit: str, tolerance: float, precision: int | None,
+                     strict: bool = True) -> float:
+    """How far from ``key`` an answer may be and still be accepted (for selftest's margins)."""
+    if unit == "count" and float(key).is_integer():
+        return 0.5
+    width = 10.0 ** -precision if precision is not None else 0.0
+    if precision is None or not strict:
+        width = max(width, tolerance * abs(key), abs_tolerance(unit))
+    return width
+
+
+def _matcher(key: float, unit: str, tolerance: float, precision: int | None, strict: bool = True):
     """A one-argument predicate "matches key" with the unit's rules (whole counts exact)."""
     if unit == "count" and float(key).is_integer():
         return lambda v: abs(v - key) < 0.5 and float(v).is_integer()
     abs_tol = abs_tolerance(unit)
-    return lambda v: number_matches(v, key, tolerance=tolerance, precision=precision, abs_tol=abs_tol)
+    return lambda v: number_matches(v, key, tolerance=tolerance, precision=precision, abs_tol=abs_tol,
+                                    strict=strict)
 
 
 def _values(alt: Any) -> list[float]:
@@ -190,15 +261,88 @@ def _values(alt: Any) -> list[float]:
     return [float(v) for v in items if v is not None and math.isfinite(float(v))]
 
 
+def typed_like(value: float, precision: int | None) -> float:
+    """``value`` as a trainee following the task would type it (rounded to the asked precision)."""
+    return value if precision is None else round(value, precision)
+
+
+def separates(alt: float, key: float, *, unit: str, tolerance: float, precision: int | None,
+              strict: bool = True) -> bool:
+    """True when a misconception's value is told apart from the key: neither it nor its rounding to
+    the asked precision is accepted. A misconception that does not separate is not tested (for this
+    trainee) and is never named.
+
+    >>> separates(0.0201, 0.019899, unit="ratio", tolerance=0.005, precision=4)
+    True
+    >>> separates(0.01992, 0.019899, unit="ratio", tolerance=0.005, precision=4)
+    False
+    """
+    is_key = _matcher(key, unit, tolerance, precision, strict)
+    return not is_key(alt) and not is_key(typed_like(alt, precision))
+
+
 def matching_alternatives(given: float, key: float, alternatives: Mapping[str, Any] | None, *,
-                          unit: str, tolerance: float, precision: int | None) -> list[str]:
-    """Every misconception key whose value ``given`` matches (values equal to the key skipped)."""
-    is_key = _matcher(key, unit, tolerance, precision)
-    found = []
+                          unit: str, tolerance: float, precision: int | None,
+                          strict: bool = True) -> list[str]:
+    """The misconception keys whose value ``given`` matches within tolerance, closest first.
+
+    Misconceptions that do not separate from the key (:func:`separates`) are skipped.
+    """
+    found: dict[str, float] = {}
     for alt_key, alt in (alternatives or {}).items():
-        if any(not is_key(v) and _matcher(v, "ratio", tolerance, precision)(given) for v in _values(alt)):
-            found.append(alt_key)
-    return found
+        for v in _values(alt):
+            if not separates(v, key, unit=unit, tolerance=tolerance, precision=precision, strict=strict):
+                continue
+            if _matcher(v, unit, tolerance, precision, strict)(given):
+                name = misconceptions.canonical(alt_key)
+                found[name] = min(found.get(name, math.inf), abs(given - v))
+    return sorted(found, key=found.__getitem__)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One graded number of a key with the misconceptions it recognises (for selftest's margins)."""
+
+    where: str
+    """The field, table cell ("C01 / ctr") or entry the number is."""
+    key: float
+    spec: FieldSpec
+    """Unit, asked precision and ``alternatives`` (misconception key → value(s))."""
+
+
+@dataclass(frozen=True)
+class Separation:
+    """How far one misconception's value lies from the key, in accepting widths."""
+
+    misconception: str
+    where: str
+    value: float
+    """What the misconception gives."""
+    margin: float
+    """|value − key| ÷ the accepting width; above 1 (and its rounding rejected) it is told apart."""
+    tested: bool
+    """Whether the value, as given or rounded to the asked precision, is outside the key's tolerance."""
+
+
+def separations(probes: list[Probe], *, tolerance: float, strict: bool = True) -> list[Separation]:
+    """Every (misconception, value) of ``probes`` with its margin from the key.
+
+    >>> spec = FieldSpec(unit="ratio", precision=4, alternatives={"misc.filter_ignored": 0.0702})
+    >>> [(s.tested, round(s.margin, 1)) for s in separations([Probe("value", 0.0677, spec)], tolerance=0.005)]
+    [(True, 25.0)]
+    """
+    out = []
+    for probe in probes:
+        spec = probe.spec
+        width = acceptance_width(probe.key, unit=spec.unit, tolerance=tolerance, precision=spec.precision,
+                                 strict=strict)
+        for alt_key, alt in (spec.alternatives or {}).items():
+            for v in _values(alt):
+                tested = separates(v, probe.key, unit=spec.unit, tolerance=tolerance,
+                                   precision=spec.precision, strict=strict)
+                margin = abs(v - probe.key) / width if width else math.inf
+                out.append(Separation(misconceptions.canonical(alt_key), probe.where, v, margin, tested))
+    return out
 
 
 def is_percent_slip(given: float, key: float, *, unit: str, tolerance: float) -> bool:
@@ -209,15 +353,31 @@ def is_percent_slip(given: float, key: float, *, unit: str, tolerance: float) ->
     return loose(given / 100) or loose(given * 100)
 
 
+def precision_msg(unit: str, precision: int) -> Msg:
+    """"请保留N位小数" for an answer that matches only after coarser rounding.
+
+    >>> precision_msg("ratio", 4).render("zh")[-23:]
+    '请保留4位小数(以百分数表示则保留2位小数)。'
+    """
+    if precision == 0:
+        return msg("check.precision_needed_integer")
+    if unit == "ratio" and precision >= 2:
+        return msg("check.precision_needed_ratio", p=precision, pp=precision - 2)
+    return msg("check.precision_needed", p=precision)
+
+
 def diagnose(given: float, key: float, *, unit: str, tolerance: float, precision: int | None,
-             alternatives: Mapping[str, Any] | None = None) -> tuple[float, list[Msg]]:
-    """Scores a parsed number: (1, [correct]) or (0, [the named mistake, or too high / too low])."""
-    if _matcher(key, unit, tolerance, precision)(given):
+             alternatives: Mapping[str, Any] | None = None, strict: bool = True) -> tuple[float, list[Msg]]:
+    """Scores a parsed number: (1, [correct]) or (0, [one message]): the misconception it matches
+    (the closest), a precision that is too coarse, a 100× percent slip, or too high / too low."""
+    if _matcher(key, unit, tolerance, precision, strict)(given):
         return 1.0, [msg("check.correct")]
     named = matching_alternatives(given, key, alternatives, unit=unit, tolerance=tolerance,
-                                  precision=precision)
+                                  precision=precision, strict=strict)
     if named:
-        return 0.0, [msg(k) for k in named]
+        return 0.0, [misconceptions.message(named[0])]
+    if precision is not None and coarser_precision(given, key, precision) is not None:
+        return 0.0, [precision_msg(unit, precision)]
     if is_percent_slip(given, key, unit=unit, tolerance=tolerance):
         return 0.0, [msg("check.percent_slip")]
     return 0.0, [msg("check.too_high" if given > key else "check.too_low")]
@@ -229,7 +389,7 @@ def to_float(raw: Any) -> float:
 
 
 def check_number(raw: Any, key: float, *, unit: str, tolerance: float, precision: int | None,
-                 alternatives: Mapping[str, Any] | None = None) -> tuple[float, list[Msg]]:
+                 alternatives: Mapping[str, Any] | None = None, strict: bool = True) -> tuple[float, list[Msg]]:
     """Parses ``raw`` (raising :class:`AnswerFormatError`) and scores it against ``key``.
 
     ``alternatives`` maps a misconception's catalog key to the value it gives; a match names it.
@@ -238,7 +398,7 @@ def check_number(raw: Any, key: float, *, unit: str, tolerance: float, precision
     1.0
     """
     return diagnose(to_float(raw), key, unit=unit, tolerance=tolerance, precision=precision,
-                    alternatives=alternatives)
+                    alternatives=alternatives, strict=strict)
 
 
 # ----------------------------------------------------------------------------- multi-field answers
@@ -309,11 +469,12 @@ def parse_fields(raw: Any, specs: Mapping[str, FieldSpec]) -> dict[str, Any]:
     return out
 
 
-def score_value(value: Any, key: Any, spec: FieldSpec, *, tolerance: float) -> tuple[float, list[Msg]]:
+def score_value(value: Any, key: Any, spec: FieldSpec, *, tolerance: float,
+                strict: bool = True) -> tuple[float, list[Msg]]:
     """Scores one parsed value (see :func:`parse_value`) against the key."""
     if spec.kind == "number":
         return diagnose(float(value), float(key), unit=spec.unit, tolerance=tolerance,
-                        precision=spec.precision, alternatives=spec.alternatives)
+                        precision=spec.precision, alternatives=spec.alternatives, strict=strict)
     if spec.kind == "choice":
         ok = _choice_set(value) == _choice_set(key)
     elif spec.kind == "bool":
@@ -323,7 +484,8 @@ def score_value(value: Any, key: Any, spec: FieldSpec, *, tolerance: float) -> t
     return (1.0, [msg("check.correct")]) if ok else (0.0, [msg("check.field_mismatch")])
 
 
-def check_fields(raw: Mapping, key: Mapping, specs: dict[str, FieldSpec], *, tolerance: float) -> Check:
+def check_fields(raw: Mapping, key: Mapping, specs: dict[str, FieldSpec], *, tolerance: float,
+                 strict: bool = True) -> Check:
     """Per-field partial credit (by weight); a missing field scores 0 and is named.
 
     ``raw`` is the submitted mapping or :func:`parse_fields`' result. An unreadable field value raises
@@ -338,7 +500,7 @@ def check_fields(raw: Mapping, key: Mapping, specs: dict[str, FieldSpec], *, tol
             scores[name] = 0.0
             feedback.append(msg("check.field_missing", field=spec.label(name)))
             continue
-        scores[name], notes = score_value(values[name], key[name], spec, tolerance=tolerance)
+        scores[name], notes = score_value(values[name], key[name], spec, tolerance=tolerance, strict=strict)
         if scores[name] < 1:
             feedback.extend(msg("check.field_wrong", field=spec.label(name), reason=n) for n in notes)
     total = sum(s.weight for s in specs.values()) or 1.0
@@ -407,6 +569,7 @@ class _ColumnResult:
     wrong: list[str]
     high: int = 0
     slips: int = 0
+    coarse: int = 0
     alt_hits: dict[str, int] = field(default_factory=dict)
 
 
@@ -474,22 +637,22 @@ def _cell(record: Mapping, name: str) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
 
 
-def _cell_ok(value: float | None, key: Any, spec: FieldSpec, tolerance: float) -> bool:
+def _cell_ok(value: float | None, key: Any, spec: FieldSpec, tolerance: float, strict: bool = True) -> bool:
     """A cell matches: both blank (an undefined ratio, e.g. zero clicks), or the numbers match."""
     if key is None or (isinstance(key, float) and math.isnan(key)):
         return value is None
-    return value is not None and _matcher(float(key), spec.unit, tolerance, spec.precision)(value)
+    return value is not None and _matcher(float(key), spec.unit, tolerance, spec.precision, strict)(value)
 
 
 def _check_column(name: str, spec: FieldSpec, keyed: dict, given: dict, alt_rows: dict,
-                  tolerance: float) -> _ColumnResult:
+                  tolerance: float, strict: bool = True) -> _ColumnResult:
     """Compares one value column over the key rows present in the given table."""
     res = _ColumnResult(wrong=[])
     for rk, key_rec in keyed.items():
         if rk not in given:
             continue
         value, key = _cell(given[rk], name), key_rec.get(name)
-        if _cell_ok(value, key, spec, tolerance):
+        if _cell_ok(value, key, spec, tolerance, strict):
             continue
         res.wrong.append(rk)
         if value is None or key is None:
@@ -497,20 +660,28 @@ def _check_column(name: str, spec: FieldSpec, keyed: dict, given: dict, alt_rows
         key = float(key)
         res.high += value > key
         res.slips += is_percent_slip(value, key, unit=spec.unit, tolerance=tolerance)
-        alts = {k: rows.get(rk, {}).get(name) for k, rows in alt_rows.items()}
-        for named in matching_alternatives(value, key, alts, unit=spec.unit, tolerance=tolerance,
-                                           precision=spec.precision):
-            res.alt_hits[named] = res.alt_hits.get(named, 0) + 1
+        alts = {misconceptions.canonical(k): rows.get(rk, {}).get(name) for k, rows in alt_rows.items()}
+        named = matching_alternatives(value, key, alts, unit=spec.unit, tolerance=tolerance,
+                                      precision=spec.precision, strict=strict)
+        best = min((abs(value - v) for k in named[:1] for v in _values(alts[k])), default=0.0)
+        for k in named:  # the closest mistake; mistakes giving the same number in this cell all count
+            if any(abs(value - v) <= best + 1e-12 * max(1.0, abs(v)) for v in _values(alts[k])):
+                res.alt_hits[k] = res.alt_hits.get(k, 0) + 1
+        if not named and spec.precision is not None and coarser_precision(value, key, spec.precision) is not None:
+            res.coarse += 1
     return res
 
 
-def _column_feedback(label: Msg, res: _ColumnResult) -> list[Msg]:
+def _column_feedback(label: Msg, res: _ColumnResult, spec: FieldSpec) -> list[Msg]:
     """Messages for one column's wrong cells: where, and the likely mistake (never the values)."""
     n = len(res.wrong)
     out = [msg("check.table_wrong_column", column=label, n=n, rows=_listing(res.wrong))]
-    named = [k for k, hits in res.alt_hits.items() if hits * 2 >= n]
-    if named:
-        out += [msg("check.table_column_alternative", column=label, reason=msg(k)) for k in named]
+    named = max(res.alt_hits, key=res.alt_hits.__getitem__, default=None)
+    if named is not None and res.alt_hits[named] * 2 >= n:
+        out.append(msg("check.table_column_alternative", column=label, reason=misconceptions.message(named)))
+    elif res.coarse * 2 >= n and spec.precision is not None:
+        out.append(msg("check.table_column_alternative", column=label,
+                       reason=precision_msg(spec.unit, spec.precision)))
     elif res.slips * 2 >= n:
         out.append(msg("check.table_column_slip", column=label))
     elif res.high * 2 > n:
@@ -531,7 +702,7 @@ def _row_feedback(missing: list[str], extra: list[str]) -> list[Msg]:
 
 def check_table(given: pd.DataFrame, key_rows: list[dict], *, key_columns: list[str],
                 value_columns: dict[str, FieldSpec], tolerance: float,
-                alternatives: Mapping[str, list[dict]] | None = None) -> Check:
+                alternatives: Mapping[str, list[dict]] | None = None, strict: bool = True) -> Check:
     """Grades a table: rows matched on ``key_columns`` in any order, one credit per correct cell.
 
     The score is correct cells / (key cells + cells of extra rows), so extra or repeated rows cost too.
@@ -553,9 +724,9 @@ def check_table(given: pd.DataFrame, key_rows: list[dict], *, key_columns: list[
             feedback.append(msg("check.table_missing_column", column=spec.label(name)))
             wrong_cells += [[rk, name] for rk in keyed if rk in rows]
             continue
-        res = _check_column(name, spec, keyed, rows, alt_rows, tolerance)
+        res = _check_column(name, spec, keyed, rows, alt_rows, tolerance, strict)
         wrong_cells += [[rk, name] for rk in res.wrong]
-        feedback += _column_feedback(spec.label(name), res) if res.wrong else []
+        feedback += _column_feedback(spec.label(name), res, spec) if res.wrong else []
     cells = len(value_columns) * len(keyed)
     right = cells - len(value_columns) * len(missing) - len(wrong_cells)
     total = cells + len(value_columns) * len(extra)

@@ -172,6 +172,8 @@ def cmd_selftest(args: argparse.Namespace) -> int:
         print(f"{report.scenario}: {report.seeds} trainee ids: {status}")
         for line in report.failures:
             print(f"  {line}")
+        for margin in report.margins.values():
+            print(f"  {margin.line()}")
         failed |= not report.ok
     return EXIT_BUG if failed else EXIT_OK
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from simulator import checking
 from simulator import tasks as registry
 from simulator.brief import brief_problems, grouping_problems
 from simulator.datasets import generate_datasets
@@ -71,8 +72,12 @@ class GradeResult:
                 "passed": self.passed, "tasks": [t.as_dict(lang) for t in self.tasks]}
 
 
-def _context(scenario: Scenario, lang: str = "zh", base_dir: Path | None = None) -> TaskContext:
-    return TaskContext(lang=lang, tolerance=scenario.tolerance, base_dir=base_dir, scenario=scenario)
+def _context(scenario: Scenario, lang: str = "zh", base_dir: Path | None = None,
+             exam: bool = False) -> TaskContext:
+    """The context tasks are checked in; a stated precision is strict in exams whatever the scenario says."""
+    strict = exam or scenario.precision_rule == "strict" or scenario.duration_minutes is not None
+    return TaskContext(lang=lang, tolerance=scenario.tolerance, base_dir=base_dir, scenario=scenario,
+                       strict_precision=strict)
 
 
 _keys: OrderedDict[tuple, dict] = OrderedDict()
@@ -141,23 +146,64 @@ def grade_task(task: TaskSpec, entry: dict, raw: Any, ctx: TaskContext) -> TaskR
 
 
 def grade_detailed(scenario: Scenario | str | Path, trainee_id: str, answers: dict[str, Any],
-                   base_dir: Path | None = None, lang: str = "zh") -> GradeResult:
-    """Grades ``answers`` (task id → raw answer) for a trainee; unknown task ids are ignored."""
+                   base_dir: Path | None = None, lang: str = "zh", exam: bool = False) -> GradeResult:
+    """Grades ``answers`` (task id → raw answer) for a trainee; unknown task ids are ignored.
+
+    ``exam``: grading an exam attempt, where a stated precision is always strict.
+    """
     sc = load_scenario(scenario)
     key = answer_key(sc, trainee_id)
-    ctx = _context(sc, lang, base_dir)
+    ctx = _context(sc, lang, base_dir, exam)
     results = [grade_task(task, entry, answers.get(task.id), ctx)
                for task, entry in zip(sc.tasks, key["tasks"], strict=True)]
     return GradeResult(sc.id, str(trainee_id), results, sc.total_points, sc.pass_mark)
 
 
 def grade(scenario: Scenario | str | Path, trainee_id: str, answers: dict[str, Any],
-          base_dir: Path | None = None, lang: str = "zh") -> dict:
+          base_dir: Path | None = None, lang: str = "zh", exam: bool = False) -> dict:
     """The grade document (as ``simulator grade --json`` prints)."""
-    return grade_detailed(scenario, trainee_id, answers, base_dir, lang).as_dict(lang)
+    return grade_detailed(scenario, trainee_id, answers, base_dir, lang, exam).as_dict(lang)
 
 
 # --------------------------------------------------------------------------- selftest
+
+@dataclass
+class TaskMargin:
+    """How far one task's misconceptions lie from its key, over the trainee ids of a selftest."""
+
+    task: str
+    kind: str
+    smallest: float | None = None
+    """The smallest margin (distance ÷ accepting width) of a misconception that is told apart."""
+    where: str = ""
+    """Trainee, field and misconception of the smallest margin."""
+    tested: int = 0
+    """(trainee, number, misconception) values told apart from the key: those are named when matched."""
+    untested: dict[str, int] = field(default_factory=dict)
+    """Misconception → how many of its values coincide with the key (not tested for that trainee)."""
+
+    def add(self, trainee: str, found: list[checking.Separation]) -> None:
+        for s in found:
+            if not s.tested:
+                self.untested[s.misconception] = self.untested.get(s.misconception, 0) + 1
+                continue
+            self.tested += 1
+            if self.smallest is None or s.margin < self.smallest:
+                self.smallest, self.where = s.margin, f"{trainee} {s.where} {s.misconception}"
+
+    def line(self) -> str:
+        """``t3 (metric): 400 tested, smallest margin 8.62× (selftest-2 value misc.filter_ignored); not tested
+        (same as the key at the asked precision): misc.mean_of_ratios.day ×3``."""
+        if not self.tested and not self.untested:
+            return f"{self.task} ({self.kind}): names no misconception"
+        text = f"{self.task} ({self.kind}): {self.tested} tested"
+        if self.smallest is not None:
+            text += f", smallest margin {self.smallest:.3g}× ({self.where})"
+        if self.untested:
+            items = ", ".join(f"{k} ×{n}" for k, n in sorted(self.untested.items()))
+            text += f"; not tested (same as the key at the asked precision): {items}"
+        return text
+
 
 @dataclass
 class SelftestReport:
@@ -166,6 +212,8 @@ class SelftestReport:
     scenario: str
     seeds: int
     failures: list[str] = field(default_factory=list)
+    margins: dict[str, TaskMargin] = field(default_factory=dict)
+    """Per task id: how well its misconceptions are told apart from the key."""
 
     @property
     def ok(self) -> bool:
@@ -174,9 +222,10 @@ class SelftestReport:
 
 def selftest(scenario: Scenario | str | Path, seeds: int = 5) -> SelftestReport:
     """For ``seeds`` trainee ids: the key scores full marks, a perturbed key less, malformed is invalid;
-    the data agree with the brief and every report grouping has enough groups (:mod:`simulator.brief`)."""
+    every misconception a task names is told apart from the key or reported as not tested; and the data
+    agree with the brief, with enough groups in every report grouping (:mod:`simulator.brief`)."""
     sc = load_scenario(scenario)
-    report = SelftestReport(sc.id, seeds)
+    report = SelftestReport(sc.id, seeds, margins={t.id: TaskMargin(t.id, t.kind) for t in sc.tasks})
     ctx = _context(sc)
     for i in range(seeds):
         trainee = f"selftest-{i + 1}"
@@ -190,7 +239,39 @@ def selftest(scenario: Scenario | str | Path, seeds: int = 5) -> SelftestReport:
         rng = np.random.default_rng(derive_seed("selftest", sc.id, trainee))
         for task, entry in zip(sc.tasks, key["tasks"], strict=True):
             report.failures += _selftest_task(task, entry, ctx, rng, trainee)
+            found = _separations(task, entry, ctx)
+            report.margins[task.id].add(trainee, found)
+            report.failures += _named_not_full(task, entry, ctx, trainee, found)
     return report
+
+
+def _named_not_full(task: TaskSpec, entry: dict, ctx: TaskContext, trainee: str,
+                    found: list[checking.Separation]) -> list[str]:
+    """One-number tasks: each tested misconception, typed as asked, is graded end to end: never full marks."""
+    if task.kind != "metric":
+        return []
+    module = registry.get(task.kind)
+    params = module.Params(**task.params)
+    spec = module.probes(entry["answer"], params)[0].spec
+    out = []
+    for s in found:
+        if not s.tested:
+            continue
+        typed = checking.format_number(s.value, spec.unit, spec.precision or 0)
+        result = grade_task(task, entry, typed, ctx)
+        if result.status == "correct":
+            out.append(f"{trainee} {task.id}: {s.misconception} typed as {typed} scored full marks")
+    return out
+
+
+def _separations(task: TaskSpec, entry: dict, ctx: TaskContext) -> list[checking.Separation]:
+    """The task's misconception values and their margins from the key (kinds with ``probes``)."""
+    module = registry.get(task.kind)
+    probes = getattr(module, "probes", None)
+    if probes is None:
+        return []
+    found = probes(entry["answer"], module.Params(**task.params))
+    return checking.separations(found, tolerance=ctx.tolerance, strict=ctx.strict_precision)
 
 
 def _selftest_task(task: TaskSpec, entry: dict, ctx: TaskContext, rng: np.random.Generator,

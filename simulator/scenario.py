@@ -85,6 +85,9 @@ class Scenario(_Strict):
     context: Text
     seed: int = Field(ge=0, lt=2**63)
     tolerance: float = Field(0.005, gt=0, le=0.2, description="default relative tolerance for numbers")
+    precision_rule: Literal["strict", "relaxed"] = Field(
+        "strict", description="strict: an answer must round to the key at the precision a task states; "
+        "relaxed (practice only): the relative tolerance is accepted too. Exams are always strict.")
     pass_mark: float = Field(standard.PASS_MARK, gt=0, le=100)
     duration_minutes: int | None = Field(None, ge=1, le=600, description="exam length; None for practice")
     datasets: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -199,4 +199,4 @@ def default_grader(
     """
     from simulator import grade
 
-    return grade(load_source(yaml_text, path), trainee_id, answers, base_dir=base_dir)
+    return grade(load_source(yaml_text, path), trainee_id, answers, base_dir=base_dir, exam=True)

@@ -6,6 +6,7 @@ import pytest
 
 from simulator.checking import (
     FieldSpec,
+    abs_tolerance,
     check_fields,
     check_number,
     check_table,
@@ -14,6 +15,7 @@ from simulator.checking import (
     norm_key,
     number_matches,
     rounding_msg,
+    separates,
 )
 from simulator.tasks.base import AnswerFormatError
 
@@ -32,7 +34,8 @@ def keys(check_or_msgs):
         (0.067742, True),
         (0.0677, True),
         (0.0678, True),
-        (0.068, True),  # within 0.5 %
+        (0.068, False),  # within 0.5 %, but the task asks for 4 decimals (precision rule)
+        (0.0676, False),  # more than one unit of the 4th decimal away
         (0.0681, False),
         (0.07, False),
         (0.06774, True),
@@ -55,7 +58,7 @@ def test_near_zero_key_uses_absolute_tolerance():
     assert not number_matches(float("nan"), 0.0, tolerance=0.005)
 
 
-@pytest.mark.parametrize("raw", ["6.77%", "6.77 %", "0.0677", 0.067742, "６．７７％", "0.068"])
+@pytest.mark.parametrize("raw", ["6.77%", "6.77 %", "0.0677", 0.067742, "６．７７％", "6.78%", "0.067742"])
 def test_check_number_accepts_forms(raw):
     fraction, feedback = check_number(raw, 0.067742, unit="ratio", tolerance=0.005, precision=4)
     assert fraction == 1.0 and feedback[0].key == "check.correct"
@@ -78,7 +81,7 @@ def test_too_high_too_low_and_alternative():
     fraction, fb = check_number(
         "7.75%", 0.067742, unit="ratio", tolerance=0.005, precision=4, alternatives=alt
     )
-    assert fraction == 0 and fb[0].key == "metric.mean_of_ratios"
+    assert fraction == 0 and fb[0].key == "misc.mean_of_ratios.day"
     # an alternative equal to the key is never named
     fraction, fb = check_number(
         "6.77%", 0.067742, unit="ratio", tolerance=0.005, precision=4, alternatives={"x.same": 0.0677}
@@ -257,7 +260,7 @@ def test_table_alternative_named_per_column_and_slip():
         alternatives={"report_table.mean_of_ratios": trap},
     )
     alt = [m for m in res.feedback if m.key == "check.table_column_alternative"]
-    assert len(alt) == 1 and alt[0].args["reason"].key == "report_table.mean_of_ratios"
+    assert len(alt) == 1 and alt[0].args["reason"].key == "misc.mean_of_ratios.day"
     assert alt[0].args["column"].render("en") == "ctr"
     # a 100× slip on a money column is just "too high"
     assert "check.table_column_high" in keys(res)
@@ -331,3 +334,82 @@ def test_prepare_table_numbers_typed_or_stored():
     with pytest.raises(AnswerFormatError) as err:  # an infinite number is not an answer, stored or typed
         prepare_table(stored.assign(ctr=[np.inf, 0.1]), ["k"], specs)
     assert err.value.message.key == "check.table_cell_format" and err.value.message.args["row"] == "a"
+
+
+# ----------------------------------------------------------------------------- the precision rule
+
+
+@pytest.mark.parametrize("raw", ["9999.59", "9,999.59", "0.999959万", "9999.594", "9999.58"])
+def test_precision_rule_accepts_the_key_at_two_decimals(raw):
+    # 9999.585…: 9999.58 and 9999.59 are both roundings of it (half a unit of slack for the direction)
+    fraction, feedback = check_number(raw, 9999.5851, unit="money", tolerance=0.005, precision=2)
+    assert (fraction, feedback[0].key) == (1.0, "check.correct")
+
+
+def test_trailing_zeros_may_be_dropped():
+    assert check_number("9999.6", 9999.5962, unit="money", tolerance=0.005, precision=2)[0] == 1.0
+    assert check_number("7%", 0.070012, unit="ratio", tolerance=0.005, precision=4)[0] == 1.0
+
+
+@pytest.mark.parametrize("raw", ["1万", "10000", "9990", "1.00万", "9999.6", "0.99996万", "5.29万"])
+def test_precision_rule_rejects_coarser_rounding_with_a_precision_message(raw):
+    key = 52917.58 if raw == "5.29万" else 9999.59
+    fraction, feedback = check_number(raw, key, unit="money", tolerance=0.005, precision=2)
+    assert fraction == 0.0
+    assert feedback[0].key == "check.precision_needed"
+    assert "请保留2位小数" in feedback[0].render("zh") and "Give 2 decimals" in feedback[0].render("en")
+
+
+def test_under_rounded_ratio_is_told_the_precision_not_high_or_low():
+    fraction, feedback = check_number("0.02", 0.019899, unit="ratio", tolerance=0.005, precision=4)
+    assert fraction == 0.0 and feedback[0].key == "check.precision_needed_ratio"
+    assert "请保留4位小数" in feedback[0].render("zh")
+    integer = check_number("9990", 9994.6, unit="count", tolerance=0.005, precision=0)
+    assert integer[0] == 0.0 and integer[1][0].key == "check.precision_needed_integer"
+    assert check_number("9995", 9994.6, unit="count", tolerance=0.005, precision=0)[0] == 1.0
+    assert check_number("0.0199", 0.019899, unit="ratio", tolerance=0.005, precision=4)[0] == 1.0
+    assert check_number("0.03", 0.019899, unit="ratio", tolerance=0.005, precision=4)[1][0].key == "check.too_high"
+
+
+def test_relaxed_precision_accepts_the_relative_tolerance():
+    assert check_number("10000", 9999.59, unit="money", tolerance=0.005, precision=2, strict=False)[0] == 1.0
+    assert check_number("10000", 9999.59, unit="money", tolerance=0.005, precision=2)[0] == 0.0
+    assert check_number("10100", 9999.59, unit="money", tolerance=0.005, precision=2, strict=False)[0] == 0.0
+
+
+def test_a_misconception_is_named_only_within_tolerance_of_its_value():
+    alts = {"metric.mean_of_ratios": [0.0712]}
+    named = check_number("7.12%", 0.067742, unit="ratio", tolerance=0.005, precision=4, alternatives=alts)
+    assert named[1][0].key == "misc.mean_of_ratios.day"
+    near = check_number("7.15%", 0.067742, unit="ratio", tolerance=0.005, precision=4, alternatives=alts)
+    assert near[1][0].key == "check.too_high"
+
+
+def test_a_misconception_that_coincides_with_the_key_is_never_named_and_the_closest_one_wins():
+    alts = {"a": [0.06776], "b": [0.0712], "c": [0.0713]}
+    assert check_number("6.77%", 0.067742, unit="ratio", tolerance=0.005, precision=4, alternatives=alts)[0] == 1
+    fraction, feedback = check_number("7.13%", 0.067742, unit="ratio", tolerance=0.005, precision=4,
+                                      alternatives=alts)
+    assert (fraction, [m.key for m in feedback]) == (0.0, ["c"])
+
+
+def test_a_named_mistake_is_always_within_tolerance_of_its_value_and_never_full_marks():
+    rng = np.random.default_rng(12)
+    named = 0
+    for _ in range(3000):
+        precision = int(rng.integers(0, 5))
+        unit = str(rng.choice(["ratio", "money", "multiple"]))
+        key = float(rng.uniform(0.001, 2000.0))
+        alts = {"a": [key * (1 + rng.normal(0, 0.01))], "b": [key * (1 + rng.normal(0, 0.05))]}
+        given = float(round(rng.choice([alts["a"][0], alts["b"][0], key]) * (1 + rng.normal(0, 0.002)),
+                            int(rng.integers(precision, precision + 3))))
+        fraction, feedback = check_number(given, key, unit=unit, tolerance=0.005, precision=precision,
+                                          alternatives=alts)
+        assert len(feedback) == 1
+        if feedback[0].key in alts:
+            named += 1
+            value = alts[feedback[0].key][0]
+            assert fraction == 0.0
+            assert number_matches(given, value, tolerance=0.005, precision=precision, abs_tol=abs_tolerance(unit))
+            assert separates(value, key, unit=unit, tolerance=0.005, precision=precision)
+    assert named > 150

@@ -112,4 +112,5 @@ def test_class_gradebook_csv_and_xlsx_safe_against_formula_injection(tmp_path):
 
 def test_selftest_command_passes_for_a_shipped_scenario(capsys):
     assert main(["selftest", SCENARIO, "--seeds", "2"]) == 0
-    assert f"{SCENARIO}: 2 trainee ids: ok" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"{SCENARIO}: 2 trainee ids: ok" in out and "smallest margin" in out

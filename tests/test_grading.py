@@ -40,3 +40,36 @@ def test_degenerate_data_is_a_scenario_problem_named_in_words():
     assert "tasks[1] (t2)" in line and "t-1" in line and "Traceback" not in line
     report = selftest(sc, seeds=2)
     assert not report.ok and "cannot be computed" in report.failures[0]
+
+
+MINIMAL_5PCT = (FIXTURES / "valid_minimal.yaml").read_text("utf-8").replace("seed: 1", "seed: 1\ntolerance: 0.05")
+
+
+def _roi_answer(sc, trainee: str) -> tuple[float, str]:
+    """The t2 key (ROI, 2 decimals) and an answer within the 5% tolerance that misses the asked precision."""
+    roi = answer_key(sc, trainee)["tasks"][1]["answer"]["value"]
+    assert roi > 0.5  # so 4% is more than one unit of the 2nd decimal
+    return roi, f"{roi * 1.04:.4f}"
+
+
+def test_the_precision_rule_is_strict_unless_a_practice_scenario_relaxes_it():
+    strict = parse_scenario(MINIMAL_5PCT, "strict.yaml")
+    roi, near = _roi_answer(strict, "t-3")
+    assert grade(strict, "t-3", {"t2": near})["tasks"][1]["status"] == "wrong"
+    assert grade(strict, "t-3", {"t2": f"{roi:.2f}"})["tasks"][1]["status"] == "correct"
+    text = MINIMAL_5PCT.replace("seed: 1", "seed: 1\nprecision_rule: relaxed")
+    relaxed = parse_scenario(text, "relaxed.yaml")
+    roi, near = _roi_answer(relaxed, "t-3")
+    assert grade(relaxed, "t-3", {"t2": near})["tasks"][1]["status"] == "correct"
+    assert grade(relaxed, "t-3", {"t2": near}, exam=True)["tasks"][1]["status"] == "wrong"  # exams: strict
+    timed = parse_scenario(text.replace("seed: 1", "seed: 1\nduration_minutes: 60"), "timed.yaml")
+    assert grade(timed, "t-3", {"t2": near})["tasks"][1]["status"] == "wrong"
+
+
+def test_selftest_reports_the_smallest_margin_and_untested_misconceptions_per_task():
+    report = selftest(FIXTURES / "valid_minimal.yaml", seeds=4)
+    assert report.ok, report.failures
+    t1 = report.margins["t1"]
+    assert t1.tested >= 4 and t1.smallest is not None and t1.smallest > 1
+    assert "smallest margin" in t1.line() and t1.where.startswith("selftest-")
+    assert set(t1.untested) <= {"misc.mean_of_ratios.day", "misc.mean_of_ratios.row"}

@@ -40,6 +40,39 @@ that variant):
 """
 
 
+CHECKING = """
+## How answers are checked
+
+**A stated precision is part of the answer.** Where a task states one (保留N位小数, 取整, 百分数保留N位;
+a ratio with 4 decimals as a fraction is 2 decimals as a percent), an answer written to that precision
+or finer is right when it lies within one unit of the last asked decimal of the exact key: half a unit
+for rounding plus half a unit of slack for the rounding direction. For a key of 9999.585…, `9999.59`,
+`9999.58`, `9,999.59`, `9999.594` and `0.999959万` are right. An answer written more coarsely must be
+the correctly rounded key with its trailing zeros dropped (`9999.6` for 9999.5962, `7%` for 0.070012).
+An answer that matches only after coarser rounding — `1万`, `10000` or `9990` for 9999.59, `5.29万` for
+52917.58, `0.02` for 0.019899 at 4 decimals — is wrong, and the feedback says which precision to give
+("请保留2位小数"), not "too high" or "too low".
+
+**No stated precision.** The answer must be within the scenario's relative `tolerance` (default 0.5%)
+of the key; whole-number counts must match exactly.
+
+**Practice may relax it.** A scenario may set `precision_rule: relaxed`; then an answer within the
+relative tolerance is right too. Exams are always strict: a scenario with `duration_minutes`, and every
+exam attempt graded from the store, ignore the field.
+
+**Mistakes are named only when made.** A key records what each common mistake gives on the trainee's
+data (the mean of ratios, another formula, the filter ignored, the other sidedness …), in one shared
+catalog (`simulator/misconceptions.py`), so the same mistake has the same words in every task kind.
+Feedback names a mistake only when the answer matches that mistake's value under the same rule as
+above, and names at most one per field or table column (the closest). The mean-of-ratios message takes
+its period word from the data: 每天, 每周, 每月 or 每一行 (when each row is one period, it is one mistake
+and one message). A mistake whose value equals the key at the asked precision cannot be told apart for
+that trainee: it is not tested there and never named. `simulator selftest SCENARIO --seeds N` prints,
+per task, how many mistake values are told apart, the smallest margin (distance from the key ÷ the
+accepting width) and how often each mistake is not tested.
+"""
+
+
 def formula(m: metrics.Metric) -> str:
     def side(terms: dict[str, float]) -> str:
         parts = []
@@ -63,6 +96,7 @@ def render() -> str:
     for name, variants in metrics.VARIANTS.items():
         for vname, variant in variants.items():
             out.append(f"| `{name}` | `{vname}` | {formula(variant.formula)} |")
+    out.append(CHECKING.rstrip("\n"))
     out += ["", "## 保本ROI (break-even ROI)", "",
             "`breakeven_roi = 1 / gross margin rate = price / (price − all unit variable costs)`; with returns",
             "counted, `1 / (margin × (1 − return rate))`. Example: price 100, goods 40, shipping 8, platform fee",

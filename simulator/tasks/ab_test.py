@@ -143,8 +143,8 @@ register(
             "en": "The decision does not follow from the p-value: significant only when p < α.",
         },
         "ab_test.not_mapping": {
-            "zh": "请按字段作答,例如 {{p_value: 0.0159, significant: 是}}。",
-            "en": "Answer per field, e.g. {{p_value: 0.0159, significant: yes}}.",
+            "zh": "请按字段作答,每个字段一行,例如 p_value: 0.0159 和 significant: 是。",
+            "en": "Answer per field, one field a line, e.g. p_value: 0.0159 and significant: yes.",
         },
         "ab_test.describe": {
             "zh": "数据集 experiment 为一次A/B测试(分对照组、实验组,计划分流:"
@@ -481,31 +481,12 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> dict[str,
     return read_fields(raw, specs(params), msg("ab_test.not_mapping"))
 
 
-def _closer_notes(key: dict, parsed: dict, params: Params, alts: dict) -> list[Msg]:
-    """Names the unpooled SE even when its answer lies within tolerance of the pooled key: when the
-    given value is clearly (1.5×) closer to the unpooled result than to the key."""
-    notes = []
-    for field in ("statistic", "p_value"):
-        alt = alts[field].get("ab_test.unpooled")
-        given = parsed.get(field)
-        if (
-            alt is None
-            or given is None
-            or abs(alt - key[field]) <= 10.0 ** -((_precision(field, params) or 4) + 1)
-        ):
-            continue
-        if 1.5 * abs(given - alt) < abs(given - key[field]):
-            notes.append(msg("ab_test.unpooled"))
-            break
-    return notes
-
-
 def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext) -> Check:
     """Per-field partial credit; names swapped arms, pooled/unpooled, sides, CI method, SRM mistakes."""
     alts = alternatives(answer, params)
-    result = checking.check_fields(parsed, answer, specs(params, alts), tolerance=ctx.tolerance)
-    reasons = [m.args.get("reason") for m in result.feedback if m.key == "check.field_wrong"]
-    notes = [n for n in _closer_notes(answer, parsed, params, alts) if n not in reasons]
+    result = checking.check_fields(parsed, answer, specs(params, alts), tolerance=ctx.tolerance,
+                                   strict=ctx.strict_precision)
+    notes: list[Msg] = []
     if (
         "significant" in parsed
         and "p_value" in parsed
@@ -514,6 +495,12 @@ def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext
         notes.append(msg("ab_test.decision"))
     result.feedback.extend(notes)
     return result
+
+
+def probes(answer: dict, params: Params) -> list[checking.Probe]:
+    """Each graded number with the misconceptions it recognises (selftest checks they separate)."""
+    return [checking.Probe(f, float(answer[f]), spec)
+            for f, spec in specs(params, alternatives(answer, params)).items() if spec.kind == "number"]
 
 
 # ----------------------------------------------------------------------------- selftest helpers

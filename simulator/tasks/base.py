@@ -54,6 +54,8 @@ class TaskContext:
     """Folder that relative table paths in an answers file are resolved against."""
     scenario: Any = None
     """The :class:`simulator.scenario.Scenario` (for context such as the platform population)."""
+    strict_precision: bool = True
+    """Whether a stated precision must be met (always in exams; a practice scenario may relax it)."""
 
 
 class AnswerFormatError(ValueError):

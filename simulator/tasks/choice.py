@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from simulator import grouping, metrics, parsing
+from simulator import grouping, metrics, misconceptions, parsing
 from simulator.i18n import msg, register, t
 from simulator.labels import column_label
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
@@ -421,9 +421,10 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> Any:
 
 
 def _named(answer: dict, parsed: Any) -> list:
+    """The mistakes the picked option corresponds to, in the shared catalog's words."""
     key = answer["value"]
     norm = (lambda v: sorted(v)) if isinstance(key, list) else (lambda v: v)
-    return [msg(k) for k, v in answer.get("misconceptions", {}).items()
+    return [misconceptions.message(k) for k, v in answer.get("misconceptions", {}).items()
             if norm(v) != norm(key) and norm(v) == norm(parsed)]
 
 

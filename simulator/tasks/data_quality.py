@@ -230,6 +230,13 @@ def _count_specs(params: Params, answer: dict | None = None) -> dict[str, FieldS
                          alternatives=traps.get(p)) for p in params.ask}
 
 
+def probes(answer: dict, params: Params) -> list[checking.Probe]:
+    """Each asked count with the miscounts it recognises (selftest checks they separate)."""
+    if params.mode == "cleaned":
+        return []
+    return [checking.Probe(p, float(answer[p]), spec) for p, spec in _count_specs(params, answer).items()]
+
+
 def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> Any:
     """Counts: a mapping field → count (or one number when one count is asked). Cleaned: a table."""
     if params.mode == "cleaned":

@@ -61,8 +61,9 @@ register(
         "five_a_map.stage.A4": {"zh": "A4 行动", "en": "A4 Act"},
         "five_a_map.stage.A5": {"zh": "A5 拥护", "en": "A5 Advocate"},
         "five_a_map.not_mapping": {
-            "zh": '请按字段作答,例如 {{counts_t0: {{A1: 120, …}}, flows: {{"A1>A2": 30, …}}, new: 80}}。',
-            "en": 'Answer per field, e.g. {{counts_t0: {{A1: 120, …}}, flows: {{"A1>A2": 30, …}}, new: 80}}.',
+            "zh": "请按字段作答,每个字段一行,例如 counts_t0 下写 A1: 120 …,flows 下写 A1>A2: 30 …,new: 80。",
+            "en": "Answer per field, one field a line, e.g. under counts_t0 write A1: 120 …, under flows "
+            "A1>A2: 30 …, and new: 80.",
         },
         "five_a_map.bad_entry": {
             "zh": "“{field}”中无法识别“{entry}”:阶段写作 O、A1…A5 或 none(资产外),流转写作 A1>A2。",
@@ -489,6 +490,7 @@ def _matches(given: float, key: float, name: str, params: Params, ctx: TaskConte
         unit=_units(name),
         tolerance=ctx.tolerance,
         precision=params.precision if _units(name) == "ratio" else None,
+        strict=ctx.strict_precision,
     )
     return score >= 1
 
@@ -524,6 +526,20 @@ def _alternatives(name: str, answer: dict) -> dict[str, dict[str, float]]:
     return {}
 
 
+def probes(answer: dict, params: Params) -> list[checking.Probe]:
+    """Each asked entry with what each misconception gives for it (selftest checks they separate)."""
+    out = []
+    for name in params.fields():
+        key = _flat(name, answer[name])
+        traps = _alternatives(name, answer)
+        precision = params.precision if _units(name) == "ratio" else None
+        for entry, value in key.items():
+            alts = {k: alt[entry] for k, alt in traps.items() if entry in alt}
+            spec = checking.FieldSpec(unit=_units(name), precision=precision, alternatives=alts)
+            out.append(checking.Probe(f"{name} {entry}" if entry != name else name, value, spec))
+    return out
+
+
 def _check_field(
     name: str, answer: dict, given: Any, params: Params, ctx: TaskContext
 ) -> tuple[float, list[Msg], list[str]]:
@@ -542,7 +558,7 @@ def _check_field(
             and not _matches(alt[e], key[e], name, params, ctx)
             and _matches(got[e], alt[e], name, params, ctx)
         ]
-        if hits and len(hits) * 2 >= len(bad):
+        if hits and len(hits) * 2 >= len(bad) and not notes:  # one diagnosis per field
             notes.append(msg(alt_key))
     if bad and not notes and name in ("new", "lost", "flow_rates", "penetration"):
         high = sum(got[e] > key[e] for e in bad) * 2 > len(bad)

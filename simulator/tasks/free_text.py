@@ -1,8 +1,10 @@
 """``free_text``: a written answer (e.g. 优化建议) graded by an instructor against a rubric.
 
 The key is the rubric itself; the automatic check only makes sure there is something to grade (an
-empty or too-short text is a format problem) and marks the answer ``ungraded`` until an instructor
-scores it. Length counts characters other than whitespace, so Chinese and English compare fairly.
+empty or over-long text is a format problem) and marks the answer ``ungraded`` until an instructor
+scores it. An answer under the minimum length is still stored and queued for the raters (who may give
+it 0), with a note saying so. Length counts characters other than whitespace, so Chinese and English
+compare fairly.
 
 >>> p = Params(rubric=[{"criterion": {"zh": "指出点击率偏低", "en": "Notes the low CTR"}, "points": 2}],
 ...            min_chars=5)
@@ -36,6 +38,10 @@ register({
     "free_text.too_short": {
         "zh": "作答太短({chars} 字),至少需要 {min} 字。",
         "en": "The answer is too short ({chars} characters); write at least {min}."},
+    "free_text.short_note": {
+        "zh": "作答只有 {chars} 字,少于要求的 {min} 字;仍已提交给老师批阅,可能因此失分。",
+        "en": "The answer has {chars} characters, fewer than the {min} asked; it still goes to the "
+              "instructor, who may take points off for it."},
     "free_text.too_long": {
         "zh": "作答太长(超过 {max} 字),请精简。", "en": "The answer is too long (over {max} characters)."},
     "free_text.describe": {
@@ -83,15 +89,15 @@ def _chars(text: str) -> int:
 
 
 def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> str:
-    """The text, normalised (NFKC, trimmed); empty, too short or too long → :class:`AnswerFormatError`."""
+    """The text, normalised (NFKC, trimmed); empty or too long → :class:`AnswerFormatError`.
+
+    A text under ``min_chars`` is accepted: :func:`check` notes it and the raters decide."""
     if isinstance(raw, Mapping):
         raw = raw.get("text", raw.get("value"))
     text = unicodedata.normalize("NFKC", "" if raw is None else str(raw)).strip()
     n = _chars(text)
     if n == 0:
         raise AnswerFormatError(msg("free_text.empty"))
-    if n < params.min_chars:
-        raise AnswerFormatError(msg("free_text.too_short", chars=n, min=params.min_chars))
     if n > MAX_CHARS:
         raise AnswerFormatError(msg("free_text.too_long", max=MAX_CHARS))
     return text
@@ -100,8 +106,12 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> str:
 def check(answer: dict, parsed: str, params: Params, ctx: TaskContext | None = None) -> Check:
     """Always ``ungraded`` (fraction 0) until an instructor scores it; keeps the text in details."""
     n = _chars(parsed)
-    return Check(0.0, [msg("free_text.ungraded", chars=n)], status="ungraded",
-                 details={"text": parsed, "chars": n, "rubric": answer.get("rubric", [])})
+    notes = [msg("free_text.ungraded", chars=n)]
+    if n < params.min_chars:
+        notes.append(msg("free_text.short_note", chars=n, min=params.min_chars))
+    return Check(0.0, notes, status="ungraded",
+                 details={"text": parsed, "chars": n, "short": n < params.min_chars,
+                          "rubric": answer.get("rubric", [])})
 
 
 def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> str:

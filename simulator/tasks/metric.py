@@ -19,6 +19,7 @@ recognised by :mod:`simulator.checking`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from simulator import checking, grouping, metrics
 from simulator.i18n import register, t
 from simulator.labels import column_label, dataset_columns
+from simulator.misconceptions import date_grain, mean_of_ratios_key
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 from simulator.value_labels import value_label
 
@@ -41,18 +43,6 @@ ENTITY_ALIASES = {"campaign": "campaign_id", "adgroup": "adgroup_id", "creative"
 """Short names instructors may write for ``per``/``by``: ``campaign`` → ``campaign_id``."""
 
 register({
-    "metric.mean_of_ratios": {
-        "zh": "看起来是先算每天的比率再取平均;应先汇总分子、分母,再相除(比率之和不等于总和之比)。",
-        "en": "This looks like the mean of the daily ratios; sum the numerator and the denominator "
-              "first, then divide."},
-    "metric.mean_of_row_ratios": {
-        "zh": "看起来是先算每一行的比率再取平均;应先汇总分子、分母,再相除。",
-        "en": "This looks like the mean of each row's ratio; sum the numerator and the denominator "
-              "first, then divide."},
-    "metric.filter_ignored": {
-        "zh": "看起来没有按题目的筛选条件取数(或漏了其中一个条件);请只统计符合条件的数据。",
-        "en": "The filter seems to have been ignored (or one of its conditions); count only the "
-              "matching rows."},
     "metric.sum_not_mean": {
         "zh": "给出的是合计值;本题要求的是平均值(合计 ÷ 分组个数)。",
         "en": "That is the total; the task asks for the mean per group (total ÷ number of groups)."},
@@ -90,6 +80,14 @@ register({
                           "en": "{column} is from {start} to {end} (inclusive)"},
     "metric.cond.sep": {"zh": "且", "en": " and "},
     "metric.sum_of": {"zh": "Σ{cols}", "en": "Σ{cols}"},
+    "metric.from_orders.signed_gmv": {
+        "zh": ";ad_delivery 没有{column}列,{column}取自 ad_orders:状态为已签收的订单金额,按日期和计划汇总",
+        "en": "; ad_delivery has no {column} column: take it from ad_orders, the amounts of orders with "
+              "status signed, summed per date and campaign"},
+    "metric.from_orders.signed_orders": {
+        "zh": ";ad_delivery 没有{column}列,{column}取自 ad_orders:状态为已签收的订单数,按日期和计划汇总",
+        "en": "; ad_delivery has no {column} column: take it from ad_orders, the number of orders with "
+              "status signed, per date and campaign"},
 })
 
 
@@ -221,6 +219,9 @@ def frame(data: Mapping[str, pd.DataFrame], params: TaskParams, periods: list[st
 DERIVED = {"ad_delivery": {"signed_gmv", "signed_orders"}, "live_sessions": {"date"},
            "live_products": {"date"}}
 """Columns :func:`metrics.frame_for` adds to a dataset."""
+JOINED = {"ad_delivery": {"signed_gmv": "metric.from_orders.signed_gmv",
+                          "signed_orders": "metric.from_orders.signed_orders"}}
+"""Derived columns a formula names that come from another dataset: the note a task text adds."""
 
 
 def check_columns(dataset: str, columns: list[str], what: str) -> None:
@@ -366,10 +367,14 @@ def _ratio_traps(sub: pd.DataFrame, p: Params) -> dict[str, list[float | None]]:
     if p.variant:
         traps["metric.standard_definition"] = [metrics.compute(p.metric, sub, p.dataset)]
         return traps
+    per_period: list[float] = []
     if any(c in sub.columns for c in DATE_COLUMNS):
-        traps["metric.mean_of_ratios"] = [metrics.mean_of_ratios(sub, p.metric, None, "day",  # type: ignore
-                                                                  date_column(sub), p.dataset)]
-    traps["metric.mean_of_row_ratios"] = [row_mean(sub, p.metric, p.dataset)]
+        dates = date_column(sub)
+        per_period = [metrics.mean_of_ratios(sub, p.metric, None, "day", dates, p.dataset)]  # type: ignore
+        traps[mean_of_ratios_key(date_grain(sub[dates]))] = per_period  # type: ignore[assignment]
+    rows = row_mean(sub, p.metric, p.dataset)
+    if not any(np.isclose(rows, v, rtol=1e-12, atol=0) for v in per_period):  # one row per period: one trap
+        traps[mean_of_ratios_key("row")] = [rows]
     return traps
 
 
@@ -394,7 +399,7 @@ def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params) -> dict[str, 
             for column in p.filter:
                 rest = {c: v for c, v in p.filter.items() if c != column}
                 ignored.append(value_of(apply_filter(df, rest), p, p.per, p.variant))
-        traps["metric.filter_ignored"] = ignored
+        traps["misc.filter_ignored"] = ignored
     return {k: [_finite(v) for v in vals] for k, vals in traps.items()}
 
 
@@ -426,8 +431,16 @@ def check(answer: dict, parsed: float, params: Params, ctx: TaskContext | None =
     tol = ctx.tolerance if ctx else 0.005
     fraction, feedback = checking.diagnose(parsed, float(answer["value"]), unit=unit, tolerance=tol,
                                            precision=params.digits(),
-                                           alternatives=answer.get("misconceptions"))
+                                           alternatives=answer.get("misconceptions"),
+                                           strict=ctx.strict_precision if ctx else True)
     return Check(fraction, feedback)
+
+
+def probes(answer: dict, params: Params) -> list[checking.Probe]:
+    """The graded number with the misconceptions it recognises (selftest checks they separate)."""
+    spec = checking.FieldSpec(unit=metrics.METRICS[params.metric].unit, precision=params.digits(),
+                              alternatives=answer.get("misconceptions"))
+    return [checking.Probe("value", float(answer["value"]), spec)]
 
 
 def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> str:
@@ -437,11 +450,13 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> str:
 
 
 def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> float:
-    """The key moved 5–30% up or down (1 when the key is 0)."""
+    """The key moved 5–30% up or down, and by three units of the asked precision at least (1 when 0)."""
     value = float(answer["value"])
     if value == 0:
         return 1.0
-    return value * (1 + rng.choice([-1.0, 1.0]) * rng.uniform(0.05, 0.3))
+    shift = value * rng.choice([-1.0, 1.0]) * rng.uniform(0.05, 0.3)
+    least = 3 * 10.0 ** -params.digits()
+    return value + (shift if abs(shift) >= least else math.copysign(least, shift))
 
 
 def malformed(params: Params) -> str:
@@ -450,8 +465,11 @@ def malformed(params: Params) -> str:
 
 def formula_text(m: metrics.Metric, lang: str, dataset: str | None) -> str:
     """``Σ点击数 ÷ Σ展示数``, ``Σ消耗 ÷ Σ展示数 × 1000`` (canonical names in en)."""
+    aliases = metrics.COLUMN_ALIASES.get(dataset or "", {})  # the dataset's own name for a metric column
+
     def side(weights: dict[str, float]) -> str:
-        terms = [("−" if w < 0 else "+") + column_label(c, lang, dataset) for c, w in weights.items()]
+        terms = [("−" if w < 0 else "+") + column_label(aliases.get(c, c), lang, dataset)
+                 for c, w in weights.items()]
         text = "".join(terms).lstrip("+")
         return t("metric.sum_of", lang, cols=f"({text})" if len(terms) > 1 else text)
     out = side(m.numerator)
@@ -459,6 +477,9 @@ def formula_text(m: metrics.Metric, lang: str, dataset: str | None) -> str:
         out += " ÷ " + side(m.denominator)
     if m.factor != 1:
         out += f" × {m.factor:g}" if m.factor > 1 else f" ÷ {1 / m.factor:g}"
+    joined = [c for c in m.columns if c in JOINED.get(dataset or "", {})]
+    for c in joined:  # a column the dataset lacks: say where it comes from
+        out += t(JOINED[dataset or ""][c], lang, column=column_label(c, lang, dataset))
     return out
 
 

@@ -15,8 +15,9 @@ variant, or an ignored filter.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from simulator import checking, grouping, metrics
 from simulator.checking import FieldSpec
 from simulator.i18n import msg, register, t
 from simulator.labels import column_label, rename_to_labels
+from simulator.misconceptions import date_grain, mean_of_ratios_key
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 from simulator.tasks.metric import (
     DATE_COLUMNS,
@@ -37,6 +39,7 @@ from simulator.tasks.metric import (
     apply_filter,
     check_columns,
     check_metrics,
+    date_column,
     filter_clause,
     frame,
     has_column,
@@ -50,17 +53,6 @@ from simulator.uploads import TableReadError, read_table
 KIND = "report_table"
 
 register({
-    "report_table.mean_of_ratios": {
-        "zh": "看起来是先算每天的比率再取平均;各组的比率应为该组分子合计 ÷ 分母合计。",
-        "en": "This looks like the mean of the daily ratios; each group's ratio is its summed numerator "
-              "÷ its summed denominator."},
-    "report_table.mean_of_row_ratios": {
-        "zh": "看起来是把每一行的比率取了平均;各组的比率应为该组分子合计 ÷ 分母合计。",
-        "en": "This looks like the mean of the rows' ratios; each group's ratio is its summed numerator "
-              "÷ its summed denominator."},
-    "report_table.filter_ignored": {
-        "zh": "看起来没有按题目的筛选条件取数;请只统计符合条件的数据。",
-        "en": "The filter seems to have been ignored; count only the matching rows."},
     "report_table.describe": {
         "zh": "根据数据表 {dataset}{filter},按{by}分组制作运营数据统计报表,列出:{metrics}。"
               "表格第一行为表头,先放分组列({by}),再放各指标列;每组一行,顺序不限。"
@@ -192,17 +184,32 @@ def _variant_tables(sub: pd.DataFrame, g: _Grouped, p: Params) -> dict[str, pd.D
     return {k: _complete(g, cols) for k, cols in out.items()}
 
 
+def _same_values(a: pd.DataFrame | None, b: pd.DataFrame | None, by: list[str], columns: list[str]) -> bool:
+    """Whether two trap tables give the same numbers for the same groups."""
+    if a is None or b is None or len(a) != len(b):
+        return a is None
+    def ordered(t: pd.DataFrame) -> pd.DataFrame:
+        order = sorted(range(len(t)), key=lambda i: [checking.norm_key(t[c].iloc[i]) for c in by])
+        return t.iloc[order].reset_index(drop=True)
+    x, y = ordered(a), ordered(b)
+    same_keys = all(list(map(checking.norm_key, x[c])) == list(map(checking.norm_key, y[c])) for c in by)
+    return same_keys and bool(np.allclose(x[columns].to_numpy(float), y[columns].to_numpy(float),
+                                          rtol=1e-12, atol=0, equal_nan=True))
+
+
 def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params, grouped: _Grouped | None = None
                    ) -> dict[str, list[dict]]:
     """Catalog key → the rows each known mistake gives (group columns plus affected metrics)."""
     g = grouped or _grouped(sub, p)
     ratios = [m for m in p.metrics if not metrics.METRICS[m].is_sum]
-    tables: dict[str, pd.DataFrame | None] = {
-        "report_table.mean_of_ratios": _mean_of_daily(sub, g, p, ratios),
-        "report_table.mean_of_row_ratios": _mean_of_rows(sub, g, p, ratios),
-        **_variant_tables(sub, g, p)}
+    daily, rows = _mean_of_daily(sub, g, p, ratios), _mean_of_rows(sub, g, p, ratios)
+    grain = date_grain(sub[date_column(sub)]) if daily is not None else "day"
+    tables: dict[str, pd.DataFrame | None] = {mean_of_ratios_key(grain): daily}
+    if not _same_values(rows, daily, p.by, ratios):  # one row per period: one mistake, one message
+        tables[mean_of_ratios_key("row")] = rows
+    tables.update(_variant_tables(sub, g, p))
     if p.filter:
-        tables["report_table.filter_ignored"] = metrics.table(df, p.by, p.metrics, p.dataset)
+        tables["misc.filter_ignored"] = metrics.table(df, p.by, p.metrics, p.dataset)
     return {k: _records(v) for k, v in tables.items() if v is not None}
 
 
@@ -278,7 +285,26 @@ def check(answer: dict, parsed: pd.DataFrame, params: Params, ctx: TaskContext |
     """Partial credit per correct cell; wrong rows/columns and per-column mistakes named."""
     return checking.check_table(parsed, answer["rows"], key_columns=params.by, value_columns=params.specs(),
                                 tolerance=ctx.tolerance if ctx else 0.005,
-                                alternatives=answer.get("misconceptions"))
+                                alternatives=answer.get("misconceptions"),
+                                strict=ctx.strict_precision if ctx else True)
+
+
+def probes(answer: dict, params: Params) -> list[checking.Probe]:
+    """Each key cell with what each misconception gives in it (selftest checks they separate)."""
+    def row_key(record: Mapping) -> str:
+        return " / ".join(checking.norm_key(record[c]) for c in params.by)
+
+    traps = {k: {row_key(r): r for r in rows} for k, rows in answer.get("misconceptions", {}).items()}
+    out = []
+    for record in answer["rows"]:
+        rk = row_key(record)
+        for m, spec in params.specs().items():
+            if record.get(m) is None or not np.isfinite(record[m]):
+                continue
+            alts = {k: rows.get(rk, {}).get(m) for k, rows in traps.items()}
+            alts = {k: v for k, v in alts.items() if v is not None}
+            out.append(checking.Probe(f"{rk} / {m}", float(record[m]), replace(spec, alternatives=alts)))
+    return out
 
 
 def _display(value: Any, unit: str, precision: int) -> str:
@@ -296,14 +322,17 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> pd.D
 
 
 def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
-    """The key with one cell moved 10–40% (or a row dropped, when that cell is blank)."""
+    """The key with one cell moved 10–40%, and by three units of its asked precision at least (or a row
+    dropped, when that cell is blank)."""
     frame = pd.DataFrame(answer["rows"], columns=answer["columns"])
     row, col = int(rng.integers(len(frame))), str(rng.choice(params.metrics))
     value = frame.at[row, col]
     if value is None or pd.isna(value) or value == 0:
         return frame.drop(index=row)
     frame[col] = frame[col].astype(float)
-    frame.at[row, col] = float(value) * (1 + rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 0.4))
+    shift = float(value) * rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 0.4)
+    least = 3 * 10.0 ** -(params.specs()[col].precision or 0)
+    frame.at[row, col] = float(value) + (shift if abs(shift) >= least else math.copysign(least, shift))
     return frame
 
 

@@ -97,10 +97,10 @@ register(
             "en": "This looks decided on the average ROI; compare the marginal ROI with break-even ROI.",
         },
         "roi_forecast.not_mapping": {
-            "zh": "请按字段作答,例如 "
-            "{{forecast_gmv: 94628.29, roi: 1.58, marginal_roi: 0.55, increase_budget: 否}}。",
-            "en": "Answer per field, e.g. "
-            "{{forecast_gmv: 94628.29, roi: 1.58, marginal_roi: 0.55, increase_budget: no}}.",
+            "zh": "请按字段作答,每个字段一行,例如 forecast_gmv: 94628.29、roi: 1.58、marginal_roi: 0.55、"
+            "increase_budget: 否。",
+            "en": "Answer per field, one field a line, e.g. forecast_gmv: 94628.29, roi: 1.58, "
+            "marginal_roi: 0.55, increase_budget: no.",
         },
         "roi_forecast.describe": {
             "zh": "用数据集 ad_delivery{filter}预测日预算为 {budget} 时的产出。"
@@ -339,14 +339,23 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> dict[str,
 
 def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext) -> Check:
     """Per-field partial credit; names the curve family, marginal-vs-average and GMV-basis mistakes."""
-    result = checking.check_fields(parsed, answer, specs(params, answer), tolerance=ctx.tolerance)
-    given = parsed.get("increase_budget")
-    if given is not None and given != answer["increase_budget"]:
+    result = checking.check_fields(parsed, answer, specs(params, answer), tolerance=ctx.tolerance,
+                                   strict=ctx.strict_precision)
+    given, own = parsed.get("increase_budget"), parsed.get("marginal_roi")
+    follows_own = own is not None and given == bool(own >= answer["breakeven_roi"])
+    if given is not None and given != answer["increase_budget"] and not follows_own:
+        # a decision that follows the trainee's own marginal ROI is right; only that ROI is wrong
         by_average = answer["roi"] >= answer["breakeven_roi"]
         result.feedback.append(
             msg("roi_forecast.decision_average" if given == by_average else "roi_forecast.decision")
         )
     return result
+
+
+def probes(answer: dict, params: Params) -> list[checking.Probe]:
+    """Each graded number with the variants' values (selftest checks they separate)."""
+    return [checking.Probe(f, float(answer[f]), spec)
+            for f, spec in specs(params, answer).items() if spec.kind == "number"]
 
 
 # ----------------------------------------------------------------------------- selftest helpers

@@ -33,8 +33,9 @@ Method = Literal["pbar", "evan_miller", "unpooled", "cohens_h"]
 register(
     {
         "sample_size.method.pbar": {
-            "zh": "合并比例 p̄ = (p1+p2)/2 的公式(statsmodels samplesize_proportions_2indep_onetail)",
-            "en": "the pooled p̄ = (p1+p2)/2 formula (statsmodels samplesize_proportions_2indep_onetail)",
+            "zh": "合并比例 p̄ = (p1+p2)/2 的正态近似公式(原假设下方差 2p̄(1−p̄),备择假设下 p1(1−p1)+p2(1−p2))",
+            "en": "the pooled p̄ = (p1+p2)/2 normal-approximation formula (variance 2p̄(1−p̄) under H0, "
+            "p1(1−p1)+p2(1−p2) under H1)",
         },
         "sample_size.method.evan_miller": {
             "zh": "Evan Miller 在线计算器的公式(H0 下用 2·p1·(1−p1))",
@@ -288,9 +289,15 @@ def _precision(params: Params) -> int:
     return 2 if params.metric == "mean" else 4
 
 
+def answer_precision(params: Params) -> int | None:
+    """Decimals the answer is asked to: an MDE's; ``None`` for a size (a whole number, rounded up)."""
+    return _precision(params) if params.asks_mde else None
+
+
 def _same(given: float, value: float, params: Params, ctx: TaskContext) -> bool:
     if params.asks_mde:
-        return checking.number_matches(given, value, tolerance=ctx.tolerance, precision=_precision(params))
+        return checking.number_matches(given, value, tolerance=ctx.tolerance, precision=_precision(params),
+                                       strict=ctx.strict_precision)
     return given in (math.ceil(value - 1e-9), round(value))  # rounded up, or to nearest
 
 
@@ -307,8 +314,8 @@ def diagnose(answer: dict, given: float, params: Params, ctx: TaskContext) -> li
         same_as_key = _same(key, value, params, ctx) if params.asks_mde else key == math.ceil(value - 1e-9)
         if same_as_key:
             continue
-        if _same(given, value, params, ctx):
-            return diffs
+        if _same(given, value, params, ctx) or (mult == 2 and given == 2 * math.ceil(value / 2 - 1e-9)):
+            return diffs  # a total typed as twice the rounded-up size per arm is named too
     return []
 
 
@@ -329,7 +336,8 @@ def check(answer: dict, parsed: float, params: Params, ctx: TaskContext) -> Chec
     """n per arm must equal the rounded-up key (rounded down: half credit); an MDE within tolerance."""
     key = _graded(answer, params)
     if params.asks_mde:
-        if checking.number_matches(parsed, key, tolerance=ctx.tolerance, precision=_precision(params)):
+        if checking.number_matches(parsed, key, tolerance=ctx.tolerance, precision=_precision(params),
+                                   strict=ctx.strict_precision):
             return Check(1.0, [msg("check.correct")])
     elif parsed == key:
         return Check(1.0, [msg("check.correct")])
@@ -341,6 +349,20 @@ def check(answer: dict, parsed: float, params: Params, ctx: TaskContext) -> Chec
         named or [msg("sample_size.too_high" if parsed > key else "sample_size.too_low")],
         details={"named": [m.key for m in named]},
     )
+
+
+def probes(answer: dict, params: Params) -> list[checking.Probe]:
+    """The graded number with what each combination of mistakes gives (selftest checks they separate)."""
+    baseline = answer.get("baseline")
+    alts: dict[str, list[float]] = {}
+    for diffs, settings, kind, mult in _combos(params, baseline):
+        value = _combo_value(params, baseline, settings, kind, mult)
+        if value is not None:
+            typed = value if params.asks_mde else float(math.ceil(value - 1e-9))
+            alts.setdefault("+".join(m.key for m in diffs), []).append(typed)
+    unit = ("money" if params.metric == "mean" else "ratio") if params.asks_mde else "count"
+    spec = checking.FieldSpec(unit=unit, precision=answer_precision(params), alternatives=alts)
+    return [checking.Probe("mde" if params.asks_mde else "n_per_arm", _graded(answer, params), spec)]
 
 
 # ----------------------------------------------------------------------------- selftest helpers

@@ -18,7 +18,7 @@ import streamlit as st
 import yaml
 
 from simulator import tasks as registry
-from simulator.checking import FieldSpec
+from simulator.checking import FieldSpec, rounding_msg
 from simulator.i18n import Msg, msg, t
 from simulator.scenario import TaskSpec
 
@@ -118,12 +118,31 @@ def _unit(fc: FormContext) -> str | None:
     return None
 
 
+def with_precision(label: str, unit: str | None, precision: int | None, lang: str) -> str:
+    """The input's label with the precision the task asks for beside it: ``点击率(… 保留4位小数 …)``."""
+    if precision is None or unit is None or unit == "count":
+        return label
+    return t("ui.answer.with_precision", lang, label=label, rounding=rounding_msg(unit, precision).render(lang))
+
+
+def _precision(fc: FormContext) -> int | None:
+    """Decimals a one-number answer is asked to (a metric's, or an MDE's)."""
+    if fc.task.kind == "metric" and hasattr(fc.params, "digits"):
+        return fc.params.digits()
+    asked = getattr(registry.get(fc.task.kind), "answer_precision", None)
+    return asked(fc.params) if callable(asked) else None
+
+
 def _number(fc: FormContext) -> Collected:
-    return Collected(text_value(fc, t("ui.answer.value", fc.lang), "value", hint=hint_for(_unit(fc))))
+    unit = _unit(fc)
+    label = with_precision(t("ui.answer.value", fc.lang), unit, _precision(fc), fc.lang)
+    return Collected(text_value(fc, label, "value", hint=hint_for(unit)))
 
 
 def _free_text(fc: FormContext) -> Collected:
-    value = st.text_area(t("ui.answer.text", fc.lang), key=fc.k("text"), height=180, disabled=fc.disabled,
+    minimum = getattr(fc.params, "min_chars", None)
+    label = t("ui.answer.text_min", fc.lang, min=minimum) if minimum else t("ui.answer.text", fc.lang)
+    value = st.text_area(label, key=fc.k("text"), height=180, disabled=fc.disabled,
                          on_change=fc.on_change, max_chars=20_000)
     return Collected(value.strip() or None)
 
@@ -153,6 +172,8 @@ def field_inputs(fc: FormContext, specs: Mapping[str, FieldSpec]) -> Collected:
     columns = st.columns(2)
     for i, (name, spec) in enumerate(specs.items()):
         label = spec.label(name).render(fc.lang)
+        if spec.kind == "number":
+            label = with_precision(label, spec.unit, spec.precision, fc.lang)
         with columns[i % 2]:
             if spec.kind == "bool":
                 value: Any = yes_no(fc, label, "field", name)

@@ -281,11 +281,14 @@ def test_first_page_is_ready_within_3_s_in_a_fresh_interpreter(tmp_path):
     assert float(out.stdout.strip().splitlines()[-1]) < 3.0
 
 
-def test_free_text_is_kept_for_the_instructor_and_too_short_is_a_format_problem():
+def test_free_text_is_kept_for_the_instructor_even_when_short_and_shows_its_minimum():
     at = start("app-mixed", "W-001")
-    at.text_area(key="practice.ans.app-mixed.f1.text").input("太短")
+    box = at.text_area(key="practice.ans.app-mixed.f1.text")
+    assert "不少于" in box.label and "字" in box.label
+    box.input("太短")
     _check(at, "app-mixed", "f1")
-    assert any(w.startswith("格式有误") for w in _texts(at))
+    assert not any(w.startswith("格式有误") for w in _texts(at))
+    assert any("仍已提交给老师批阅" in w for w in _texts(at)), _texts(at)
     at.text_area(key="practice.ans.app-mixed.f1.text").input("数据中有重复行和缺失值,应先删除重复行再处理缺失。")
     _check(at, "app-mixed", "f1")
     pending = [i for i in _texts(at) if i.startswith("待评阅 · 本题 20 分")]
@@ -314,3 +317,12 @@ def test_every_shipped_practice_scenario_opens_with_its_tasks_and_data(scenario,
     assert len(at.button) >= len(sc.tasks)  # one check button per task
     at.segmented_control(key="practice.view").set_value("data").run()
     assert not at.exception and not at.error
+
+
+def test_the_asked_precision_is_shown_beside_each_number_input():
+    at = start("app-ads", "P-001")
+    assert "保留4位小数" in at.text_input(key="practice.ans.app-ads.t1.value").label
+    assert "保留4位小数" in at.text_input(key="practice.ans.app-ads.t3.field.rate_control").label
+    assert "保留" not in at.text_input(key="practice.ans.app-ads.t3.field.n_control").label
+    at = start("app-ads", "P-001", lang="en")
+    assert "4 decimals" in at.text_input(key="practice.ans.app-ads.t1.value").label

@@ -14,7 +14,7 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import confint_proportions_2indep
 from statsmodels.stats.proportion import test_proportions_2indep as sm_test_2indep
 
-from simulator.checking import number_matches
+from simulator.checking import separates
 from simulator.tasks import ab_test as ab
 from simulator.tasks.base import AnswerFormatError, TaskContext
 
@@ -69,9 +69,9 @@ def named(check) -> set[str]:
     return out
 
 
-def distinct(value: float, key: float) -> bool:
-    """True when ``value`` would not pass as the key (outside tolerance and rounding at 4 decimals)."""
-    return not number_matches(value, key, tolerance=CTX.tolerance, precision=4)
+def distinct(value: float, key: float, precision: int = 4) -> bool:
+    """True when ``value``, as typed or rounded to the asked decimals, would not pass as the key."""
+    return separates(value, key, unit="ratio", tolerance=CTX.tolerance, precision=precision)
 
 
 def vector_frame() -> pd.DataFrame:
@@ -221,7 +221,7 @@ def test_misconceptions_named_over_100_seeds():
                 "ab_test.arms_swapped", p, key, {**base, **{f: swapped[f] for f in ("abs_lift", "statistic")}}
             )
         unpooled = sm_test_2indep(x_t, n_t, x_c, n_c, method="wald")
-        if abs(unpooled.statistic - key["statistic"]) > 1e-3:
+        if distinct(unpooled.statistic, key["statistic"], 3):
             expect("ab_test.unpooled", p, key, {**base, "statistic": unpooled.statistic})
         one = sm_test_2indep(
             x_t, n_t, x_c, n_c, method="score", correction=False, alternative="larger"
@@ -246,7 +246,7 @@ def test_misconceptions_named_over_100_seeds():
             expect("ab_test.srm_even", p, key, {**base, "srm_p_value": sps.chisquare([n_c, n_t]).pvalue})
         _, pl, larger = seeded(seed, "converted", "larger")
         two = sm_test_2indep(x_t, n_t, x_c, n_c, method="score", correction=False).pvalue
-        if abs(two - larger["p_value"]) > 1e-8:  # below that both are "0" at any sensible precision
+        if distinct(two, larger["p_value"]):  # else both are the same at 4 decimals: not tested
             expect(
                 "ab_test.two_sided_given", pl, larger, {**{f: larger[f] for f in ab.FIELDS}, "p_value": two}
             )
@@ -258,22 +258,24 @@ def test_misconceptions_named_over_100_seeds():
                 "ab_test.student_t", pr, rkey, {**{f: rkey[f] for f in ab.FIELDS}, "p_value": student.pvalue}
             )
     assert counts["ab_test.arms_swapped"] >= 90 and counts["ab_test.rel_over_treatment"] >= 80, counts
-    assert counts["ab_test.unpooled"] >= 40 and counts["ab_test.one_sided_given"] >= 90, counts
-    assert counts["ab_test.two_sided_given"] >= 90 and counts["ab_test.srm_even"] == 50, counts
+    # p-values are asked to 4 decimals: where both sidednesses give 0.0000 the mistake is not tested
+    assert counts["ab_test.unpooled"] >= 40 and counts["ab_test.one_sided_given"] >= 75, counts
+    assert counts["ab_test.two_sided_given"] >= 75 and counts["ab_test.srm_even"] == 50, counts
     assert (
         min(counts.get(k, 0) for k in ("ab_test.yates", "ab_test.ci_method.newcomb", "ab_test.student_t"))
         >= 20
     )
 
 
-def test_unpooled_within_tolerance_keeps_full_marks_but_is_named():
+def test_unpooled_within_the_asked_precision_is_not_tested_and_never_named():
     p, key = key_of(vector_frame())
     raw = {f: key[f] for f in ab.FIELDS}
-    raw.update(statistic=2.4126, p_value=0.0158)  # unpooled values, 0.03% from the pooled key
+    raw.update(statistic=2.4126, p_value=0.0158)  # unpooled values: the same as the key at 3 / 4 decimals
     checked = grade(p, key, raw)
-    assert checked.fraction == 1.0 and "ab_test.unpooled" in named(checked)
-    raw.update(statistic=2.4119, p_value=0.0159)
-    assert "ab_test.unpooled" not in named(grade(p, key, raw))
+    assert checked.fraction == 1.0 and "ab_test.unpooled" not in named(checked)
+    alts = ab.alternatives(key, p)
+    assert not separates(alts["statistic"]["ab_test.unpooled"], key["statistic"], unit="multiple",
+                         tolerance=CTX.tolerance, precision=3)
 
 
 def test_partial_credit_and_labels():

@@ -250,7 +250,7 @@ def test_mean_of_daily_ratios_named():
     named_over_seeds(
         params(question="top_by_metric", metric="ctr", max_options=7),
         daily_mean,
-        "choice.mean_of_ratios",
+        "misc.mean_of_ratios.day",
         0.3,
     )
 

@@ -1,4 +1,4 @@
-"""Tests of the ``free_text`` task kind: accepted texts are ungraded, empty/short ones are format errors."""
+"""Tests of the ``free_text`` kind: texts are ungraded (short ones noted), empty or over-long ones invalid."""
 
 import numpy as np
 import pytest
@@ -51,13 +51,20 @@ def test_parse_keeps_text_and_counts_non_space_chars():
     assert res.details["chars"] == 10 and res.feedback[0].args["chars"] == 10
 
 
+def test_short_text_is_stored_and_queued_for_the_raters_with_a_note():
+    p = params(min_chars=60)
+    res = ft.check(ft.make(p, {}), ft.parse("太短了", p), p)
+    assert res.final_status() == "ungraded" and res.details["text"] == "太短了" and res.details["short"]
+    assert [m.key for m in res.feedback] == ["free_text.ungraded", "free_text.short_note"]
+    assert "60" in res.feedback[1].render("zh") and "60" in res.feedback[1].render("en")
+
+
 @pytest.mark.parametrize(
     "raw, key",
     [
         ("", "free_text.empty"),
         (None, "free_text.empty"),
         ("   \n", "free_text.empty"),
-        ("太短了", "free_text.too_short"),
         ("字" * 20_001, "free_text.too_long"),
     ],
 )

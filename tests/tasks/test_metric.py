@@ -181,7 +181,7 @@ def test_mean_of_daily_ratios_named():
             df.clicks.sum() / df.impressions.sum(),
         )
 
-    assert_named(case, "metric.mean_of_ratios")
+    assert_named(case, "misc.mean_of_ratios.day")
 
 
 def test_mean_of_row_ratios_named():
@@ -194,7 +194,7 @@ def test_mean_of_row_ratios_named():
             df.cost.sum() / df.clicks.sum(),
         )
 
-    assert_named(case, "metric.mean_of_row_ratios")
+    assert_named(case, "misc.mean_of_ratios.row")
 
 
 def test_cvr_over_impressions_named():
@@ -272,7 +272,7 @@ def test_filter_ignored_named():
         sub = df[(df.campaign_id == "C02") & (df.date >= "2024-11-05") & (df.date <= "2024-11-12")]
         return params, {"ad_delivery": df}, by_hand[name](df), by_hand[name](sub)
 
-    assert_named(case, "metric.filter_ignored")
+    assert_named(case, "misc.filter_ignored")
 
 
 def test_one_filter_condition_ignored_named():
@@ -284,7 +284,7 @@ def test_one_filter_condition_ignored_named():
         filter={"campaign_id": "C02", "date": {"from": "2024-11-05", "to": "2024-11-12"}},
     )
     only_dates = df[(df.date >= "2024-11-05") & (df.date <= "2024-11-12")].cost.sum()
-    assert "metric.filter_ignored" in keys(run(params, {"ad_delivery": df}, only_dates))
+    assert "misc.filter_ignored" in keys(run(params, {"ad_delivery": df}, only_dates))
 
 
 def test_sum_where_mean_asked_named():
@@ -406,7 +406,7 @@ def test_aggregation_vector_pooled_ctr_and_trap():
         assert answer["value"] == pytest.approx(pooled, abs=1e-4)
         assert (
             metric.check(answer, metric.parse(str(trap), params), params).feedback[0].key
-            == "metric.mean_of_ratios"
+            == "misc.mean_of_ratios.month"  # monthly rows: "先算每月的比率"
         )
     params = metric.Params(dataset="ad_delivery", metric="ctr")
     answer = metric.make(params, data)

@@ -186,7 +186,8 @@ def assert_column_named(table_for, key, metric_names, minimum=0.9):
             continue
         named += 1
         res = rt.check(answer, rt.parse(trap, params), params)
-        assert key in keys(res), (seed, [m.key for m in res.feedback])
+        expected = key(answer) if callable(key) else key
+        assert expected in keys(res), (seed, [m.key for m in res.feedback])
     assert named >= minimum * len(NAMED_SEEDS)
 
 
@@ -205,7 +206,7 @@ def test_mean_of_daily_ratios_named_per_column():
         trap = (daily.c / daily.i).groupby(level=list(range(len(by)))).mean().rename("ctr").reset_index()
         return right[by + ["cost"]].merge(trap, on=by)
 
-    assert_column_named(table_for, "report_table.mean_of_ratios", ["cost", "ctr"])
+    assert_column_named(table_for, "misc.mean_of_ratios.day", ["cost", "ctr"])
 
 
 def test_mean_of_row_ratios_named_per_column():
@@ -214,7 +215,23 @@ def test_mean_of_row_ratios_named_per_column():
         trap = d.groupby(by).cpc.mean().reset_index()
         return right[by + ["cost"]].merge(trap, on=by)
 
-    assert_column_named(table_for, "report_table.mean_of_row_ratios", ["cost", "cpc"])
+    def expected(answer):  # by campaign each row is one day: then the two means are one mistake
+        row = "misc.mean_of_ratios.row"
+        return row if row in answer["misconceptions"] else "misc.mean_of_ratios.day"
+
+    assert_column_named(table_for, expected, ["cost", "cpc"])
+
+
+def test_row_and_daily_means_are_one_mistake_when_rows_are_days():
+    df = ads(np.random.default_rng(3))
+    answer = rt.make(rt.Params(dataset="ad_delivery", by=["campaign_id"], metrics=["ctr"]), {"ad_delivery": df})
+    assert "misc.mean_of_ratios.day" in answer["misconceptions"]
+    assert "misc.mean_of_ratios.row" not in answer["misconceptions"]
+    two_rows_a_day = pd.concat([df.assign(clicks=df.clicks // 2), df.assign(clicks=df.clicks - df.clicks // 2,
+                                                                             impressions=df.impressions * 3)])
+    answer = rt.make(rt.Params(dataset="ad_delivery", by=["campaign_id"], metrics=["ctr"]),
+                     {"ad_delivery": two_rows_a_day})
+    assert {"misc.mean_of_ratios.day", "misc.mean_of_ratios.row"} <= set(answer["misconceptions"])
 
 
 def test_cvr_over_impressions_named_in_table():
@@ -245,7 +262,7 @@ def test_filter_ignored_named_in_table():
         g = df.groupby("campaign_id")
         trap = pd.DataFrame({"cost": g.cost.sum(), "ctr": g.clicks.sum() / g.impressions.sum()}).reset_index()
         res = grade(params, {"ad_delivery": df}, trap)
-        named += "report_table.filter_ignored" in keys(res)
+        named += "misc.filter_ignored" in keys(res)
         assert res.fraction < 1
     assert named >= 47
 

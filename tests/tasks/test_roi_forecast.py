@@ -318,7 +318,7 @@ def test_malformed_labels_and_partial_credit():
     )
     with pytest.raises(AnswerFormatError):
         rf.parse(rf.malformed(p), p, CTX)
-    checked = grade(p, key, {"预测成交金额": "9.46万", "是否建议增加预算": "是"})
+    checked = grade(p, key, {"预测成交金额": f"{key['forecast_gmv'] / 1e4:.6f}万", "是否建议增加预算": "是"})
     assert checked.fraction == 0.5 and checked.details["wrong_fields"] == ["increase_budget"]
 
 
@@ -342,3 +342,27 @@ def test_describe_mentions_model_budget_and_basis():
     )
     en = rf.describe(rf.Params(objective="商品购买", model="log", budget=500, breakeven_roi=2.5), "en")
     assert "log model" in en and "2.5" in en and "商品购买" in en
+
+
+def test_a_linear_model_answer_gets_one_diagnosis_per_field_and_no_decision_note():
+    from simulator import answer_key, load_scenario
+    from simulator.grading import grade_task
+
+    sc = load_scenario("l2-roi-forecast")
+    task = next(t for t in sc.tasks if t.kind == "roi_forecast" and t.params.get("model") != "linear")
+    index = sc.tasks.index(task)
+    p = rf.Params(**task.params)
+    told_linear = 0
+    for i in range(30):
+        entry = answer_key(sc, f"trainee-{i}")["tasks"][index]
+        key = entry["answer"]
+        linear = {**key, **key["variants"]["roi_forecast.variant.linear"]}
+        linear["increase_budget"] = bool(linear["marginal_roi"] >= key["breakeven_roi"])
+        result = grade_task(task, entry, rf.as_raw(linear, p, CTX), CTX)
+        wrong = [m for m in result.feedback if m.key == "check.field_wrong"]
+        assert len({m.args["field"].key for m in wrong}) == len(wrong), [m.render("en") for m in wrong]
+        reasons = {m.args["reason"].key for m in wrong}
+        assert "roi_forecast.variant.power" not in reasons or "roi_forecast.variant.linear" not in reasons
+        assert not {"roi_forecast.decision", "roi_forecast.decision_average"} & {m.key for m in result.feedback}
+        told_linear += "roi_forecast.variant.linear" in reasons
+    assert told_linear >= 25

@@ -203,3 +203,10 @@ def test_describe_names_the_formula_and_rounding():
     assert "Evan Miller" in zh and "向上取整" in zh and "0.04" in zh
     en = ss.describe(ss.Params(metric="mean", sigma=30, n_per_arm=566), "en")
     assert "566" in en and "σ = 30" in en
+
+
+@pytest.mark.parametrize("baseline", [0.021, 0.034, 0.04, 0.057, 0.083, 0.12])
+def test_twice_the_size_per_arm_is_always_named_the_total(baseline):
+    # 2 × ceil(n) and ceil(2n) differ for about half the baselines: both are the total of both arms
+    p, key = key_of(baseline=baseline, mde=0.01)
+    assert {m.key for m in grade(p, key, 2 * key["n_per_arm"]).feedback} == {"sample_size.total"}
