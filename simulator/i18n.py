@@ -58,7 +58,14 @@ def t(key: str, lang: str | None = None, /, **kwargs: Any) -> str:
     if texts is None:
         return key
     text = texts[normalise_lang(lang)]
-    return text.format(**kwargs) if kwargs else text
+    return text.format_map(_KeepMissing(kwargs))
+
+
+class _KeepMissing(dict):
+    """Format arguments that leave a placeholder nobody filled as it is, so ``{{`` always renders as ``{``."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def has(key: str) -> bool:

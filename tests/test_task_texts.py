@@ -63,7 +63,8 @@ def test_every_column_a_task_filters_groups_or_ranks_by_exists(scenario_id):
         if dataset not in data:
             continue
         allowed = set(data[dataset].columns) | DERIVED.get(dataset, set()) | set(PERIODS)
-        named = [*getattr(params, "filter", {}), *(getattr(params, "by", None) or []),
+        by = getattr(params, "by", None) or []
+        named = [*getattr(params, "filter", {}), *([by] if isinstance(by, str) else by),
                  *[getattr(params, a, None) for a in ("entity", "per")]]
         missing = [c for c in named if c and c not in allowed]
         assert not missing, (task.id, missing)

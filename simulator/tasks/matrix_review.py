@@ -81,8 +81,8 @@ register({
         "zh": "“{field}”填写的“{value}”不是数据中的账号;请填写账号ID(如 A01)或账号名称。",
         "en": "“{value}” in “{field}” is not an account in the data; give an account ID (e.g. A01) or name."},
     "matrix_review.not_mapping": {
-        "zh": "请按字段作答,例如 {{top_account: A01, top_share: 35.20%, grow: A03, cut: A05}}。",
-        "en": "Answer per field, e.g. {{top_account: A01, top_share: 35.20%, grow: A03, cut: A05}}."},
+        "zh": "请按字段作答,每个字段一行,例如 top_account: A01、top_share: 35.20%、grow: A03、cut: A05。",
+        "en": "Answer per field, one per line, e.g. top_account: A01, top_share: 35.20%, grow: A03, cut: A05."},
     "matrix_review.describe": {
         "zh": "根据数据表 {dataset}{filter},评估由各账号组成的传播矩阵。以“{metric}”衡量各账号的贡献:"
               "账号占比 = 该账号{metric}合计 ÷ 全部账号合计;HHI = 各账号占比(小数)的平方和;前N账号合计占比"
@@ -91,8 +91,8 @@ register({
               "建议加码:效率最高的账号;建议收缩:占比低于平均占比(1 ÷ 账号数)的账号中效率最低者(不含加码账号)。"
               "请填写:{fields}。占比与HHI保留4位小数(或百分数2位),{metric}合计取整;账号填写账号ID。",
         "en": "From table {dataset}{filter}, review the matrix of accounts. Contribution is measured by "
-              "“{metric}”: an account's share = its total ÷ all accounts' total; HHI = Σ of the shares "
-              "(fractions) squared; the top-N share covers the {n} largest accounts; the ranking lists every "
+              "“{metric}”: an account's share = its total ÷ all accounts' total; HHI = the sum of the "
+              "squared shares (fractions); the top-N share covers the {n} largest accounts; the ranking lists every "
               "account ID from the largest total to the smallest (separated by commas or >); platform shares come "
               "from totals per platform. Efficiency is “{efficiency}” (from each account's totals). Grow: "
               "the most efficient account; cut: the least efficient of the accounts whose share is below "
