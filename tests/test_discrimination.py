@@ -7,7 +7,7 @@ import pytest
 
 from simulator import answer_key, load_scenario
 from simulator import tasks as registry
-from simulator.checking import format_number, separations
+from simulator.checking import format_number, matching_alternatives, separations, to_float
 from simulator.grading import _context, grade_task
 from simulator.misconceptions import canonical
 from simulator.scenario import shipped_paths
@@ -35,8 +35,11 @@ def test_metric_misconceptions_typed_as_asked_are_wrong_and_named(scenario_id):
                     continue
                 checked += 1
                 assert result.status == "wrong", (trainee, task.id, s.misconception, typed)
-                same = {canonical(k) for k, vals in entry["answer"]["misconceptions"].items()
-                        for v in vals if v is not None and abs(v - s.value) <= 1e-9 * max(1, abs(v))}
+                # the mistake typed, or another one the typed answer matches just as well (two methods that
+                # agree at the asked precision for this trainee): naming either is naming a mistake it matches
+                same = set(matching_alternatives(to_float(typed), probe.key, entry["answer"]["misconceptions"],
+                                                 unit=probe.spec.unit, tolerance=ctx.tolerance,
+                                                 precision=probe.spec.precision, strict=ctx.strict_precision))
                 assert len(result.feedback) == 1 and result.feedback[0].key in same | {s.misconception}, (
                     trainee, task.id, s.misconception, [m.key for m in result.feedback])
     assert checked or not any(t.kind == "metric" for t in sc.tasks)
