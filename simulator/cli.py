@@ -103,21 +103,65 @@ def cmd_key(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+ANSWERS_MAX_BYTES = 20_000_000
+"""Size limit of an answers file (answers are short; tables are separate files beside it)."""
+
+
+def _json_int(text: str) -> int | float:
+    if len(text.lstrip("-")) > 100:
+        raise ValueError("a number longer than 100 digits")
+    return int(text)
+
+
+def _json_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number")
+
+
+def _parse_answers(path: Path, text: str) -> Any:
+    """The document of an answers file, or :class:`BadInput` naming the line and the problem."""
+    from simulator import safeyaml
+
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text, parse_int=_json_int, parse_constant=_json_constant,
+                              object_pairs_hook=_unique_pairs)
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"{path}:{exc.lineno}: cannot read answers file (not valid JSON: {exc.msg})") from None
+        except (ValueError, RecursionError) as exc:
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:100]
+            raise BadInput(f"{path}: cannot read answers file ({reason})") from None
+    try:
+        return safeyaml.load(text)
+    except safeyaml.yaml.YAMLError as exc:
+        line, reason = safeyaml.describe(exc)
+        raise BadInput(f"{path}:{line}: cannot read answers file (not valid YAML: {reason})") from None
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key[:40]!r}")
+        out[key] = value
+    return out
+
+
 def read_answers(path: Path) -> dict[str, Any]:
     """An answers file (YAML or JSON mapping of task id → answer)."""
-    import yaml
-
     if not path.is_file():
         raise BadInput(f"{path}: answers file not found")
+    size = path.stat().st_size
+    if size > ANSWERS_MAX_BYTES:
+        raise BadInput(f"{path}: answers file too large ({size / 1e6:.1f} MB; the limit is "
+                       f"{ANSWERS_MAX_BYTES / 1e6:g} MB)")
     try:
         text = path.read_bytes().decode("utf-8-sig")
-        doc = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
-        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else "not valid YAML/JSON"
-        raise BadInput(f"{path}: cannot read answers file ({reason})") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: cannot read answers file (not UTF-8 text)") from None
+    doc = _parse_answers(path, text)
     if not isinstance(doc, dict):
         raise BadInput(f"{path}: answers file must map task ids to answers")
-    return {str(k): v for k, v in doc.items()}
+    return {str(k)[:200]: v for k, v in doc.items()}
 
 
 def cmd_grade(args: argparse.Namespace) -> int:

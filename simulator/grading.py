@@ -23,7 +23,16 @@ from simulator.tasks.base import AnswerFormatError, Check, TaskContext
 
 register({
     "grade.no_answer": {"zh": "未作答。", "en": "No answer given."},
+    "grade.too_long": {"zh": "答案太长(超过本题上限 {limit} 个字符),请只填写答案本身。",
+                       "en": "The answer is too long (over this task's limit of {limit} characters); "
+                             "give only the answer itself."},
 })
+
+ANSWER_CHARS = {"free_text": 20_000, "report_table": 5_000_000, "data_quality": 5_000_000}
+"""Characters one answer may have, by task kind (all its texts together for multi-field answers; a table
+given as ``{"columns", "rows"}`` counts its cells)."""
+DEFAULT_ANSWER_CHARS = 10_000
+"""The limit for every other kind: a number, letters, a file name or a few dozen fields."""
 
 
 @dataclass
@@ -123,12 +132,36 @@ def is_blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip()) or (isinstance(raw, dict) and not raw)
 
 
+def answer_size(raw: Any, limit: int) -> int:
+    """Characters of an answer's texts (8 per other value), counting no further than ``limit + 1``.
+
+    >>> answer_size({"a": "12", "b": ["x", 3]}, 100)  # a, b, 12, x: 5 characters; 3: 8
+    13
+    """
+    total, stack = 0, [raw]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        else:
+            total += 8
+    return total
+
+
 def grade_task(task: TaskSpec, entry: dict, raw: Any, ctx: TaskContext) -> TaskResult:
     """Parses and checks one answer against its key entry."""
     module = registry.get(task.kind)
     params = module.Params(**task.params)
     if is_blank(raw):
         return TaskResult(task.id, 0.0, task.points, "wrong", [msg("grade.no_answer")])
+    limit = ANSWER_CHARS.get(task.kind, DEFAULT_ANSWER_CHARS)
+    if isinstance(raw, str | dict | list | tuple) and answer_size(raw, limit) > limit:
+        return TaskResult(task.id, 0.0, task.points, "invalid", [msg("grade.too_long", limit=f"{limit:,}")])
     try:
         parsed = module.parse(raw, params, ctx)
     except AnswerFormatError as exc:

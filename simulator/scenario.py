@@ -14,14 +14,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from data.generators import FAMILIES, family_of
-from simulator import standard
+from simulator import safeyaml, standard
 from simulator import tasks as task_registry
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+MAX_SCENARIO_BYTES = 1_000_000
+"""Size limit of a scenario file (the longest shipped one is under 20 KB)."""
 
 
 class _Strict(BaseModel):
@@ -148,13 +149,16 @@ class ScenarioError(Exception):
 
 def _line_map(text: str) -> dict[tuple, int]:
     """Maps each key path (``("tasks", 2, "params")``) to the 1-based line where it appears."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = safeyaml.compose(text)
     lines: dict[tuple, int] = {}
+    yaml = safeyaml.yaml
 
     def walk(node: yaml.Node, path: tuple) -> None:
         lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
+                if not isinstance(key.value, str):  # a complex key: no line of its own
+                    continue
                 lines[path + (key.value,)] = key.start_mark.line + 1
                 walk(value, path + (key.value,))
         elif isinstance(node, yaml.SequenceNode):
@@ -196,13 +200,17 @@ def _plain_message(err: dict) -> str:
 
 def parse_scenario(text: str, name: str = "<scenario>", path: Path | None = None) -> Scenario:
     """Parses and validates scenario YAML text; raises :class:`ScenarioError` listing every problem."""
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise ScenarioError([Problem(name, 1, "(file)", f"the file is larger than the limit of "
+                                                         f"{MAX_SCENARIO_BYTES / 1e6:g} MB")])
+    if "\x00" in text:
+        raise ScenarioError([Problem(name, text[:text.index("\x00")].count("\n") + 1, "(file)",
+                                     "contains a NUL character; save the file as plain UTF-8 text")])
     try:
-        data = yaml.safe_load(text)
+        data = safeyaml.load(text, finite=True)
         lines = _line_map(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    except safeyaml.yaml.YAMLError as exc:
+        line, reason = safeyaml.describe(exc)
         raise ScenarioError([Problem(name, line, "(yaml)", f"YAML syntax error: {reason}")]) from None
     if not isinstance(data, dict):
         raise ScenarioError([Problem(name, 1, "(top level)", "a scenario must be a YAML mapping of keys")])
@@ -297,6 +305,9 @@ def _declared_id(path: Path) -> str | None:
 
 
 def read_text(path: Path) -> str:
+    if path.stat().st_size > MAX_SCENARIO_BYTES:
+        raise ScenarioError([Problem(str(path), 1, "(file)", f"the file is larger than the limit of "
+                                                              f"{MAX_SCENARIO_BYTES / 1e6:g} MB")])
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8-sig")

@@ -1,0 +1,194 @@
+"""Hostile inputs end in a clear message, in bounded time and memory (issue 10)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests import hostile
+
+# The child imports the engine and computes the key first, then times only the hostile call: what a
+# running app or a class-grading loop pays for one bad file.
+CHILD = textwrap.dedent("""
+    import contextlib, io, json, resource, sys, time
+    from simulator import answer_key, cli, load_scenario
+    scenario, argv = sys.argv[1], json.loads(sys.argv[2])
+    answer_key(load_scenario(scenario), "t-1")
+    out, err = io.StringIO(), io.StringIO()
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(argv)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"code": code, "seconds": seconds, "peak_mib": peak,
+                      "out": out.getvalue()[-2000:], "err": err.getvalue()[-2000:]}))
+""")
+
+
+def _run(scenario: Path, argv: list[str]) -> dict:
+    done = subprocess.run([sys.executable, "-c", CHILD, str(scenario), json.dumps(argv)], capture_output=True,
+                          text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _answers(folder: Path, name: str, doc: dict) -> Path:
+    path = folder / name
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+BOMBS = ["far_cell_xlsx", "alias_bomb_answers", "alias_bomb_scenario", "choice_10mb", "csv_cell_200kb"]
+
+
+@pytest.mark.parametrize("bomb", BOMBS)
+def test_bombs_end_fast_small_and_clear(bomb: str, tmp_path: Path) -> None:
+    scenario = hostile.write_small_scenario(tmp_path)
+    grade = ["grade", str(scenario), "--trainee", "t-1", "--json", "--lang", "en", "--answers"]
+    if bomb == "far_cell_xlsx":
+        (tmp_path / "far.xlsx").write_bytes(hostile.far_cell_xlsx())
+        argv = grade + [str(_answers(tmp_path, "a.json", {"t2": "far.xlsx"}))]
+    elif bomb == "csv_cell_200kb":
+        (tmp_path / "cell.csv").write_bytes(hostile.long_cell_csv(200_000))
+        argv = grade + [str(_answers(tmp_path, "a.json", {"t2": "cell.csv"}))]
+    elif bomb == "choice_10mb":
+        argv = grade + [str(_answers(tmp_path, "a.json", {"t3": "A" * 10_000_000}))]
+    elif bomb == "alias_bomb_answers":
+        (tmp_path / "a.yaml").write_text(hostile.alias_bomb() + "t3: *l8\n", encoding="utf-8")
+        argv = grade + [str(tmp_path / "a.yaml")]
+    else:
+        bad = tmp_path / "bomb.yaml"
+        bad.write_text(hostile.SMALL_SCENARIO + "x_bomb:\n" + textwrap.indent(hostile.alias_bomb(), "  "),
+                       encoding="utf-8")
+        argv = ["validate", str(bad)]
+    result = _run(scenario, argv)
+    assert result["seconds"] < 2.0, result
+    assert result["peak_mib"] < 300, result
+    text = result["out"] + result["err"]
+    assert "Traceback" not in text and "internal error" not in text
+    if bomb in ("alias_bomb_answers", "alias_bomb_scenario"):
+        assert result["code"] == 2
+        assert "200,000 values once aliases are expanded" in text
+    else:  # the file itself is fine: that one task is a format problem and the others grade as usual
+        assert result["code"] == 0
+        task = {"far_cell_xlsx": "t2", "csv_cell_200kb": "t2", "choice_10mb": "t3"}[bomb]
+        graded = {t["id"]: t for t in json.loads(result["out"])["tasks"]}
+        assert graded[task]["status"] == "invalid"
+        expected = {"far_cell_xlsx": "more than 500 columns", "csv_cell_200kb": "longer than 32,767 characters",
+                    "choice_10mb": "limit of 10,000 characters"}[bomb]
+        assert expected in graded[task]["feedback"]
+
+
+# --------------------------------------------------------------------------- YAML and numbers
+
+@pytest.mark.parametrize(("text", "line", "words"), [
+    (hostile.alias_bomb(), 1, "once aliases are expanded"),
+    ("a: " + "[" * 3000 + "]" * 3000, 1, "levels deep"),
+    ("a: 1\nb: 2\na: 3\n", 3, "duplicate key 'a' (first on line 1)"),
+    ("a:\n  x: 1\n  x: 2\n", 3, "duplicate key 'x'"),
+    ("n: " + "7" * 5000 + "\n", 1, "longer than 100 digits"),
+])
+def test_bounded_yaml_refuses_with_the_line(text: str, line: int, words: str) -> None:
+    from simulator import safeyaml
+
+    with pytest.raises(safeyaml.yaml.YAMLError) as err:
+        safeyaml.load(text)
+    assert safeyaml.describe(err.value)[0] == line
+    assert words in safeyaml.describe(err.value)[1]
+
+
+def test_bounded_yaml_keeps_ordinary_documents() -> None:
+    from simulator import safeyaml
+
+    assert safeyaml.load("base: &b {x: 1}\nuse:\n  <<: *b\n  x: 2\nd: 2024-13-45\n") == \
+        {"base": {"x": 1}, "use": {"x": 2}, "d": "2024-13-45"}
+    assert safeyaml.load("a: .inf\n") == {"a": float("inf")}
+    with pytest.raises(safeyaml.yaml.YAMLError, match="not a finite number"):
+        safeyaml.load("a: .inf\n", finite=True)
+
+
+@pytest.mark.parametrize("raw", ["1e309", "-1e309", "1e999999999", "9" * 5000, 10**400, float("inf"),
+                                 float("nan"), "inf", "nan", "1e9999999999999999999999"])
+def test_numbers_beyond_float_are_format_errors(raw: object) -> None:
+    from simulator.parsing import parse_number
+    from simulator.tasks.base import AnswerFormatError
+
+    with pytest.raises(AnswerFormatError) as err:
+        parse_number(raw)
+    assert err.value.message.key == "parse.not_a_number"
+    assert len(err.value.message.render("en")) < 200
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    ('{"t1": ' + "1" * 400 + "}", "longer than 100 digits"),
+    ('{"t1": ' + "1" * 5000 + "}", "longer than 100 digits"),
+    ('{"t1": 1' + "0" * 99 + "}", None),
+    ('{"t1": NaN}', "NaN is not a number"),
+    ('{"t1": 1, "t1": 2}', "duplicate key 't1'"),
+    ("[" * 3000 + "]" * 3000, "nested too deeply"),
+    ("t1: 1\nt1: 2\n", ":2: cannot read answers file"),
+    ("t1: 2024-13-45\n", None),
+])
+def test_answers_files_edge_cases(content: str, words: str | None, tmp_path: Path) -> None:
+    from simulator import cli
+
+    suffix = ".json" if content.startswith(("{", "[")) else ".yaml"
+    path = tmp_path / f"a{suffix}"
+    path.write_text(content, encoding="utf-8")
+    if words is None:
+        doc = cli.read_answers(path)
+        assert "t1" in doc
+        return
+    with pytest.raises(cli.BadInput) as err:
+        cli.read_answers(path)
+    assert words in str(err.value) and "\n" not in str(err.value)
+
+
+def test_graded_edge_values_are_invalid_not_wrong(tmp_path: Path) -> None:
+    from simulator import grade, load_scenario
+
+    sc = load_scenario(hostile.write_small_scenario(tmp_path))
+    for value in ["1e309", 10**400, float("inf"), "2024-13-45", {"value": "x" * 20_000}, ["A"] * 20_000]:
+        doc = grade(sc, "t-1", {"t1": value, "t3": value}, lang="en")
+        statuses = {t["id"]: t["status"] for t in doc["tasks"]}
+        assert statuses["t1"] == "invalid" and statuses["t3"] == "invalid", (value, doc)
+
+
+def test_csv_limits(tmp_path: Path) -> None:
+    from simulator.uploads import TableReadError, read_table
+
+    with pytest.raises(TableReadError) as err:
+        read_table(("出价方式,消耗\n" + "oCPM,1\n" * 1_000_000).encode())
+    assert err.value.message.key == "upload.too_many_rows"
+    with pytest.raises(TableReadError) as err:
+        read_table(hostile.long_cell_csv(200_000))
+    assert err.value.message.key == "upload.cell_too_long"
+    assert read_table(hostile.long_cell_csv(1000)).shape == (1, 4)  # long but within Excel's limit
+
+
+def test_xlsx_far_rows_are_refused_but_far_blank_dimension_is_not() -> None:
+    import io
+
+    import openpyxl
+
+    from simulator.uploads import TableReadError, read_table
+
+    book = openpyxl.Workbook()
+    book.active.append(["出价方式", "消耗"])
+    book.active.append(["oCPM", 1.0])
+    book.active["A1048576"] = "x"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(TableReadError) as err:
+        read_table(buffer.getvalue())
+    assert err.value.message.key == "upload.too_many_rows"
+    book.active["A1048576"] = None  # formatting only: the declared size is huge, the data is not
+    book.active["A1048576"].number_format = "0.00%"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert read_table(buffer.getvalue()).shape == (1, 2)
