@@ -75,10 +75,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from simulator import tasksheet
     from simulator.datasets import generate_datasets, write_datasets
+    from simulator.sizing import scale_problem, size_problem
 
+    problem = scale_problem(args.scale)
+    if problem:
+        raise BadInput(problem)
     sc = _scenario(args.scenario)
-    if args.scale <= 0:
-        raise BadInput("--scale must be a positive number")
+    problem = size_problem(sc, args.scale)
+    if problem:
+        raise BadInput(f"{args.scenario}: {problem}")
     frames = generate_datasets(sc, args.trainee, args.scale)
     out = Path(args.out)
     paths = write_datasets(frames, out, lang=args.lang, fmt=args.format)
@@ -197,6 +202,8 @@ def _grade_class(sc, folder: Path, args: argparse.Namespace) -> int:
 def cmd_selftest(args: argparse.Namespace) -> int:
     from simulator.grading import selftest
 
+    if not 1 <= args.seeds <= 1000:
+        raise BadInput(f"--seeds must be a whole number from 1 to 1000 (got {args.seeds})")
     failed = False
     for ref in args.scenarios:
         report = selftest(_scenario(ref), seeds=args.seeds)

@@ -75,8 +75,11 @@ def generate_bundle(scenario: Scenario, trainee_id: str, scale: float = 1.0) -> 
 
 def generate_datasets(scenario: Scenario, trainee_id: str, scale: float = 1.0) -> dict[str, pd.DataFrame]:
     """Dataset name → DataFrame (canonical English columns) for this trainee."""
-    if scale <= 0:
-        raise ValueError("scale must be positive")
+    from simulator.sizing import scale_problem, size_problem
+
+    problem = scale_problem(scale) or size_problem(scenario, scale)
+    if problem:
+        raise ValueError(problem)
     return dict(generate_bundle(scenario, trainee_id, scale).frames)
 
 
@@ -97,12 +100,16 @@ def _build(scenario: Scenario, trainee_id: str, scale: float) -> Bundle:
 
 def load_source(scenario: Scenario, dataset: str) -> pd.DataFrame:
     """Reads a dataset a scenario brings as CSV/XLSX, maps headers, checks columns and types."""
+    from simulator.scenario import source_problem
     from simulator.uploads import TableReadError, read_table
 
     source = scenario.sources[dataset]
     base = scenario.path.parent if scenario.path else Path(".")
     path = base / source.file
     where = str(path)
+    outside = source_problem(source.file, base)
+    if outside:  # validation refuses these; checked again right before the file is opened
+        raise ScenarioError([Problem(str(scenario.path or scenario.id), 1, f"sources.{dataset}.file", outside)])
     try:
         df = read_table(path, sheet=source.sheet, dataset=dataset)
     except TableReadError as exc:

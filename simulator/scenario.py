@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -253,8 +253,11 @@ def _cross_check(sc: Scenario, lines: dict[tuple, int], name: str, path: Path | 
         except TypeError:
             add(("datasets", family), "parameters must be a mapping of keys")
     for dataset, source in sc.sources.items():
+        outside = source_problem(source.file, path.parent if path is not None else None)
         if family_of(dataset) is None:
             add(("sources", dataset), "unknown dataset name; see docs/datasets.md")
+        elif outside:
+            add(("sources", dataset, "file"), outside)
         elif path is not None and not (path.parent / source.file).is_file():
             add(("sources", dataset, "file"), f"file not found next to the scenario: {source.file}")
     seen: dict[str, int] = {}
@@ -273,7 +276,38 @@ def _cross_check(sc: Scenario, lines: dict[tuple, int], name: str, path: Path | 
                 add(("tasks", i, "params"), f"unknown dataset {dataset!r}; see docs/datasets.md")
             elif provided and dataset not in provided and family_of(dataset) not in sc.datasets:
                 add(("tasks", i, "params"), f"dataset {dataset!r} is not listed under datasets: or sources:")
+    if not problems:
+        from simulator.sizing import size_problem
+
+        too_big = size_problem(sc)
+        if too_big:
+            add(("datasets",), too_big)
     return problems
+
+
+def source_problem(file: str, folder: Path | None) -> str | None:
+    """Why a ``sources:`` file may not be read: it must be a relative path that stays inside the
+    scenario's folder, also once symbolic links are followed. None when it is fine.
+
+    >>> source_problem("../../etc/passwd", None)
+    "must stay inside the scenario's folder (no '..')"
+    """
+    if "\x00" in file:
+        return "contains a NUL character"
+    if PurePosixPath(file).is_absolute() or PureWindowsPath(file).is_absolute() or PureWindowsPath(file).drive \
+            or file.startswith("~"):
+        return "must be a path relative to the scenario's folder, not an absolute path"
+    if ".." in PurePosixPath(file.replace("\\", "/")).parts:
+        return "must stay inside the scenario's folder (no '..')"
+    if folder is not None:
+        base = folder.resolve()
+        try:
+            target = (folder / file).resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            return "cannot be resolved (a symbolic link loop?)"
+        if not target.is_relative_to(base):
+            return "leads outside the scenario's folder (through a symbolic link)"
+    return None
 
 
 def shipped_dir() -> Path:

@@ -192,3 +192,93 @@ def test_xlsx_far_rows_are_refused_but_far_blank_dimension_is_not() -> None:
     buffer = io.BytesIO()
     book.save(buffer)
     assert read_table(buffer.getvalue()).shape == (1, 2)
+
+
+# --------------------------------------------------------------------------- scenario sources and size
+
+SOURCED = """\
+id: sourced
+title: {zh: 自带数据, en: Brought data}
+level: L4
+direction: 流量运营
+context: {zh: 测试用, en: For tests}
+seed: 7
+sources:
+  ad_delivery: {file: FILE}
+tasks:
+  - id: t1
+    kind: metric
+    points: 100
+    skills: [L4/5.2.1]
+    params: {dataset: ad_delivery, metric: ctr}
+"""
+
+
+def _validate(capsys: pytest.CaptureFixture, *paths: Path) -> tuple[int, list[str]]:
+    from simulator.cli import main
+
+    code = main(["validate", *map(str, paths)])
+    return code, capsys.readouterr().out.strip().splitlines()
+
+
+@pytest.mark.parametrize("kind", ["relative", "absolute", "symlink", "nul"])
+def test_sources_stay_in_the_scenario_folder(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "data.csv").write_text("date,cost\n2024-11-01,1\n", encoding="utf-8")
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "link.csv").symlink_to(secret / "data.csv")
+    file = {"relative": "../secret/data.csv", "absolute": str(secret / "data.csv"), "symlink": "link.csv",
+            "nul": "data\\0.csv"}[kind]
+    path = folder / "s.yaml"
+    path.write_text(SOURCED.replace("FILE", f'"{file}"'), encoding="utf-8")
+    code, lines = _validate(capsys, path)
+    assert code == 2
+    assert lines and lines[0].startswith(f"{path}:8: sources.ad_delivery.file: "), lines
+    with pytest.raises(Exception) as err:  # and the loader never reads it either
+        from simulator import generate_datasets, load_scenario
+
+        generate_datasets(load_scenario(path), "t")
+    assert "passwd" not in str(err.value)
+
+
+def test_source_inside_the_folder_still_works(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from simulator import generate_datasets, load_scenario
+
+    sc = load_scenario("l4-traffic-ads")
+    frame = generate_datasets(sc, "t")["ad_delivery"].head(20)
+    (tmp_path / "data").mkdir()
+    frame.to_csv(tmp_path / "data" / "ads.csv", index=False)
+    path = tmp_path / "s.yaml"
+    path.write_text(SOURCED.replace("FILE", "data/ads.csv"), encoding="utf-8")
+    assert _validate(capsys, path) == (0, [f"{path}: ok"])
+    assert len(generate_datasets(load_scenario(path), "t")["ad_delivery"]) == 20
+
+
+def test_size_budget_refuses_huge_scenarios_before_generating(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_text(hostile.SMALL_SCENARIO.replace("ads: {days: 5, campaigns: 2, adgroups_per_campaign: 1, "
+                                                   "creatives_per_adgroup: 1}",
+                                                   "ads: {days: 3660, campaigns: 100000}"), encoding="utf-8")
+    code, lines = _validate(capsys, path)
+    assert code == 2
+    assert len(lines) == 1 and lines[0].startswith(f"{path}:7: datasets: the datasets would have about ")
+    assert "ad_delivery 3,294,000,000" in lines[0] and "the limit is 3,000,000 rows" in lines[0]
+
+
+@pytest.mark.parametrize("scale", ["nan", "inf", "-1", "0", "1e9", "5000"])
+def test_bad_scales_are_refused(scale: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from simulator.cli import main
+
+    assert main(["generate", "tour-all-datasets", "--trainee", "t", "--out", str(tmp_path), "--scale", scale]) == 2
+    err = capsys.readouterr().err
+    assert "--scale" in err or "the limit is 3,000,000 rows" in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_selftest_seeds_must_be_positive(capsys: pytest.CaptureFixture) -> None:
+    from simulator.cli import main
+
+    assert main(["selftest", "l4-traffic-ads", "--seeds", "0"]) == 2
+    assert "--seeds must be a whole number from 1 to 1000" in capsys.readouterr().err
