@@ -52,7 +52,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from simulator.scenario import ScenarioError, parse_scenario, read_text
+    from simulator.scenario import ScenarioError, read_text
+    from simulator.validation import problems_in
 
     failed = False
     for ref in args.paths:
@@ -60,15 +61,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             if not path.is_file():
                 raise BadInput(f"{ref}:1: (file): file not found")
-            parse_scenario(read_text(path), str(path), path)
-            print(f"{ref}: ok")
+            problems = problems_in(read_text(path), str(path), path)
         except ScenarioError as exc:
-            failed = True
-            for problem in exc.problems:
-                print(problem)
+            problems = exc.problems
         except BadInput as exc:
             failed = True
             print(exc)
+            continue
+        failed |= bool(problems)
+        for problem in problems:
+            print(problem)
+        if not problems:
+            print(f"{ref}: ok")
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 

@@ -217,7 +217,7 @@ def parse_scenario(text: str, name: str = "<scenario>", path: Path | None = None
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_problems(exc, lines, name)) from None
+        raise ScenarioError(_problems(exc, lines, name) + _part_problems(data, lines, name)) from None
     problems = _cross_check(scenario, lines, name, path)
     if problems:
         raise ScenarioError(problems)
@@ -232,6 +232,52 @@ def _problems(exc: ValidationError, lines: dict[tuple, int], name: str, prefix: 
         loc = prefix + tuple(err["loc"])
         out.append(Problem(name, _line_for(lines, loc), _field_name(loc), _plain_message(err)))
     return out
+
+
+def valid_parts(data: dict) -> tuple[dict[str, dict], list[tuple[int, TaskSpec]]]:
+    """The dataset families and the tasks (with their index) of a raw scenario mapping that are valid on
+    their own, params included, so that one mistake elsewhere does not hide the checks of the rest."""
+    families: dict[str, dict] = {}
+    datasets = data.get("datasets")
+    for family, params in (datasets.items() if isinstance(datasets, dict) else ()):
+        try:
+            if family in FAMILIES and isinstance(params, dict | None):
+                FAMILIES[family].Params(**(params or {}))
+                families[family] = params or {}
+        except ValidationError:
+            continue
+    tasks: list[tuple[int, TaskSpec]] = []
+    raw_tasks = data.get("tasks")
+    for i, raw in enumerate(raw_tasks if isinstance(raw_tasks, list) else ()):
+        try:
+            task = TaskSpec.model_validate(raw)
+            task_registry.get(task.kind).Params(**task.params)
+        except (ValidationError, TypeError):
+            continue
+        tasks.append((i, task))
+    return families, tasks
+
+
+def _part_problems(data: dict, lines: dict[tuple, int], name: str) -> list[Problem]:
+    """Problems inside family and task params, found although the file as a whole failed its schema."""
+    problems: list[Problem] = []
+    datasets, tasks = data.get("datasets"), data.get("tasks")
+    for family, params in (datasets.items() if isinstance(datasets, dict) else ()):
+        if family in FAMILIES and isinstance(params, dict):
+            try:
+                FAMILIES[family].Params(**params)
+            except ValidationError as exc:
+                problems += _problems(exc, lines, name, ("datasets", family))
+    for i, raw in enumerate(tasks if isinstance(tasks, list) else ()):
+        try:
+            task = TaskSpec.model_validate(raw)
+        except ValidationError:  # already reported by the schema
+            continue
+        try:
+            task_registry.get(task.kind).Params(**task.params)
+        except ValidationError as exc:
+            problems += _problems(exc, lines, name, ("tasks", i, "params"))
+    return problems
 
 
 def _cross_check(sc: Scenario, lines: dict[tuple, int], name: str, path: Path | None) -> list[Problem]:

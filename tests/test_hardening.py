@@ -282,3 +282,54 @@ def test_selftest_seeds_must_be_positive(capsys: pytest.CaptureFixture) -> None:
 
     assert main(["selftest", "l4-traffic-ads", "--seeds", "0"]) == 2
     assert "--seeds must be a whole number from 1 to 1000" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- validate: all problems at once
+
+THREE_PROBLEMS = """\
+id: three-problems
+title: {zh: 三个问题}
+level: L4
+direction: 流量运营
+context: {zh: 测试用, en: For tests}
+seed: 7
+datasets:
+  ads: {days: 5, campaigns: 2}
+tasks:
+  - id: t1
+    kind: metric
+    points: 50
+    skills: [L4/5.2.1]
+    params: {dataset: ad_delivery, metric: ctrr}
+  - id: t2
+    kind: metric
+    points: 50
+    skills: [L4/5.2.1]
+    params: {dataset: ad_delivery, metric: ctr, filter: {campaign_id: C99}}
+"""
+
+
+def test_validate_reports_schema_metric_and_filter_together(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "three.yaml"
+    path.write_text(THREE_PROBLEMS, encoding="utf-8")
+    code, lines = _validate(capsys, path)
+    assert code == 2
+    assert len(lines) == 3, lines
+    assert lines[0] == f"{path}:2: title.en: required but missing"
+    assert lines[1].startswith(f"{path}:14: tasks[0].params.metric: unknown metric 'ctrr'")
+    assert lines[2].startswith(f"{path}:19: tasks[1].params: the key cannot be computed")
+    assert lines[2].endswith("the filter leaves no rows of ad_delivery")
+
+
+def test_validate_reads_brought_files_now(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from simulator import generate_datasets, load_scenario
+
+    frame = generate_datasets(load_scenario("l4-traffic-ads"), "t")["ad_delivery"].head(10).copy()
+    frame["cost"] = frame["cost"].astype(object)
+    frame.loc[3, "cost"] = "about 12"
+    frame.to_csv(tmp_path / "ads.csv", index=False)
+    path = tmp_path / "s.yaml"
+    path.write_text(SOURCED.replace("FILE", "ads.csv"), encoding="utf-8")
+    code, lines = _validate(capsys, path)
+    assert code == 2
+    assert lines == [f"{tmp_path / 'ads.csv'}:5: sources.ad_delivery.cost: not a number: 'about 12'"]
