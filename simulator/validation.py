@@ -39,7 +39,7 @@ def problems_in(text: str, name: str, path: Path | None = None) -> list[Problem]
         problems = list(exc.problems)
     else:
         return _key_problems(sc, list(range(len(sc.tasks))), text, name)
-    if any(p.field in ("(yaml)", "(file)", "datasets") for p in problems):
+    if any(p.field in ("(yaml)", "(file)", "(top level)", "datasets") for p in problems):
         return problems  # unreadable, or too big to generate: nothing more can be checked
     stand_in, kept = _stand_in(text, name, path)
     if stand_in is not None:
@@ -51,6 +51,8 @@ def _stand_in(text: str, name: str, path: Path | None) -> tuple[Scenario | None,
     """A scenario of the file's valid families, sources and tasks (placeholders for broken top-level
     fields), and the original index of each task kept; None when too little of it is valid."""
     data = safeyaml.load(text, finite=True)
+    if not isinstance(data, dict):
+        return None, []
     families, tasks = valid_parts(data)
     sources = data.get("sources") if isinstance(data.get("sources"), dict) else {}
     good_sources = {k: v for k, v in sources.items() if isinstance(v, dict) and isinstance(v.get("file"), str)
