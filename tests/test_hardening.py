@@ -333,3 +333,42 @@ def test_validate_reads_brought_files_now(tmp_path: Path, capsys: pytest.Capture
     code, lines = _validate(capsys, path)
     assert code == 2
     assert lines == [f"{tmp_path / 'ads.csv'}:5: sources.ad_delivery.cost: not a number: 'about 12'"]
+
+
+# --------------------------------------------------------------------------- login throttling
+
+@pytest.fixture
+def auth_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from simulator import auth
+    from simulator.store import Store
+
+    monkeypatch.setenv(auth.ENV_PASSWORD, "teacher-pass-1")
+    store = Store(f"sqlite:///{tmp_path / 'simulator.db'}")
+    yield store
+    store.dispose()
+
+
+def test_many_sessions_guessing_only_slow_the_instructor_down(auth_store) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from simulator import auth
+
+    now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    tries = 0
+    for session in range(40):  # a trainee reloading the page for a fresh session, four tries each
+        for _ in range(4):
+            try:
+                auth.login("guess-guess", auth_store, now, client_key=f"browser-{session}")
+            except auth.Throttled as exc:
+                assert exc.retry_after <= auth.GLOBAL_BACKOFF_CAP.total_seconds()
+                assert exc.message.key == "auth.throttled_seconds"
+            except auth.AuthError:
+                tries += 1
+            now += timedelta(seconds=5)
+    # 160 tries in 13 minutes: the first 20 are free, then every try waits for the back-off
+    assert auth.GLOBAL_FREE_TRIES < tries < 50
+    with pytest.raises(auth.Throttled) as err:  # right after a failure the instructor waits too, briefly
+        auth.login("teacher-pass-1", auth_store, now, client_key="instructor-laptop")
+    assert err.value.retry_after <= auth.GLOBAL_BACKOFF_CAP.total_seconds()
+    later = now + auth.GLOBAL_BACKOFF_CAP
+    assert auth.login("teacher-pass-1", auth_store, later, client_key="instructor-laptop")
