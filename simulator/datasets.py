@@ -166,8 +166,12 @@ def for_export(df: pd.DataFrame, dataset: str, lang: str) -> pd.DataFrame:
 
 
 def csv_bytes(df: pd.DataFrame, dataset: str, lang: str = "zh") -> bytes:
-    """The dataset as CSV, UTF-8 with BOM so Excel opens Chinese text correctly."""
-    return for_export(df, dataset, lang).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    """The dataset as CSV, UTF-8 with BOM so Excel opens Chinese text correctly; text that a spreadsheet
+    would run as a formula (a brought file's ``=HYPERLINK(…)``) gets a leading ``'``."""
+    from simulator.formula_guard import guard_frame
+
+    out = guard_frame(for_export(df, dataset, lang))
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def xlsx_bytes(frames: dict[str, pd.DataFrame], lang: str = "zh") -> bytes:

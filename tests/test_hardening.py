@@ -8,9 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import hostile
 import pytest
-
-from tests import hostile
 
 # The child imports the engine and computes the key first, then times only the hostile call: what a
 # running app or a class-grading loop pays for one bad file.
@@ -372,3 +371,69 @@ def test_many_sessions_guessing_only_slow_the_instructor_down(auth_store) -> Non
     assert err.value.retry_after <= auth.GLOBAL_BACKOFF_CAP.total_seconds()
     later = now + auth.GLOBAL_BACKOFF_CAP
     assert auth.login("teacher-pass-1", auth_store, later, client_key="instructor-laptop")
+
+
+# --------------------------------------------------------------------------- exports: formula guard
+
+RISKY = ["\n=1+1", "  =1+1", "\u3000@SUM(A1)", "＝HYPERLINK(\"http://x\")", "＋1+1", "－2+3", "＠A1", "\t=1",
+         "\r=1", "=cmd|' /C calc'!A0"]
+HARMLESS = ["李雷 = 好", "-5", "+3.5", "a-b", "C01", "  plain"]
+
+
+def test_formula_guard_covers_line_feeds_spaces_and_full_width() -> None:
+    from simulator.formula_guard import neutralise
+
+    assert [neutralise(v) for v in RISKY] == ["'" + v for v in RISKY]
+    assert [neutralise(v) for v in HARMLESS] == HARMLESS
+    assert neutralise(-3.5) == -3.5 and neutralise(None) is None
+
+
+def test_gradebook_csv_and_xlsx_guard_risky_names() -> None:
+    import csv
+    import io
+
+    import openpyxl
+
+    from simulator import gradebook as gb
+
+    tasks = [gb.TaskInfo("t1", "metric", 100, ("L4/5.2.1",))]
+    grade = {"t1": gb.TaskGrade("t1", 50, 100, "partial", "")}
+    rows = [gb.build_row(f"S{i}", name, "submitted", None, None, tasks, grade, {})
+            for i, name in enumerate(RISKY + HARMLESS)]
+    names = [line[1] for line in csv.reader(io.StringIO(gb.to_csv_bytes(rows, tasks).decode("utf-8-sig")))][1:]
+    assert names == ["'" + v.replace("\r", "\n") if v.startswith("\r") else "'" + v for v in RISKY] + HARMLESS
+    sheet = openpyxl.load_workbook(io.BytesIO(gb.to_xlsx_bytes(rows, tasks))).active
+    assert all(sheet.cell(row=r, column=2).data_type == "s" for r in range(2, sheet.max_row + 1))
+
+
+def test_dataset_csv_guards_text_but_json_and_xlsx_keep_values(tmp_path: Path, capsys) -> None:
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from simulator import answer_key, generate_datasets, load_scenario
+    from simulator.datasets import csv_bytes, xlsx_bytes
+
+    frame = generate_datasets(load_scenario("l4-traffic-ads"), "t")["ad_delivery"].head(6).copy()
+    frame["campaign_name"] = frame["campaign_name"].astype(object)
+    frame.loc[0, "campaign_name"] = "＝HYPERLINK(\"http://x\")"
+    frame.loc[1, "campaign_name"] = "\n=1+1"
+    frame.to_csv(tmp_path / "ads.csv", index=False)
+    path = tmp_path / "s.yaml"
+    path.write_text(SOURCED.replace("FILE", "ads.csv"), encoding="utf-8")
+    sc = load_scenario(path)
+    data = generate_datasets(sc, "t")["ad_delivery"]
+    back = pd.read_csv(io.BytesIO(csv_bytes(data, "ad_delivery", "en")), encoding="utf-8-sig")
+    assert back["campaign_name"].iloc[0] == "'＝HYPERLINK(\"http://x\")"
+    assert back["campaign_name"].iloc[1] == "'=1+1"  # the reader strips the line feed; the guard stays
+    assert back["campaign_name"].iloc[2] == frame["campaign_name"].iloc[2]
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"ad_delivery": data}, "en"))).active
+    column = [c.value for c in sheet[1]].index("campaign_name") + 1
+    assert sheet.cell(row=2, column=column).value == "＝HYPERLINK(\"http://x\")"  # a text cell: never run
+    assert sheet.cell(row=2, column=column).data_type == "s"
+    assert answer_key(sc, "t")["scenario"] == "sourced"
+    from simulator.cli import main
+
+    assert main(["key", str(path), "--trainee", "t", "--json"]) == 0
+    assert "'＝" not in capsys.readouterr().out
