@@ -6,6 +6,7 @@ The key is computed from the trainee's own data; grading parses each answer firs
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,9 @@ from simulator.tasks.base import AnswerFormatError, Check, TaskContext
 
 register({
     "grade.no_answer": {"zh": "未作答。", "en": "No answer given."},
+    "grade.unreadable": {"zh": "无法按本题的格式读取这个答案,请检查填写的格式(数字、选项字母或表格)。",
+                         "en": "This answer cannot be read in this task's format; check how it is written "
+                               "(a number, option letters or a table)."},
     "grade.too_long": {"zh": "答案太长(超过本题上限 {limit} 个字符),请只填写答案本身。",
                        "en": "The answer is too long (over this task's limit of {limit} characters); "
                              "give only the answer itself."},
@@ -82,6 +86,12 @@ class GradeResult:
 def _context(scenario: Scenario, lang: str = "zh", base_dir: Path | None = None) -> TaskContext:
     return TaskContext(lang=lang, tolerance=scenario.tolerance, base_dir=base_dir, scenario=scenario)
 
+
+log = logging.getLogger("simulator.grading")
+INPUT_ERRORS = (TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError, RecursionError,
+                OSError)
+"""What reading or checking an answer of an unexpected shape can raise (a list where a number belongs, a
+mapping without its fields): such an answer is a format problem for the trainee, logged for developers."""
 
 _keys: OrderedDict[tuple, dict] = OrderedDict()
 _keys_lock = Lock()
@@ -164,9 +174,13 @@ def grade_task(task: TaskSpec, entry: dict, raw: Any, ctx: TaskContext) -> TaskR
         return TaskResult(task.id, 0.0, task.points, "invalid", [msg("grade.too_long", limit=f"{limit:,}")])
     try:
         parsed = module.parse(raw, params, ctx)
+        result: Check = module.check(entry["answer"], parsed, params, ctx)
     except AnswerFormatError as exc:
         return TaskResult(task.id, 0.0, task.points, "invalid", [exc.message])
-    result: Check = module.check(entry["answer"], parsed, params, ctx)
+    except INPUT_ERRORS:
+        log.warning("task %s (%s): an answer of type %s could not be read", task.id, task.kind,
+                    type(raw).__name__, exc_info=True)
+        return TaskResult(task.id, 0.0, task.points, "invalid", [msg("grade.unreadable")])
     fraction = min(1.0, max(0.0, float(result.fraction)))
     return TaskResult(task.id, round(task.points * fraction, 2), task.points, result.final_status(),
                       list(result.feedback), dict(result.details))

@@ -19,12 +19,12 @@ CHILD = textwrap.dedent("""
     scenario, argv = sys.argv[1], json.loads(sys.argv[2])
     answer_key(load_scenario(scenario), "t-1")
     out, err = io.StringIO(), io.StringIO()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli.main(argv)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"code": code, "seconds": seconds, "peak_mib": peak,
+    print(json.dumps({"code": code, "seconds": seconds, "cpu": cpu, "peak_mib": peak,
                       "out": out.getvalue()[-2000:], "err": err.getvalue()[-2000:]}))
 """)
 
@@ -66,7 +66,8 @@ def test_bombs_end_fast_small_and_clear(bomb: str, tmp_path: Path) -> None:
                        encoding="utf-8")
         argv = ["validate", str(bad)]
     result = _run(scenario, argv)
-    assert result["seconds"] < 2.0, result
+    # CPU seconds: on a loaded CI machine wall time also measures the neighbours (it is bounded loosely)
+    assert result["cpu"] < 2.0 and result["seconds"] < 10, result
     assert result["peak_mib"] < 300, result
     text = result["out"] + result["err"]
     assert "Traceback" not in text and "internal error" not in text
