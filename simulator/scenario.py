@@ -7,6 +7,7 @@ scenario), and its tasks. See ``docs/authoring.md`` for a complete annotated exa
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
@@ -280,6 +281,22 @@ def _part_problems(data: dict, lines: dict[tuple, int], name: str) -> list[Probl
     return problems
 
 
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
+"""Dates the generated data may span (pandas' own range ends in 1677 and 2262)."""
+
+
+def _date_problem(params: Any) -> str | None:
+    """Why a family's dates fall outside :data:`FIRST_DATE` … :data:`LAST_DATE`, or None."""
+    start = getattr(params, "start_date", None)
+    if not isinstance(start, dt.date):
+        return None
+    days = getattr(params, "days", 0)  # daily families; snapshot families: snapshots × interval (a month: 31)
+    days += getattr(params, "snapshots", 0) * (getattr(params, "interval_days", None) or 31)
+    if start < FIRST_DATE or start > LAST_DATE - dt.timedelta(days=days):
+        return f"dates must lie between {FIRST_DATE} and {LAST_DATE} (got {start} for {days} days)"
+    return None
+
+
 def _cross_check(sc: Scenario, lines: dict[tuple, int], name: str, path: Path | None) -> list[Problem]:
     """Checks that need the registries: family params, task params, duplicate ids, dataset coverage."""
     problems: list[Problem] = []
@@ -293,7 +310,9 @@ def _cross_check(sc: Scenario, lines: dict[tuple, int], name: str, path: Path | 
             add(("datasets", family), f"unknown dataset family{hint}; known: {', '.join(FAMILIES)}")
             continue
         try:
-            FAMILIES[family].Params(**(params or {}))
+            span = _date_problem(FAMILIES[family].Params(**(params or {})))
+            if span:
+                add(("datasets", family, "start_date"), span)
         except ValidationError as exc:
             problems += _problems(exc, lines, name, ("datasets", family))
         except TypeError:

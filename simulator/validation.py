@@ -78,11 +78,15 @@ def _key_problems(sc: Scenario, index: list[int], text: str, name: str) -> list[
     from simulator.datasets import generate_datasets
     from simulator.tasks.base import TaskContext
 
+    lines = _line_map(text)
     try:
         data = generate_datasets(sc, SAMPLE_TRAINEE)
     except ScenarioError as exc:  # a brought file that does not read: its problems name file and row
         return list(exc.problems)
-    lines = _line_map(text)
+    except Exception as exc:  # noqa: BLE001 - parameters the generators cannot honour, reported in words
+        reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+        return [Problem(name, _line_for(lines, ("datasets",)), "datasets",
+                        f"the datasets cannot be generated (sample trainee {SAMPLE_TRAINEE!r}): {reason}")]
     ctx = TaskContext(tolerance=sc.tolerance, scenario=sc)
     problems = []
     for j, task in enumerate(sc.tasks):

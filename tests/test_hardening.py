@@ -438,3 +438,19 @@ def test_dataset_csv_guards_text_but_json_and_xlsx_keep_values(tmp_path: Path, c
 
     assert main(["key", str(path), "--trainee", "t", "--json"]) == 0
     assert "'＝" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("start", "words"), [
+    ("1000-01-01", "dates must lie between 1900-01-01 and 2200-12-31"),
+    ("2262-04-01", "dates must lie between 1900-01-01 and 2200-12-31"),
+    ("2024-13-45", "month value is outside expected range"),
+])
+def test_start_dates_outside_the_calendar_are_validation_errors(start: str, words: str, tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "dates.yaml"
+    path.write_text(hostile.SMALL_SCENARIO.replace("creatives_per_adgroup: 1}",
+                                                   f"creatives_per_adgroup: 1, start_date: {start}}}"),
+                    encoding="utf-8")
+    code, lines = _validate(capsys, path)
+    assert code == 2
+    assert lines[0].startswith(f"{path}:8: datasets.ads.start_date: ") and words in lines[0], lines
