@@ -454,3 +454,14 @@ def test_start_dates_outside_the_calendar_are_validation_errors(start: str, word
     code, lines = _validate(capsys, path)
     assert code == 2
     assert lines[0].startswith(f"{path}:8: datasets.ads.start_date: ") and words in lines[0], lines
+
+
+def test_the_editor_applies_the_same_source_rule(tmp_path: Path) -> None:
+    from simulator.ui.instructor_authoring import validate
+
+    (tmp_path / "inside.csv").symlink_to("/etc/hostname")
+    for file, origin in [("../../etc/passwd", None), ("/etc/passwd", None), ("inside.csv", tmp_path / "s.yaml")]:
+        scenario, problems = validate(SOURCED.replace("FILE", file), str(origin) if origin else None)
+        assert scenario is None
+        assert [p.field for p in problems] == ["sources.ad_delivery.file"], problems
+        assert problems[0].line == 8
