@@ -68,6 +68,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             failed = True
             print(exc)
             continue
+        except OSError as exc:
+            failed = True
+            print(f"{ref[:200]}:1: (file): cannot read: {exc.strerror or exc}")
+            continue
         failed |= bool(problems)
         for problem in problems:
             print(problem)
@@ -323,6 +327,10 @@ def _guard(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
         return EXIT_BAD_INPUT
     except BadInput as exc:
         print(exc, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # a path given on the command line: missing, too long, not a folder, no permission
+        where = str(exc.filename)[:200] if exc.filename else "file"
+        print(f"{where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

@@ -465,3 +465,18 @@ def test_the_editor_applies_the_same_source_rule(tmp_path: Path) -> None:
         assert scenario is None
         assert [p.field for p in problems] == ["sources.ad_delivery.file"], problems
         assert problems[0].line == 8
+
+
+@pytest.mark.parametrize("argv", [
+    ["key", "x" * 5000, "--trainee", "t"],
+    ["validate", "x" * 5000],
+    ["grade", "l4-traffic-ads", "--trainee", "t", "--answers", "x" * 5000],
+    ["generate", "l4-traffic-ads", "--trainee", "t", "--out", "/etc/passwd/x"],
+])
+def test_unusable_paths_are_bad_input(argv: list[str], capsys: pytest.CaptureFixture) -> None:
+    from simulator.cli import main
+
+    assert main(argv) == 2
+    out = capsys.readouterr()
+    text = (out.out + out.err).strip()
+    assert len(text.splitlines()) == 1 and "internal error" not in text and len(text) < 400, text
