@@ -66,6 +66,7 @@ def test_bombs_end_fast_small_and_clear(bomb: str, tmp_path: Path) -> None:
                        encoding="utf-8")
         argv = ["validate", str(bad)]
     result = _run(scenario, argv)
+    print(f"{bomb}: {result['cpu']:.2f} s CPU, {result['seconds']:.2f} s wall, {result['peak_mib']:.0f} MiB peak")
     # CPU seconds: on a loaded CI machine wall time also measures the neighbours (it is bounded loosely)
     assert result["cpu"] < 2.0 and result["seconds"] < 10, result
     assert result["peak_mib"] < 300, result
