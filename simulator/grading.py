@@ -32,11 +32,11 @@ register({
                              "give only the answer itself."},
 })
 
-ANSWER_CHARS = {"free_text": 20_000, "report_table": 5_000_000, "data_quality": 5_000_000}
-"""Characters one answer may have, by task kind (all its texts together for multi-field answers; a table
-given as ``{"columns", "rows"}`` counts its cells)."""
-DEFAULT_ANSWER_CHARS = 10_000
-"""The limit for every other kind: a number, letters, a file name or a few dozen fields."""
+ANSWER_CHARS = {"metric": 1_000, "choice": 1_000, "sample_size": 1_000, "free_text": 20_000}
+"""Characters one answer may have, by task kind (a kind module may set its own ``MAX_ANSWER_CHARS``)."""
+DEFAULT_ANSWER_CHARS = 1_000_000
+"""The limit for multi-field and table kinds: all texts of the answer together (a table given as
+``{"columns", "rows"}`` counts its cells; uploaded files are bounded by :mod:`simulator.uploads`)."""
 
 
 @dataclass
@@ -169,7 +169,7 @@ def grade_task(task: TaskSpec, entry: dict, raw: Any, ctx: TaskContext) -> TaskR
     params = module.Params(**task.params)
     if is_blank(raw):
         return TaskResult(task.id, 0.0, task.points, "wrong", [msg("grade.no_answer")])
-    limit = ANSWER_CHARS.get(task.kind, DEFAULT_ANSWER_CHARS)
+    limit = getattr(module, "MAX_ANSWER_CHARS", None) or ANSWER_CHARS.get(task.kind, DEFAULT_ANSWER_CHARS)
     if isinstance(raw, str | dict | list | tuple) and answer_size(raw, limit) > limit:
         return TaskResult(task.id, 0.0, task.points, "invalid", [msg("grade.too_long", limit=f"{limit:,}")])
     try:

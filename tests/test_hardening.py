@@ -81,7 +81,7 @@ def test_bombs_end_fast_small_and_clear(bomb: str, tmp_path: Path) -> None:
         graded = {t["id"]: t for t in json.loads(result["out"])["tasks"]}
         assert graded[task]["status"] == "invalid"
         expected = {"far_cell_xlsx": "more than 500 columns", "csv_cell_200kb": "longer than 32,767 characters",
-                    "choice_10mb": "limit of 10,000 characters"}[bomb]
+                    "choice_10mb": "limit of 1,000 characters"}[bomb]
         assert expected in graded[task]["feedback"]
 
 
