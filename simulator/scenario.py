@@ -245,7 +245,7 @@ def valid_parts(data: dict) -> tuple[dict[str, dict], list[tuple[int, TaskSpec]]
             if family in FAMILIES and isinstance(params, dict | None):
                 FAMILIES[family].Params(**(params or {}))
                 families[family] = params or {}
-        except ValidationError:
+        except (ValidationError, TypeError):  # TypeError: keys that are not names
             continue
     tasks: list[tuple[int, TaskSpec]] = []
     raw_tasks = data.get("tasks")
@@ -264,7 +264,7 @@ def _part_problems(data: dict, lines: dict[tuple, int], name: str) -> list[Probl
     problems: list[Problem] = []
     datasets, tasks = data.get("datasets"), data.get("tasks")
     for family, params in (datasets.items() if isinstance(datasets, dict) else ()):
-        if family in FAMILIES and isinstance(params, dict):
+        if family in FAMILIES and isinstance(params, dict) and all(isinstance(k, str) for k in params):
             try:
                 FAMILIES[family].Params(**params)
             except ValidationError as exc:
