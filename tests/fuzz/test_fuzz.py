@@ -192,7 +192,8 @@ def test_tables_read_or_say_why(data: bytes | None, dataset: str | None) -> None
 
 TOKENS = ["", "x", "-1", "0", "1e999", "1.0e+999", ".nan", "[]", "{}", "null", "*a", "&a [1]", "'", "2024-13-45",
           "9" * 5000, "../../etc/passwd", "/etc/passwd", "\x00", "[" * 100, "{zh: a}", "ctrr", "C99",
-          "{dataset: ad_delivery, metric: ctr, filter: {campaign_id: C99}}", "100000", "3660"]
+          "{dataset: ad_delivery, metric: ctr, filter: {campaign_id: C99}}", "100000", "3660", "{1: 2}",
+          "!!binary aGk=", "{? [a, b]: c}", "{days: 3660, campaigns: 100000}", "{file: ../x.csv}", "1000-01-01"]
 
 
 def _mutate(text: str, edits: list[tuple[int, int, str]]) -> str:
