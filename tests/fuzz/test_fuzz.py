@@ -1,7 +1,7 @@
 """Fuzzing every way input enters: answer values, answers files, tables and scenario files (issue 10).
 
 Whatever comes in, the engine answers with a result or a plain message — exit 0 or 2 (never 1), one line,
-no traceback — within a time and memory budget per input. Settings: ``conftest.py`` (fixed seed in CI,
+no traceback — within a time and memory budget per input. Settings: ``fuzz_profiles.py`` (fixed seed in CI,
 ``SIMULATOR_FUZZ=nightly`` for more).
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import hostile
 import pytest
-from conftest import examples
+from fuzz_profiles import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
