@@ -197,7 +197,7 @@ def _check_global(store: Store, now: datetime) -> None:
         ).one()
     if count < GLOBAL_FREE_TRIES:
         return
-    wait = min(GLOBAL_BACKOFF_CAP.total_seconds(), 2.0 ** (count - GLOBAL_FREE_TRIES + 1))
+    wait = min(GLOBAL_BACKOFF_CAP.total_seconds(), 2.0 ** min(count - GLOBAL_FREE_TRIES + 1, 16))
     remaining = (utcnow(latest) - now).total_seconds() + wait
     if remaining > 0:
         raise Throttled(remaining)
