@@ -23,7 +23,11 @@ CHILD = textwrap.dedent("""
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli.main(argv)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    try:  # this process's own high-water mark (ru_maxrss would carry over the forking parent's peak)
+        status = open("/proc/self/status").read()
+        peak = int(status.split("VmHWM:")[1].split()[0]) / 1024
+    except (OSError, IndexError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"code": code, "seconds": seconds, "cpu": cpu, "peak_mib": peak,
                       "out": out.getvalue()[-2000:], "err": err.getvalue()[-2000:]}))
 """)
