@@ -29,9 +29,14 @@ def _n(count: int, scale: float, minimum: int = 1) -> int:
     return max(minimum, int(round(count * scale)))
 
 
+def _rows(estimate: float) -> int:
+    """An estimate as a whole number of rows, huge parameters (``daily_budget: [1, 1e300]``) included."""
+    return math.ceil(estimate) if math.isfinite(estimate) and estimate < 1e15 else 10**15
+
+
 def _accounts(p: Any, scale: float) -> dict[str, int]:
     daily = _n(p.accounts, scale) * p.days
-    return {"accounts_daily": daily, "posts": math.ceil(daily * p.posts_per_day_mean * 2)}
+    return {"accounts_daily": daily, "posts": _rows(daily * p.posts_per_day_mean * 2)}
 
 
 def _live(p: Any, scale: float) -> dict[str, int]:
@@ -45,7 +50,7 @@ def _ads(p: Any, scale: float) -> dict[str, int]:
     campaign_days = _n(p.campaigns, scale) * p.days
     per_day = math.sqrt(p.daily_budget[0] * p.daily_budget[1]) * p.roi_range[1] / 50  # orders of ≥ ¥50
     return {"ad_delivery": campaign_days * p.adgroups_per_campaign * p.creatives_per_adgroup,
-            "ad_orders": math.ceil(campaign_days * max(per_day, 10)), "products": _n(p.catalog_size, scale)}
+            "ad_orders": _rows(campaign_days * max(per_day, 10)), "products": _n(p.catalog_size, scale)}
 
 
 def _audience(p: Any, scale: float) -> dict[str, int]:

@@ -485,3 +485,17 @@ def test_unusable_paths_are_bad_input(argv: list[str], capsys: pytest.CaptureFix
     out = capsys.readouterr()
     text = (out.out + out.err).strip()
     assert len(text.splitlines()) == 1 and "internal error" not in text and len(text) < 400, text
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ("daily_budget: [300, 1e999]", "datasets.ads.daily_budget[1]: input should be a finite number"),
+    ('daily_budget: [300, "inf"]', "datasets.ads.daily_budget[1]: input should be a finite number"),
+    ("daily_budget: [300, 1.0e+300]", "datasets: the datasets would have about"),
+])
+def test_infinite_or_huge_parameters_are_validation_errors(params: str, field: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture) -> None:
+    path = tmp_path / "inf.yaml"
+    text = hostile.SMALL_SCENARIO.replace("creatives_per_adgroup: 1}", f"creatives_per_adgroup: 1, {params}}}")
+    path.write_text(text, encoding="utf-8")
+    code, lines = _validate(capsys, path)
+    assert code == 2 and len(lines) == 1 and field in lines[0], lines
