@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import os
 import secrets
 from dataclasses import dataclass
@@ -31,6 +32,10 @@ SESSION_TTL = timedelta(hours=8)
 """How long an instructor session lasts after login."""
 MIN_PASSWORD_LENGTH = 8
 LOGIN_LIMIT, LOGIN_WINDOW = 5, timedelta(minutes=15)
+"""Wrong passwords one browser session may try within the window before it must wait."""
+GLOBAL_FREE_TRIES, GLOBAL_BACKOFF_CAP = 20, timedelta(seconds=60)
+"""Wrong passwords from all sessions together within ``LOGIN_WINDOW`` before every try waits
+2, 4, 8 … seconds after the latest failure, never longer than the cap (so nobody is locked out)."""
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 register(
@@ -50,6 +55,10 @@ register(
             "zh": "尝试次数过多,请在 {minutes} 分钟后再试。",
             "en": "Too many tries: try again in {minutes} min.",
         },
+        "auth.throttled_seconds": {
+            "zh": "最近错误密码较多,请在 {seconds} 秒后再试。",
+            "en": "Many wrong passwords lately: try again in {seconds} s.",
+        },
     }
 )
 
@@ -66,7 +75,10 @@ class Throttled(AuthError):
     """Too many failures for one key; ``retry_after`` seconds until the oldest one counts no more."""
 
     def __init__(self, retry_after: float):
-        super().__init__(msg("auth.throttled", minutes=max(1, int(retry_after // 60) + 1)))
+        if retry_after < 60:
+            super().__init__(msg("auth.throttled_seconds", seconds=max(1, math.ceil(retry_after))))
+        else:
+            super().__init__(msg("auth.throttled", minutes=max(1, int(retry_after // 60) + 1)))
         self.retry_after = retry_after
 
 
@@ -172,6 +184,33 @@ def _password_ok(password: str, store: Store) -> bool:
     return verify_password(password, stored)
 
 
+_GLOBAL_KEY = "login-all:*"
+
+
+def _check_global(store: Store, now: datetime) -> None:
+    """Raises :class:`Throttled` while the back-off after many failures (from anyone) still runs."""
+    with store.read() as s:
+        count, latest = s.execute(
+            select(func.count(), func.max(FailedAttempt.at)).where(
+                FailedAttempt.key == _GLOBAL_KEY, FailedAttempt.at > now - LOGIN_WINDOW
+            )
+        ).one()
+    if count < GLOBAL_FREE_TRIES:
+        return
+    wait = min(GLOBAL_BACKOFF_CAP.total_seconds(), 2.0 ** min(count - GLOBAL_FREE_TRIES + 1, 16))
+    remaining = (utcnow(latest) - now).total_seconds() + wait
+    if remaining > 0:
+        raise Throttled(remaining)
+
+
+def _record_global(store: Store, now: datetime) -> None:
+    """One more failure for the shared back-off (rows older than the window are dropped)."""
+    with store.write() as s:
+        s.execute(delete(FailedAttempt).where(FailedAttempt.key == _GLOBAL_KEY,
+                                              FailedAttempt.at <= now - LOGIN_WINDOW))
+        s.add(FailedAttempt(key=_GLOBAL_KEY, at=now))
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -184,12 +223,18 @@ def login(
     client_key: str = "instructor",
     ttl: timedelta = SESSION_TTL,
 ) -> str:
-    """A new session token for the right password; :class:`AuthError` (or :class:`Throttled`) if not."""
+    """A new session token for the right password; :class:`AuthError` (or :class:`Throttled`) if not.
+
+    ``client_key`` names one browser session: its own wrong tries lock only itself (``LOGIN_LIMIT`` per
+    ``LOGIN_WINDOW``), while all failures together slow every try by a capped back-off.
+    """
     store, now = store or get_store(), utcnow(now)
     throttle = Throttle(store, "login", LOGIN_LIMIT, LOGIN_WINDOW)
     throttle.check(client_key, now)
+    _check_global(store, now)
     if not _password_ok(password, store):
         throttle.fail(client_key, now)
+        _record_global(store, now)
         raise AuthError(msg("auth.wrong_password"))
     token = secrets.token_urlsafe(32)
     with store.write() as s:

@@ -64,7 +64,8 @@ def _print_coverage(scenarios: list) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from simulator.scenario import ScenarioError, parse_scenario, read_text
+    from simulator.scenario import ScenarioError, read_text
+    from simulator.validation import problems_in
 
     failed = False
     for ref in args.paths:
@@ -72,25 +73,37 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             if not path.is_file():
                 raise BadInput(f"{ref}:1: (file): file not found")
-            parse_scenario(read_text(path), str(path), path)
-            print(f"{ref}: ok")
+            problems = problems_in(read_text(path), str(path), path)
         except ScenarioError as exc:
-            failed = True
-            for problem in exc.problems:
-                print(problem)
+            problems = exc.problems
         except BadInput as exc:
             failed = True
             print(exc)
+            continue
+        except OSError as exc:
+            failed = True
+            print(f"{ref[:200]}:1: (file): cannot read: {exc.strerror or exc}")
+            continue
+        failed |= bool(problems)
+        for problem in problems:
+            print(problem)
+        if not problems:
+            print(f"{ref}: ok")
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from simulator import tasksheet
     from simulator.datasets import generate_datasets, write_datasets
+    from simulator.sizing import scale_problem, size_problem
 
+    problem = scale_problem(args.scale)
+    if problem:
+        raise BadInput(problem)
     sc = _scenario(args.scenario)
-    if args.scale <= 0:
-        raise BadInput("--scale must be a positive number")
+    problem = size_problem(sc, args.scale)
+    if problem:
+        raise BadInput(f"{args.scenario}: {problem}")
     frames = generate_datasets(sc, args.trainee, args.scale)
     out = Path(args.out)
     paths = write_datasets(frames, out, lang=args.lang, fmt=args.format)
@@ -115,21 +128,65 @@ def cmd_key(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+ANSWERS_MAX_BYTES = 20_000_000
+"""Size limit of an answers file (answers are short; tables are separate files beside it)."""
+
+
+def _json_int(text: str) -> int | float:
+    if len(text.lstrip("-")) > 100:
+        raise ValueError("a number longer than 100 digits")
+    return int(text)
+
+
+def _json_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number")
+
+
+def _parse_answers(path: Path, text: str) -> Any:
+    """The document of an answers file, or :class:`BadInput` naming the line and the problem."""
+    from simulator import safeyaml
+
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text, parse_int=_json_int, parse_constant=_json_constant,
+                              object_pairs_hook=_unique_pairs)
+        except json.JSONDecodeError as exc:
+            raise BadInput(f"{path}:{exc.lineno}: cannot read answers file (not valid JSON: {exc.msg})") from None
+        except (ValueError, RecursionError) as exc:
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:100]
+            raise BadInput(f"{path}: cannot read answers file ({reason})") from None
+    try:
+        return safeyaml.load(text)
+    except safeyaml.yaml.YAMLError as exc:
+        line, reason = safeyaml.describe(exc)
+        raise BadInput(f"{path}:{line}: cannot read answers file (not valid YAML: {reason})") from None
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key[:40]!r}")
+        out[key] = value
+    return out
+
+
 def read_answers(path: Path) -> dict[str, Any]:
     """An answers file (YAML or JSON mapping of task id → answer)."""
-    import yaml
-
     if not path.is_file():
         raise BadInput(f"{path}: answers file not found")
+    size = path.stat().st_size
+    if size > ANSWERS_MAX_BYTES:
+        raise BadInput(f"{path}: answers file too large ({size / 1e6:.1f} MB; the limit is "
+                       f"{ANSWERS_MAX_BYTES / 1e6:g} MB)")
     try:
         text = path.read_bytes().decode("utf-8-sig")
-        doc = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
-        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else "not valid YAML/JSON"
-        raise BadInput(f"{path}: cannot read answers file ({reason})") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{path}: cannot read answers file (not UTF-8 text)") from None
+    doc = _parse_answers(path, text)
     if not isinstance(doc, dict):
         raise BadInput(f"{path}: answers file must map task ids to answers")
-    return {str(k): v for k, v in doc.items()}
+    return {str(k)[:200]: v for k, v in doc.items()}
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
@@ -165,6 +222,8 @@ def _grade_class(sc, folder: Path, args: argparse.Namespace) -> int:
 def cmd_selftest(args: argparse.Namespace) -> int:
     from simulator.grading import selftest
 
+    if not 1 <= args.seeds <= 1000:
+        raise BadInput(f"--seeds must be a whole number from 1 to 1000 (got {args.seeds})")
     failed = False
     for ref in args.scenarios:
         report = selftest(_scenario(ref), seeds=args.seeds)
@@ -293,6 +352,10 @@ def _guard(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
         return EXIT_BAD_INPUT
     except BadInput as exc:
         print(exc, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # a path given on the command line: missing, too long, not a folder, no permission
+        where = str(exc.filename)[:200] if exc.filename else "file"
+        print(f"{where}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130

@@ -75,8 +75,11 @@ def generate_bundle(scenario: Scenario, trainee_id: str, scale: float = 1.0) -> 
 
 def generate_datasets(scenario: Scenario, trainee_id: str, scale: float = 1.0) -> dict[str, pd.DataFrame]:
     """Dataset name → DataFrame (canonical English columns) for this trainee."""
-    if scale <= 0:
-        raise ValueError("scale must be positive")
+    from simulator.sizing import scale_problem, size_problem
+
+    problem = scale_problem(scale) or size_problem(scenario, scale)
+    if problem:
+        raise ValueError(problem)
     return dict(generate_bundle(scenario, trainee_id, scale).frames)
 
 
@@ -162,12 +165,16 @@ def fragile_tasks(scenario: Scenario, frames: dict[str, pd.DataFrame]) -> dict[s
 
 def load_source(scenario: Scenario, dataset: str) -> pd.DataFrame:
     """Reads a dataset a scenario brings as CSV/XLSX, maps headers, checks columns and types."""
+    from simulator.scenario import source_problem
     from simulator.uploads import TableReadError, read_table
 
     source = scenario.sources[dataset]
     base = scenario.path.parent if scenario.path else Path(".")
     path = base / source.file
     where = str(path)
+    outside = source_problem(source.file, base)
+    if outside:  # validation refuses these; checked again right before the file is opened
+        raise ScenarioError([Problem(str(scenario.path or scenario.id), 1, f"sources.{dataset}.file", outside)])
     try:
         df = read_table(path, sheet=source.sheet, dataset=dataset)
     except TableReadError as exc:
@@ -298,9 +305,12 @@ def csv_bytes(df: pd.DataFrame, dataset: str, lang: str = "zh") -> bytes:
     """The dataset as CSV, UTF-8 with BOM so Excel opens Chinese text correctly.
 
     Counts are integers (an empty field where a value is missing); text a spreadsheet would turn into a
-    number (long digit ids, leading zeros) is quoted.
+    number (long digit ids, leading zeros) is quoted; text it would run as a formula (a brought file's
+    ``=HYPERLINK(…)``) gets a leading ``'``.
     """
-    out = for_export(df, dataset, lang)
+    from simulator.formula_guard import guard_frame
+
+    out = guard_frame(for_export(df, dataset, lang))
     columns = [_column_cells(out[c]) for c in out.columns]
     lines = [",".join(csv_cell(str(c)) for c in out.columns)]
     lines.extend(map(",".join, zip(*columns, strict=True)))

@@ -3,8 +3,9 @@
 :mod:`simulator.exams` reads the store and builds :class:`GradebookRow` objects with :func:`build_row`;
 everything here works on those rows, so it can be tested with hand-made data.
 
-Exports are safe against formula injection: a text cell starting with ``= + - @`` or a tab or carriage
-return gets a leading ``'`` so Excel and WPS show it as text instead of running it.
+Exports are safe against formula injection: a text cell starting with ``= + - @`` (also after spaces or a
+line break, or full-width ``＝＋－＠``) or a tab or carriage return gets a leading ``'`` so Excel and WPS
+show it as text instead of running it (:mod:`simulator.formula_guard`).
 
 >>> neutralise("=HYPERLINK(\\"http://x\\")")
 '\\'=HYPERLINK("http://x")'
@@ -23,11 +24,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from simulator.formula_guard import FORMULA_PREFIXES, neutralise  # noqa: F401 - re-exported
 from simulator.i18n import Msg, register, t
 
 PASS_MARK = 60.0
 """Scores are out of 100 (百分制); 60 passes."""
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 STATUSES = ("not_started", "in_progress", "submitted", "timed_out")
 
 register(
@@ -214,13 +215,6 @@ def build_row(
 
 
 # --- export ---------------------------------------------------------------------------------------------
-
-
-def neutralise(value: Any) -> Any:
-    """Text starting like a formula gets a leading ``'``; anything else is returned unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _text_cell(value: Any) -> Any:

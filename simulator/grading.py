@@ -6,6 +6,7 @@ The key is computed from the trainee's own data; grading parses each answer firs
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,19 @@ from simulator.tasks.base import AnswerFormatError, Check, TaskContext
 
 register({
     "grade.no_answer": {"zh": "未作答。", "en": "No answer given."},
+    "grade.unreadable": {"zh": "无法按本题的格式读取这个答案,请检查填写的格式(数字、选项字母或表格)。",
+                         "en": "This answer cannot be read in this task's format; check how it is written "
+                               "(a number, option letters or a table)."},
+    "grade.too_long": {"zh": "答案太长(超过本题上限 {limit} 个字符),请只填写答案本身。",
+                       "en": "The answer is too long (over this task's limit of {limit} characters); "
+                             "give only the answer itself."},
 })
+
+ANSWER_CHARS = {"metric": 1_000, "choice": 1_000, "sample_size": 1_000, "free_text": 20_000}
+"""Characters one answer may have, by task kind (a kind module may set its own ``MAX_ANSWER_CHARS``)."""
+DEFAULT_ANSWER_CHARS = 1_000_000
+"""The limit for multi-field and table kinds: all texts of the answer together (a table given as
+``{"columns", "rows"}`` counts its cells; uploaded files are bounded by :mod:`simulator.uploads`)."""
 
 
 @dataclass
@@ -80,6 +93,12 @@ def _context(scenario: Scenario, lang: str = "zh", base_dir: Path | None = None,
                        strict_precision=strict)
 
 
+log = logging.getLogger("simulator.grading")
+INPUT_ERRORS = (TypeError, ValueError, ArithmeticError, KeyError, IndexError, AttributeError, RecursionError,
+                OSError)
+"""What reading or checking an answer of an unexpected shape can raise (a list where a number belongs, a
+mapping without its fields): such an answer is a format problem for the trainee, logged for developers."""
+
 _keys: OrderedDict[tuple, dict] = OrderedDict()
 _keys_lock = Lock()
 
@@ -129,17 +148,45 @@ def is_blank(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip()) or (isinstance(raw, dict) and not raw)
 
 
+def answer_size(raw: Any, limit: int) -> int:
+    """Characters of an answer's texts (8 per other value), counting no further than ``limit + 1``.
+
+    >>> answer_size({"a": "12", "b": ["x", 3]}, 100)  # a, b, 12, x: 5 characters; 3: 8
+    13
+    """
+    total, stack = 0, [raw]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        else:
+            total += 8
+    return total
+
+
 def grade_task(task: TaskSpec, entry: dict, raw: Any, ctx: TaskContext) -> TaskResult:
     """Parses and checks one answer against its key entry."""
     module = registry.get(task.kind)
     params = module.Params(**task.params)
     if is_blank(raw):
         return TaskResult(task.id, 0.0, task.points, "wrong", [msg("grade.no_answer")])
+    limit = getattr(module, "MAX_ANSWER_CHARS", None) or ANSWER_CHARS.get(task.kind, DEFAULT_ANSWER_CHARS)
+    if isinstance(raw, str | dict | list | tuple) and answer_size(raw, limit) > limit:
+        return TaskResult(task.id, 0.0, task.points, "invalid", [msg("grade.too_long", limit=f"{limit:,}")])
     try:
         parsed = module.parse(raw, params, ctx)
+        result: Check = module.check(entry["answer"], parsed, params, ctx)
     except AnswerFormatError as exc:
         return TaskResult(task.id, 0.0, task.points, "invalid", [exc.message])
-    result: Check = module.check(entry["answer"], parsed, params, ctx)
+    except INPUT_ERRORS:
+        log.warning("task %s (%s): an answer of type %s could not be read", task.id, task.kind,
+                    type(raw).__name__, exc_info=True)
+        return TaskResult(task.id, 0.0, task.points, "invalid", [msg("grade.unreadable")])
     fraction = min(1.0, max(0.0, float(result.fraction)))
     return TaskResult(task.id, round(task.points * fraction, 2), task.points, result.final_status(),
                       list(result.feedback), dict(result.details))

@@ -69,10 +69,31 @@ def normalise_text(s: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(s))).strip()
 
 
+def preview(raw: Any, limit: int = 60, _depth: int = 0) -> str:
+    """At most ``limit`` characters of a value for a message, without rendering all of a huge one.
+
+    >>> preview("x" * 100, 5), preview([1, [2, 3]] * 1000, 12)
+    ('xxxxx…', '[1, [2, 3], …')
+    """
+    if isinstance(raw, str):
+        return raw if len(raw) <= limit else raw[:limit] + "…"
+    if isinstance(raw, list | tuple | dict):
+        if _depth >= 3:
+            return "…"
+        items = list(raw.items())[:8] if isinstance(raw, dict) else list(raw[:8])
+        parts = [f"{preview(k, limit, _depth + 1)}: {preview(v, limit, _depth + 1)}" for k, v in items] \
+            if isinstance(raw, dict) else [preview(v, limit, _depth + 1) for v in items]
+        brackets = "{}" if isinstance(raw, dict) else "[]"
+        return preview(brackets[0] + ", ".join(parts) + brackets[1], limit)
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw.bit_length() > 200:
+        return "(a very long number)"
+    return preview(str(raw), limit)
+
+
 def _fail(raw: Any) -> AnswerFormatError:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return AnswerFormatError(msg("parse.empty"))
-    return AnswerFormatError(msg("parse.not_a_number", text=str(raw)[:60]))
+    return AnswerFormatError(msg("parse.not_a_number", text=preview(raw)))
 
 
 def parse_number(raw: Any) -> Number:
@@ -95,7 +116,7 @@ def parse_number(raw: Any) -> Number:
 def _from_float(raw: Any, decimals: int | None = None) -> Number:
     try:
         value = float(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise _fail(raw) from None
     if not math.isfinite(value):
         raise _fail(raw)
@@ -113,6 +134,8 @@ def _decimals_of(text: str) -> int | None:
 def _parse_text(raw: str) -> Number:
     s = unicodedata.normalize("NFKC", raw).casefold().replace("\u2212", "-")
     s = re.sub(r"\s+", "", s)
+    if len(s) > 100:  # no number anyone types is this long; Decimal would still parse 1e999999999
+        raise _fail(raw)
     negative = False
     if s.startswith("(") and s.endswith(")"):
         s, negative = s[1:-1], True
@@ -133,7 +156,12 @@ def _parse_text(raw: str) -> Number:
     plain = _PLAIN.match(s) or _GROUPED.match(s)
     if not plain or (percent and multiplier != 1.0):
         raise _fail(raw)
-    value = float(Decimal(s.replace(",", "")) * Decimal(str(multiplier)))
+    try:
+        value = float(Decimal(s.replace(",", "")) * Decimal(str(multiplier)))
+    except (ArithmeticError, ValueError):  # an exponent past Decimal's range
+        raise _fail(raw) from None
+    if not math.isfinite(value):  # 1e309 and 1e999999999 overflow to inf
+        raise _fail(raw)
     value = -value if negative else value
     return Number(value / 100 if percent else value, percent, _decimals_of(s))
 

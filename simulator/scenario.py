@@ -7,25 +7,27 @@ scenario), and its tasks. See ``docs/authoring.md`` for a complete annotated exa
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from data.generators import FAMILIES, family_of
-from simulator import standard
+from simulator import safeyaml, standard
 from simulator import tasks as task_registry
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+MAX_SCENARIO_BYTES = 1_000_000
+"""Size limit of a scenario file (the longest shipped one is under 20 KB)."""
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Text(_Strict):
@@ -151,13 +153,16 @@ class ScenarioError(Exception):
 
 def _line_map(text: str) -> dict[tuple, int]:
     """Maps each key path (``("tasks", 2, "params")``) to the 1-based line where it appears."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = safeyaml.compose(text)
     lines: dict[tuple, int] = {}
+    yaml = safeyaml.yaml
 
     def walk(node: yaml.Node, path: tuple) -> None:
         lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
+                if not isinstance(key.value, str):  # a complex key: no line of its own
+                    continue
                 lines[path + (key.value,)] = key.start_mark.line + 1
                 walk(value, path + (key.value,))
         elif isinstance(node, yaml.SequenceNode):
@@ -199,20 +204,24 @@ def _plain_message(err: dict) -> str:
 
 def parse_scenario(text: str, name: str = "<scenario>", path: Path | None = None) -> Scenario:
     """Parses and validates scenario YAML text; raises :class:`ScenarioError` listing every problem."""
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise ScenarioError([Problem(name, 1, "(file)", f"the file is larger than the limit of "
+                                                         f"{MAX_SCENARIO_BYTES / 1e6:g} MB")])
+    if "\x00" in text:
+        raise ScenarioError([Problem(name, text[:text.index("\x00")].count("\n") + 1, "(file)",
+                                     "contains a NUL character; save the file as plain UTF-8 text")])
     try:
-        data = yaml.safe_load(text)
+        data = safeyaml.load(text, finite=True)
         lines = _line_map(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    except safeyaml.yaml.YAMLError as exc:
+        line, reason = safeyaml.describe(exc)
         raise ScenarioError([Problem(name, line, "(yaml)", f"YAML syntax error: {reason}")]) from None
     if not isinstance(data, dict):
         raise ScenarioError([Problem(name, 1, "(top level)", "a scenario must be a YAML mapping of keys")])
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_problems(exc, lines, name)) from None
+        raise ScenarioError(_problems(exc, lines, name) + _part_problems(data, lines, name)) from None
     problems = _cross_check(scenario, lines, name, path)
     if problems:
         raise ScenarioError(problems)
@@ -229,6 +238,68 @@ def _problems(exc: ValidationError, lines: dict[tuple, int], name: str, prefix: 
     return out
 
 
+def valid_parts(data: dict) -> tuple[dict[str, dict], list[tuple[int, TaskSpec]]]:
+    """The dataset families and the tasks (with their index) of a raw scenario mapping that are valid on
+    their own, params included, so that one mistake elsewhere does not hide the checks of the rest."""
+    families: dict[str, dict] = {}
+    datasets = data.get("datasets")
+    for family, params in (datasets.items() if isinstance(datasets, dict) else ()):
+        try:
+            if family in FAMILIES and isinstance(params, dict | None):
+                FAMILIES[family].Params(**(params or {}))
+                families[family] = params or {}
+        except (ValidationError, TypeError):  # TypeError: keys that are not names
+            continue
+    tasks: list[tuple[int, TaskSpec]] = []
+    raw_tasks = data.get("tasks")
+    for i, raw in enumerate(raw_tasks if isinstance(raw_tasks, list) else ()):
+        try:
+            task = TaskSpec.model_validate(raw)
+            task_registry.get(task.kind).Params(**task.params)
+        except (ValidationError, TypeError):
+            continue
+        tasks.append((i, task))
+    return families, tasks
+
+
+def _part_problems(data: dict, lines: dict[tuple, int], name: str) -> list[Problem]:
+    """Problems inside family and task params, found although the file as a whole failed its schema."""
+    problems: list[Problem] = []
+    datasets, tasks = data.get("datasets"), data.get("tasks")
+    for family, params in (datasets.items() if isinstance(datasets, dict) else ()):
+        if family in FAMILIES and isinstance(params, dict) and all(isinstance(k, str) for k in params):
+            try:
+                FAMILIES[family].Params(**params)
+            except ValidationError as exc:
+                problems += _problems(exc, lines, name, ("datasets", family))
+    for i, raw in enumerate(tasks if isinstance(tasks, list) else ()):
+        try:
+            task = TaskSpec.model_validate(raw)
+        except ValidationError:  # already reported by the schema
+            continue
+        try:
+            task_registry.get(task.kind).Params(**task.params)
+        except ValidationError as exc:
+            problems += _problems(exc, lines, name, ("tasks", i, "params"))
+    return problems
+
+
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
+"""Dates the generated data may span (pandas' own range ends in 1677 and 2262)."""
+
+
+def _date_problem(params: Any) -> str | None:
+    """Why a family's dates fall outside :data:`FIRST_DATE` … :data:`LAST_DATE`, or None."""
+    start = getattr(params, "start_date", None)
+    if not isinstance(start, dt.date):
+        return None
+    days = getattr(params, "days", 0)  # daily families; snapshot families: snapshots × interval (a month: 31)
+    days += getattr(params, "snapshots", 0) * (getattr(params, "interval_days", None) or 31)
+    if start < FIRST_DATE or start > LAST_DATE - dt.timedelta(days=days):
+        return f"dates must lie between {FIRST_DATE} and {LAST_DATE} (got {start} for {days} days)"
+    return None
+
+
 def _cross_check(sc: Scenario, lines: dict[tuple, int], name: str, path: Path | None) -> list[Problem]:
     """Checks that need the registries: family params, task params, duplicate ids, dataset coverage."""
     problems: list[Problem] = []
@@ -242,14 +313,19 @@ def _cross_check(sc: Scenario, lines: dict[tuple, int], name: str, path: Path | 
             add(("datasets", family), f"unknown dataset family{hint}; known: {', '.join(FAMILIES)}")
             continue
         try:
-            FAMILIES[family].Params(**(params or {}))
+            span = _date_problem(FAMILIES[family].Params(**(params or {})))
+            if span:
+                add(("datasets", family, "start_date"), span)
         except ValidationError as exc:
             problems += _problems(exc, lines, name, ("datasets", family))
         except TypeError:
             add(("datasets", family), "parameters must be a mapping of keys")
     for dataset, source in sc.sources.items():
+        outside = source_problem(source.file, path.parent if path is not None else None)
         if family_of(dataset) is None:
             add(("sources", dataset), "unknown dataset name; see docs/datasets.md")
+        elif outside:
+            add(("sources", dataset, "file"), outside)
         elif path is not None and not (path.parent / source.file).is_file():
             add(("sources", dataset, "file"), f"file not found next to the scenario: {source.file}")
     seen: dict[str, int] = {}
@@ -268,7 +344,38 @@ def _cross_check(sc: Scenario, lines: dict[tuple, int], name: str, path: Path | 
                 add(("tasks", i, "params"), f"unknown dataset {dataset!r}; see docs/datasets.md")
             elif provided and dataset not in provided and family_of(dataset) not in sc.datasets:
                 add(("tasks", i, "params"), f"dataset {dataset!r} is not listed under datasets: or sources:")
+    if not problems:
+        from simulator.sizing import size_problem
+
+        too_big = size_problem(sc)
+        if too_big:
+            add(("datasets",), too_big)
     return problems
+
+
+def source_problem(file: str, folder: Path | None) -> str | None:
+    """Why a ``sources:`` file may not be read: it must be a relative path that stays inside the
+    scenario's folder, also once symbolic links are followed. None when it is fine.
+
+    >>> source_problem("../../etc/passwd", None)
+    "must stay inside the scenario's folder (no '..')"
+    """
+    if "\x00" in file:
+        return "contains a NUL character"
+    if PurePosixPath(file).is_absolute() or PureWindowsPath(file).is_absolute() or PureWindowsPath(file).drive \
+            or file.startswith("~"):
+        return "must be a path relative to the scenario's folder, not an absolute path"
+    if ".." in PurePosixPath(file.replace("\\", "/")).parts:
+        return "must stay inside the scenario's folder (no '..')"
+    if folder is not None:
+        base = folder.resolve()
+        try:
+            target = (folder / file).resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            return "cannot be resolved (a symbolic link loop?)"
+        if not target.is_relative_to(base):
+            return "leads outside the scenario's folder (through a symbolic link)"
+    return None
 
 
 def shipped_dir() -> Path:
@@ -300,6 +407,9 @@ def _declared_id(path: Path) -> str | None:
 
 
 def read_text(path: Path) -> str:
+    if path.stat().st_size > MAX_SCENARIO_BYTES:
+        raise ScenarioError([Problem(str(path), 1, "(file)", f"the file is larger than the limit of "
+                                                              f"{MAX_SCENARIO_BYTES / 1e6:g} MB")])
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8-sig")

@@ -17,10 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from simulator import safeyaml
 from simulator.gradebook import TaskInfo
 from simulator.i18n import Msg, msg, register
 from simulator.store import ScenarioVersion, Store, get_store, utcnow
@@ -75,8 +75,8 @@ class ScenarioVersionInfo:
 def _parse_head(yaml_text: str) -> tuple[str, str, int | None, int | None]:
     """``(id, title, version, duration_minutes)`` read from a scenario file's top level."""
     try:
-        doc = yaml.safe_load(yaml_text)
-    except yaml.YAMLError:
+        doc = safeyaml.load(yaml_text)
+    except safeyaml.yaml.YAMLError:
         doc = None
     if not isinstance(doc, dict) or not str(doc.get("id") or "").strip():
         raise ScenarioSourceError(msg("scenario_source.bad_yaml"))

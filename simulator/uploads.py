@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import unicodedata
 import zipfile
 from decimal import Decimal
@@ -50,6 +51,19 @@ register({
     "upload.sheet_not_found": {"zh": "工作簿 {name} 中没有名为「{sheet}」的工作表(现有:{sheets})",
                                "en": "Workbook {name} has no sheet \"{sheet}\" (sheets: {sheets})"},
     "upload.no_sheets": {"zh": "工作簿 {name} 中没有工作表", "en": "Workbook {name} has no sheets"},
+    "upload.too_many_rows": {"zh": "文件 {name} 的行数超过上限 {limit} 行,请只保留需要的数据",
+                             "en": "File {name} has more than {limit} rows (the limit); keep only the data needed"},
+    "upload.too_many_columns": {"zh": "文件 {name} 第 {row} 行的列数超过上限 {limit} 列",
+                                "en": "Row {row} of {name} has more than {limit} columns (the limit)"},
+    "upload.too_many_cells": {"zh": "文件 {name} 的单元格数超过上限 {limit} 个",
+                              "en": "File {name} has more than {limit} cells (the limit)"},
+    "upload.cell_too_long": {"zh": "文件 {name} 第 {row} 行附近有单元格超过 {limit} 个字符(Excel 单元格上限)",
+                             "en": "A cell near row {row} of {name} is longer than {limit} characters "
+                                   "(Excel's cell limit)"},
+    "upload.bad_csv": {"zh": "文件 {name} 第 {row} 行无法按 CSV 读取:{reason}",
+                       "en": "Row {row} of {name} cannot be read as CSV: {reason}"},
+    "upload.too_slow": {"zh": "读取文件 {name} 超过 {limit} 秒仍未完成,请减少数据量后再上传",
+                        "en": "Reading {name} took more than {limit} s (the limit); upload less data"},
 })
 
 NA_TOKENS = {"", "-", "--", "—", "——", "n/a", "na", "nan", "null", "none", "#div/0!", "#n/a", "#value!",
@@ -60,6 +74,19 @@ DATE_COLUMNS = {"date", "day", "publish_date", "snapshot_date", "assigned_date"}
 WEEK_COLUMNS = {"week"}
 MONTH_COLUMNS = {"month"}
 _HEADER_SCAN_ROWS = 30
+
+MAX_ROWS = 200_000
+"""Rows of one table (a class's report tables have tens; a brought platform export some thousands)."""
+MAX_COLUMNS = 500
+"""Columns of one row."""
+MAX_CELLS = 5_000_000
+"""Non-empty cells of one table."""
+MAX_CELL_CHARS = 32_767
+"""Characters of one cell: Excel's own limit."""
+MAX_XLSX_UNPACKED = 250_000_000
+"""Bytes of an XLSX once unzipped (its XML); more is a zip bomb, not a table."""
+TIME_BUDGET = 20.0
+"""Seconds reading one table may take."""
 
 
 class TableReadError(ValueError):
@@ -117,7 +144,40 @@ def _read_grid(data: bytes, name: str, sheet: str | None) -> list[list[Any]]:
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise TableReadError(msg("upload.old_xls", name=name))
     text = _decode(data, name)
-    return _csv_grid(text)
+    if text.count("\n") > 2 * MAX_ROWS:  # certainly over the limit even if every other line were blank
+        raise TableReadError(msg("upload.too_many_rows", name=name, limit=f"{MAX_ROWS:,}"))
+    return _csv_grid(text, name)
+
+
+class _Budget:
+    """Counts rows and cells as a table is read and stops it at the limits above."""
+
+    def __init__(self, name: str):
+        self.name, self.cells, self.start = name, 0, time.monotonic()
+
+    def row(self, number: int, values: list[Any]) -> None:
+        """Checks row ``number`` (1-based) with its ``values`` (trailing blanks already dropped)."""
+        if number > MAX_ROWS:
+            raise TableReadError(msg("upload.too_many_rows", name=self.name, limit=f"{MAX_ROWS:,}"))
+        if len(values) > MAX_COLUMNS:
+            raise TableReadError(msg("upload.too_many_columns", name=self.name, row=number,
+                                     limit=f"{MAX_COLUMNS:,}"))
+        self.cells += len(values)
+        if self.cells > MAX_CELLS:
+            raise TableReadError(msg("upload.too_many_cells", name=self.name, limit=f"{MAX_CELLS:,}"))
+        if any(isinstance(v, str) and len(v) > MAX_CELL_CHARS for v in values):
+            raise TableReadError(msg("upload.cell_too_long", name=self.name, row=number,
+                                     limit=f"{MAX_CELL_CHARS:,}"))
+        if number % 2000 == 0 and time.monotonic() - self.start > TIME_BUDGET:
+            raise TableReadError(msg("upload.too_slow", name=self.name, limit=f"{TIME_BUDGET:g}"))
+
+
+def _trim(values: list[Any] | tuple[Any, ...]) -> list[Any]:
+    """The row without its trailing blank cells."""
+    end = len(values)
+    while end and _blank(values[end - 1]):
+        end -= 1
+    return list(values[:end])
 
 
 # ------------------------------------------------------------------ text files
@@ -170,10 +230,14 @@ def _check_text(text: str, name: str) -> None:
 
 def _sniff_delimiter(text: str) -> str:
     """The delimiter (comma, tab, semicolon, pipe) splitting most of the first lines consistently."""
-    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    head = text[:200_000].splitlines()[:50]
+    lines = [ln[:10_000] for ln in head if ln.strip()]
     best, best_score = ",", -1.0
     for delim in (",", "\t", ";", "|"):
-        counts = [len(row) - 1 for row in csv.reader(lines, delimiter=delim)]
+        try:
+            counts = [len(row) - 1 for row in csv.reader(lines, delimiter=delim)]
+        except csv.Error:  # a quote left open by the cut: judge the other delimiters
+            continue
         positive = [c for c in counts if c > 0]
         if not positive:
             continue
@@ -184,20 +248,33 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
-def _csv_grid(text: str) -> list[list[Any]]:
+def _csv_grid(text: str, name: str = "upload") -> list[list[Any]]:
     text = text.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    return [list(row) for row in reader]
+    budget, grid = _Budget(name), []
+    try:
+        for row in reader:
+            values = _trim(row)
+            budget.row(len(grid) + 1, values)
+            grid.append(values)
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise TableReadError(msg("upload.cell_too_long", name=name, row=reader.line_num,
+                                     limit=f"{MAX_CELL_CHARS:,}")) from None
+        raise TableReadError(msg("upload.bad_csv", name=name, row=reader.line_num, reason=str(exc)[:100])) from None
+    return grid
 
 
 # ------------------------------------------------------------------ xlsx
 def _xlsx_grid(data: bytes, name: str, sheet: str | None) -> list[list[Any]]:
     try:
-        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    except zipfile.BadZipFile:
+        entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
         raise TableReadError(msg("upload.bad_xlsx", name=name)) from None
-    if "xl/workbook.xml" not in names:
+    if "xl/workbook.xml" not in {e.filename for e in entries}:
         raise TableReadError(msg("upload.not_table", name=name))
+    if sum(e.file_size for e in entries) > MAX_XLSX_UNPACKED:
+        raise _too_large(name, sum(e.file_size for e in entries), MAX_XLSX_UNPACKED)
     import openpyxl
 
     try:
@@ -206,9 +283,41 @@ def _xlsx_grid(data: bytes, name: str, sheet: str | None) -> list[list[Any]]:
         raise TableReadError(msg("upload.bad_xlsx", name=name)) from None
     try:
         ws = _pick_sheet(book, name, sheet)
-        return [[_xlsx_value(cell) for cell in row] for row in ws.iter_rows()]
+        return _sheet_rows(ws, name)
+    except TableReadError:
+        raise
+    except Exception:  # noqa: BLE001 - damaged sheet XML surfaces only while rows are read
+        raise TableReadError(msg("upload.bad_xlsx", name=name)) from None
     finally:
         book.close()
+
+
+def _sheet_rows(ws: Any, name: str) -> list[list[Any]]:
+    """The sheet's rows as stored, blank rows skipped. openpyxl's ``iter_rows`` pads every missing row
+    and cell up to the declared or last cell, so one cell at XFD1048576 would make it produce a million
+    rows of 16,384 cells; reading the stored rows costs only what the file holds."""
+    from openpyxl.cell.read_only import ReadOnlyCell
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    budget, grid = _Budget(name), []
+    book = ws.parent
+    with ws._get_source() as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=book.data_only, epoch=book.epoch,
+                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for number, stored in parser.parse():
+            filled = [c for c in stored if not _blank(c["value"])]
+            if not filled:
+                continue
+            width = max(c["column"] for c in filled)
+            if width > MAX_COLUMNS:
+                raise TableReadError(msg("upload.too_many_columns", name=name, row=number,
+                                         limit=f"{MAX_COLUMNS:,}"))
+            values: list[Any] = [None] * width
+            for c in filled:
+                values[c["column"] - 1] = _xlsx_value(ReadOnlyCell(ws, **c))
+            budget.row(number, values)
+            grid.append(values)
+    return grid
 
 
 def _xlsx_value(cell: Any) -> Any:

@@ -104,7 +104,8 @@ def test_formula_injection_is_neutralised_in_both_formats():
     cells = [sheet.cell(row=r, column=2) for r in range(2, sheet.max_row + 1)]
     assert all(c.data_type == "s" for c in cells)  # text, never a formula
     assert cells[0].value == names["A"]
-    assert gb.neutralise(-3.5) == -3.5 and gb.neutralise("-3.5") == "'-3.5"
+    assert gb.neutralise(-3.5) == -3.5 and gb.neutralise("-3.5") == "-3.5"  # a number to Excel, not a formula
+    assert gb.neutralise("-3.5+1") == "'-3.5+1"
 
 
 def test_csv_with_bom_and_xlsx_round_trip_to_the_same_table():

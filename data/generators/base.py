@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 class StrictModel(BaseModel):
     """Base for parameter models: unknown keys are errors, values are validated on assignment."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ Status = Literal["correct", "partial", "wrong", "invalid", "ungraded"]
 class TaskParams(BaseModel):
     """Base of every task kind's params model: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     def datasets(self) -> list[str]:
         """Dataset names this task reads (override when not a single ``dataset`` field)."""

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 import yaml
 
+from simulator import safeyaml
 from simulator import tasks as registry
 from simulator.checking import FieldSpec, rounding_msg
 from simulator.i18n import Msg, msg, t
@@ -200,7 +201,7 @@ def _mapping_text(fc: FormContext) -> Collected:
     if not text.strip():
         return Collected()
     try:
-        value = yaml.safe_load(text)
+        value = safeyaml.load(text)
     except yaml.YAMLError:
         value = None
     if not isinstance(value, dict):

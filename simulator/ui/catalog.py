@@ -20,12 +20,11 @@ from typing import Any
 
 import yaml
 
-from simulator import standard
-from simulator.scenario import Scenario, load_scenario, shipped_paths
+from simulator import safeyaml, standard
+from simulator.scenario import MAX_SCENARIO_BYTES, Scenario, load_scenario, shipped_paths
 
 log = logging.getLogger("simulator.ui")
 ENV_DIRS = "SIMULATOR_SCENARIO_DIRS"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,9 @@ def scenario_paths() -> list[Path]:
 
 def _header(path: Path) -> dict[str, Any] | None:
     try:
-        data = yaml.load(path.read_text("utf-8-sig"), Loader=_Loader)  # noqa: S506 - a safe loader
+        if path.stat().st_size > MAX_SCENARIO_BYTES:
+            raise yaml.YAMLError("larger than the scenario size limit")
+        data = safeyaml.load(path.read_text("utf-8-sig"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         log.warning("scenario %s skipped: it cannot be read", path, exc_info=True)
         return None

@@ -7,6 +7,8 @@ Every run of the instructor page checks the token before drawing anything else.
 
 from __future__ import annotations
 
+import secrets
+
 import streamlit as st
 
 from simulator import auth, raters
@@ -19,12 +21,18 @@ from simulator.ui.widgets import render_msg
 
 NS = "instructor"
 TOKEN_KEY = session.key(NS, "token")
+CLIENT_KEY = session.key(NS, "client")
 
 
 def client_key() -> str:
-    """Failed logins are counted per client address (one key for all when it is unknown)."""
-    ip = getattr(st.context, "ip_address", None)
-    return ip if isinstance(ip, str) and ip else "instructor"
+    """Failed logins are counted per browser session (a random id kept in its session state), not per
+    address: behind a classroom NAT or a load balancer every browser shares one address, and a trainee's
+    guesses must not lock the instructor out. :func:`simulator.auth.login` adds a global back-off."""
+    key = session.get(CLIENT_KEY)
+    if not key:
+        key = "browser-" + secrets.token_urlsafe(12)
+        session.put(CLIENT_KEY, key)
+    return key
 
 
 def logged_in() -> bool:
