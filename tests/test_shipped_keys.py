@@ -18,7 +18,7 @@ import pytest
 from simulator import answer_key, generate_datasets, load_scenario
 from simulator.brief import brief_problems, grouping_problems
 from simulator.datasets import generate_bundle
-from simulator.tasks import choice, risk_review
+from simulator.tasks import budget_table, choice, risk_review
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 TRAINEES = [f"distinct-{i}" for i in range(20)]
@@ -148,7 +148,7 @@ def _margin_violations(p: choice.Params, data) -> list[str]:
     return out
 
 
-PLANNING = ("matrix_review", "risk_review")  # data-based decisions outside choice: grow/cut, 预警 flags
+PLANNING = ("matrix_review", "risk_review", "budget_table")  # data-based decisions: grow/cut, 预警, kept lines
 PLANNING_SCENARIOS = [p for p in SCENARIOS if any(t.kind in PLANNING for t in load_scenario(p).tasks)]
 
 
@@ -157,11 +157,12 @@ def _gap(a: float, b: float) -> float:
 
 
 @pytest.mark.parametrize("path", PLANNING_SCENARIOS, ids=[p.stem for p in PLANNING_SCENARIOS])
-def test_recommendations_and_risk_flags_clear_the_margin_over_100_trainees(path):
+def test_recommendations_flags_and_kept_lines_clear_the_margin_over_100_trainees(path):
     """The choice-margin rule for the decisions issue 15's kinds make from the data: the account to grow
     (best efficiency), the one to cut (worst efficiency among below-average shares) and the top account
-    win by ``choice.MARGIN``, no share sits at the average, and no risk line's rate is within the margin of
-    a threshold. Recomputed from the key's per-account and per-line values, not from the kinds' hooks."""
+    win by ``choice.MARGIN``, no share sits at the average; no risk line's rate and no budget line's ROI is
+    within the margin of its threshold (保本ROI), and a budget keeps at least two lines. Recomputed from
+    the key's per-account and per-line values, not from the kinds' hooks."""
     sc = load_scenario(path)
     tasks = [t for t in sc.tasks if t.kind in PLANNING]
     reduced = sc.model_copy(update={"tasks": tasks})
@@ -185,6 +186,13 @@ def test_recommendations_and_risk_flags_clear_the_margin_over_100_trainees(path)
                     problems.append(f"{trainee} {task.id}: top account by {top[0]:.4f} vs {top[1]:.4f}")
                 problems += [f"{trainee} {task.id}: {x}'s share {s:.4f} at the average" for x, s in shares.items()
                              if _gap(s, 1 / n) < choice.MARGIN]
+            elif task.kind == "budget_table":
+                p = budget_table.Params(**task.params)
+                lines = [r for r in a["rows"] if r[p.by] != "合计"]
+                problems += [f"{trainee} {task.id}: {r[p.by]} ROI {r['roi']:.4f} near 保本ROI {p.breakeven_roi}"
+                             for r in lines if r["roi"] == r["roi"] and _gap(r["roi"], p.breakeven_roi) < choice.MARGIN]
+                if sum(r["budget"] > 0 for r in lines) < 2:
+                    problems.append(f"{trainee} {task.id}: fewer than two lines get a budget")
             else:
                 p = risk_review.Params(**task.params)
                 column = {"refund": "refund_rate", "overrun": "utilisation", "idle": "utilisation", "roi": "roi"}
