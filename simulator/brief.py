@@ -3,8 +3,9 @@
 - Every platform, bid type, placement, objective, product category and traffic source a scenario's
   context names appears in that trainee's data (when the scenario generates the dataset holding it).
 - When the context names platforms, the accounts' data use no platform it does not name.
-- Every grouping a ``report_table`` task asks for has at least :data:`MIN_GROUPS` rows, and each of its
-  grouping columns other than a period (day, week, month) at least :data:`MIN_GROUPS` values.
+- Every grouping a ``report_table`` task (or a sheet of a ``summary_report`` workbook) asks for has at
+  least :data:`MIN_GROUPS` rows, and each of its grouping columns other than a period (day, week, month)
+  at least :data:`MIN_GROUPS` values.
 
 >>> names_in("店铺投放 oCPM、CPC 计划,在抖音信息流与抖音搜索展示", "ad_delivery", "bid_type")
 ['oCPM', 'CPC']
@@ -77,20 +78,33 @@ def brief_problems(scenario: Scenario, frames: Mapping[str, pd.DataFrame], train
     return problems
 
 
+def _reports(entry: Mapping) -> list[tuple[str, list[str], list[Mapping]]]:
+    """(label, grouping columns, rows) of each report table a key entry holds: a ``report_table``, or
+    each sheet of a ``summary_report`` workbook (its sheets are report tables)."""
+    if entry["kind"] == "report_table":
+        by = entry["params"].get("by", [])
+        return [(str(entry["id"]), [by] if isinstance(by, str) else list(by), entry["answer"].get("rows", []))]
+    if entry["kind"] == "summary_report":
+        out = []
+        for spec, sheet in zip(entry["params"].get("sheets", []), entry["answer"].get("sheets", []), strict=False):
+            by = spec.get("by", [])
+            out.append((f"{entry['id']}/{sheet.get('name')}", [by] if isinstance(by, str) else list(by),
+                        sheet.get("rows", [])))
+        return out
+    return []
+
+
 def grouping_problems(key: Mapping, trainee: str) -> list[str]:
-    """Report tables whose grouping has fewer than MIN_GROUPS rows or values for this trainee."""
+    """Report tables (and summary-report sheets) whose grouping has fewer than MIN_GROUPS rows or values."""
     problems = []
     for entry in key["tasks"]:
-        if entry["kind"] != "report_table":
-            continue
-        rows = entry["answer"].get("rows", [])
-        by = entry["params"].get("by", [])
-        if len(rows) < MIN_GROUPS:
-            problems.append(f"{trainee} {entry['id']}: the report has {len(rows)} group(s), fewer than "
-                            f"{MIN_GROUPS}")
-        for column in by:
-            values = {str(r.get(column)) for r in rows}
-            if column not in PERIODS and len(values) < MIN_GROUPS:
-                problems.append(f"{trainee} {entry['id']}: {column} takes {len(values)} value(s) in the report, "
-                                f"fewer than {MIN_GROUPS}")
+        for label, by, rows in _reports(entry):
+            if len(rows) < MIN_GROUPS:
+                problems.append(f"{trainee} {label}: the report has {len(rows)} group(s), fewer than "
+                                f"{MIN_GROUPS}")
+            for column in by:
+                values = {str(r.get(column)) for r in rows}
+                if column not in PERIODS and len(values) < MIN_GROUPS:
+                    problems.append(f"{trainee} {label}: {column} takes {len(values)} value(s) in the report, "
+                                    f"fewer than {MIN_GROUPS}")
     return problems

@@ -65,3 +65,17 @@ def test_problems_name_the_missing_value_the_unnamed_platform_and_a_thin_report(
                                             "T1 t1: bid_type takes 1 value(s) in the report, fewer than 3"]
     report = selftest(sc, seeds=1)
     assert any("小红书" in f for f in report.failures) and any("fewer than 3" in f for f in report.failures)
+
+
+def test_each_summary_report_sheet_is_a_report_grouping_with_three_groups():
+    rows = [{"week": w, "placement": "抖音信息流", "cost": 1.0} for w in ("2024-11-04", "2024-11-11", "2024-11-18")]
+    key = {"tasks": [{"id": "t3", "kind": "summary_report",
+                      "params": {"sheets": [{"name": "周趋势", "by": "week"}, {"name": "版位", "by": ["placement"]},
+                                            {"name": "计划", "by": "campaign_id"}]},
+                      "answer": {"sheets": [{"name": "周趋势", "rows": rows},
+                                            {"name": "版位", "rows": rows},
+                                            {"name": "计划", "rows": [{"campaign_id": c} for c in ("C1", "C2")]}]}}]}
+    assert grouping_problems(key, "T1") == [  # the weekly sheet has its three groups
+        "T1 t3/版位: placement takes 1 value(s) in the report, fewer than 3",
+        "T1 t3/计划: the report has 2 group(s), fewer than 3",
+        "T1 t3/计划: campaign_id takes 2 value(s) in the report, fewer than 3"]

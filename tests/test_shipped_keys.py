@@ -18,7 +18,7 @@ import pytest
 from simulator import answer_key, generate_datasets, load_scenario
 from simulator.brief import brief_problems, grouping_problems
 from simulator.datasets import generate_bundle
-from simulator.tasks import choice
+from simulator.tasks import budget_table, choice, risk_review
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 TRAINEES = [f"distinct-{i}" for i in range(20)]
@@ -146,3 +146,58 @@ def _margin_violations(p: choice.Params, data) -> list[str]:
         if abs(values[x] - values[y]) / max(abs(values[x]), abs(values[y])) < choice.MARGIN:
             out.append(f"{x} and {y} within the margin")
     return out
+
+
+PLANNING = ("matrix_review", "risk_review", "budget_table")  # data-based decisions: grow/cut, 预警, kept lines
+PLANNING_SCENARIOS = [p for p in SCENARIOS if any(t.kind in PLANNING for t in load_scenario(p).tasks)]
+
+
+def _gap(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(a), abs(b))
+
+
+@pytest.mark.parametrize("path", PLANNING_SCENARIOS, ids=[p.stem for p in PLANNING_SCENARIOS])
+def test_recommendations_flags_and_kept_lines_clear_the_margin_over_100_trainees(path):
+    """The choice-margin rule for the decisions issue 15's kinds make from the data: the account to grow
+    (best efficiency), the one to cut (worst efficiency among below-average shares) and the top account
+    win by ``choice.MARGIN``, no share sits at the average; no risk line's rate and no budget line's ROI is
+    within the margin of its threshold (保本ROI), and a budget keeps at least two lines. Recomputed from
+    the key's per-account and per-line values, not from the kinds' hooks."""
+    sc = load_scenario(path)
+    tasks = [t for t in sc.tasks if t.kind in PLANNING]
+    reduced = sc.model_copy(update={"tasks": tasks})
+    problems = []
+    for i in range(100):
+        trainee = f"margin-{i}"
+        for task, entry in zip(tasks, answer_key(reduced, trainee)["tasks"], strict=True):
+            a = entry["answer"]
+            if task.kind == "matrix_review":
+                eff, shares = a["efficiency_values"], a["shares"]
+                n = len(shares)
+                ranked = sorted(eff.values(), reverse=True)
+                assert eff[a["grow"]] == ranked[0]
+                pool = sorted(eff[x] for x in shares if shares[x] < 1 / n and x != a["grow"])
+                top = sorted(shares.values(), reverse=True)
+                if _gap(ranked[0], ranked[1]) < choice.MARGIN:
+                    problems.append(f"{trainee} {task.id}: grow decided by {ranked[0]:.4f} vs {ranked[1]:.4f}")
+                if len(pool) > 1 and _gap(pool[0], pool[1]) < choice.MARGIN:
+                    problems.append(f"{trainee} {task.id}: cut decided by {pool[0]:.4f} vs {pool[1]:.4f}")
+                if _gap(top[0], top[1]) < choice.MARGIN:
+                    problems.append(f"{trainee} {task.id}: top account by {top[0]:.4f} vs {top[1]:.4f}")
+                problems += [f"{trainee} {task.id}: {x}'s share {s:.4f} at the average" for x, s in shares.items()
+                             if _gap(s, 1 / n) < choice.MARGIN]
+            elif task.kind == "budget_table":
+                p = budget_table.Params(**task.params)
+                lines = [r for r in a["rows"] if r[p.by] != "合计"]
+                problems += [f"{trainee} {task.id}: {r[p.by]} ROI {r['roi']:.4f} near 保本ROI {p.breakeven_roi}"
+                             for r in lines if r["roi"] == r["roi"] and _gap(r["roi"], p.breakeven_roi) < choice.MARGIN]
+                if sum(r["budget"] > 0 for r in lines) < 2:
+                    problems.append(f"{trainee} {task.id}: fewer than two lines get a budget")
+            else:
+                p = risk_review.Params(**task.params)
+                column = {"refund": "refund_rate", "overrun": "utilisation", "idle": "utilisation", "roi": "roi"}
+                problems += [f"{trainee} {task.id}: {row[p.by]} {column[rule]} {row[column[rule]]:.4f} near {limit}"
+                             for row in a["rows"] for rule, limit in p.rules().items()
+                             if row[column[rule]] == row[column[rule]]
+                             and _gap(row[column[rule]], limit) < choice.MARGIN]
+    assert not problems, problems[:10]

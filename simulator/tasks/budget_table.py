@@ -30,6 +30,7 @@ from simulator.checking import FieldSpec
 from simulator.i18n import msg, register, t
 from simulator.labels import column_label
 from simulator.tasks.base import Check, TaskContext, TaskParams
+from simulator.tasks.choice import MARGIN
 from simulator.tasks.metric import (
     ENTITY_ALIASES,
     PERIODS,
@@ -177,6 +178,23 @@ def _total_row(by: str, plan: dict[str, np.ndarray]) -> dict[str, Any]:
 
 def _rows(keys: pd.DataFrame, roi: np.ndarray, plan: dict[str, np.ndarray], by: str) -> list[dict]:
     return plantables.records(metrics.keyed(keys, {"roi": roi, **plan})) + [_total_row(by, plan)]
+
+
+def fragile(params: Params, data: Mapping[str, pd.DataFrame]) -> str | None:
+    """Why these data give no robust plan, or None: a line's ROI within ``choice.MARGIN`` of 保本ROI (kept
+    or cut would turn on rounding), or fewer than two lines kept (nothing left to allocate between).
+    The trainee's data are then re-drawn, as for a choice task."""
+    keys, sums = _history(params, data)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roi = np.where(sums["cost"] > 0, sums["gmv"] / sums["cost"], np.nan)
+    gap = np.abs(roi - params.breakeven_roi) / np.maximum(np.abs(roi), params.breakeven_roi)
+    close = np.nan_to_num(gap, nan=1.0) < MARGIN
+    if close.any():
+        line = checking.norm_key(keys[params.by].iloc[int(np.argmax(close))])
+        return f"{line}: ROI {roi[int(np.argmax(close))]:.4f} within {MARGIN:.0%} of 保本ROI {params.breakeven_roi}"
+    if len(roi) >= 2 and (np.nan_to_num(roi) >= params.breakeven_roi).sum() < 2:
+        return f"fewer than two lines reach 保本ROI {params.breakeven_roi}"
+    return None
 
 
 def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:

@@ -29,6 +29,7 @@ from simulator import checking, metrics
 from simulator.checking import FieldSpec
 from simulator.i18n import msg, register, t
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.choice import MARGIN
 from simulator.tasks.metric import (
     PERIODS,
     Filter,
@@ -170,6 +171,42 @@ def _choose(ids: list[str], share: np.ndarray, eff: np.ndarray) -> tuple[str, st
     pool = small or [i for i in range(len(ids)) if ids[i] != grow] or [0]
     cut = ids[min(pool, key=lambda i: np.nan_to_num(eff[i], nan=np.inf))]
     return grow, cut
+
+
+def _gap(a: float, b: float) -> float:
+    """|a − b| relative to the larger magnitude (NaN counts as far)."""
+    scale = max(abs(a), abs(b))
+    return 1.0 if not scale or np.isnan(scale) else abs(a - b) / scale
+
+
+def fragile(params: Params, data: Mapping[str, pd.DataFrame]) -> str | None:
+    """Why the recommendation would not be robust on these data (``choice.MARGIN``), or None.
+
+    The account to grow must beat the next efficiency, the account to cut must trail the next one in its
+    pool, the top account must lead the next share, and no share may sit at the average share (which
+    decides the cut pool) within the margin; otherwise the trainee's data are re-drawn.
+    """
+    periods = [c for c in params.filter if c in PERIODS]
+    acc = _per_account(params, apply_filter(frame(data, params, periods), params.filter))
+    if len(acc) < 2:
+        return None  # make() reports this as a scenario problem
+    ids = [checking.norm_key(a) for a in acc["account_id"]]
+    values = acc[params.metric].to_numpy(dtype=float)
+    share = values / values.sum()
+    eff = acc[params.efficiency].to_numpy(dtype=float)
+    grow, _ = _choose(ids, share, eff)
+    best = np.sort(np.nan_to_num(eff, nan=-np.inf))[::-1]
+    if _gap(best[0], best[1]) < MARGIN:
+        return f"the two most efficient accounts are within {MARGIN:.0%} on {params.efficiency}"
+    top = np.sort(share)[::-1]
+    if _gap(top[0], top[1]) < MARGIN:
+        return f"the two largest accounts are within {MARGIN:.0%} on {params.metric}"
+    if any(_gap(x, 1 / len(ids)) < MARGIN for x in share):
+        return f"an account's share is within {MARGIN:.0%} of the average share"
+    pool = sorted(e for i, e in enumerate(eff) if share[i] < 1 / len(ids) and ids[i] != grow and not np.isnan(e))
+    if len(pool) > 1 and _gap(pool[0], pool[1]) < MARGIN:
+        return f"the two least efficient small accounts are within {MARGIN:.0%} on {params.efficiency}"
+    return None
 
 
 def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:

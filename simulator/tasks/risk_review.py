@@ -28,6 +28,7 @@ from simulator.checking import FieldSpec
 from simulator.i18n import msg, register, t
 from simulator.labels import column_label
 from simulator.tasks.base import Check, TaskContext, TaskParams
+from simulator.tasks.choice import MARGIN
 from simulator.tasks.metric import (
     ENTITY_ALIASES,
     PERIODS,
@@ -155,8 +156,8 @@ def _columns(params: Params, util: np.ndarray, refund: np.ndarray, roi: np.ndarr
             "flagged": (score >= params.flag_at).astype(float)}
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
-    """``{"columns", "rows", "flagged_lines", "misconceptions"}`` (full precision, flags as 1/0)."""
+def _lines(params: Params, data: Mapping[str, pd.DataFrame]):
+    """(filtered rows, line groups, sums, utilisation, refund rate, ROI) per line, ratios of sums."""
     periods = [c for c in (params.by, *params.filter) if c in PERIODS]
     sub = apply_filter(frame(data, params, periods), params.filter)
     if sub.empty:
@@ -169,6 +170,31 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
         sub, groups, [metrics.METRICS["refund_rate"], metrics.METRICS["roi"]], params.dataset, sums)]
     with np.errstate(divide="ignore", invalid="ignore"):
         util = sums["cost"] / (params.daily_budget * active)
+    return sub, groups, sums, util, refund, roi
+
+
+def fragile(params: Params, data: Mapping[str, pd.DataFrame]) -> str | None:
+    """Why these data give no robust flags (a line's rate within ``choice.MARGIN`` of a threshold), or None.
+
+    A rate that close to its limit could breach or not depending on rounding, so the trainee's data are
+    re-drawn (the choice-margin rule of the distinct-answers work, applied to the risk rules).
+    """
+    _, groups, _, util, refund, roi = _lines(params, data)
+    values = {"refund": refund, "overrun": util, "idle": util, "roi": roi}
+    for rule, limit in params.rules().items():
+        v = values[rule]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gap = np.abs(v - limit) / np.maximum(np.abs(v), abs(limit))
+        close = np.nan_to_num(gap, nan=1.0) < MARGIN
+        if close.any():
+            line = checking.norm_key(groups.keys[params.by].iloc[int(np.argmax(close))])
+            return f"{line}: {rule} {v[int(np.argmax(close))]:.4f} within {MARGIN:.0%} of the limit {limit}"
+    return None
+
+
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+    """``{"columns", "rows", "flagged_lines", "misconceptions"}`` (full precision, flags as 1/0)."""
+    sub, groups, sums, util, refund, roi = _lines(params, data)
     cols = _columns(params, util, refund, roi)
     rows = plantables.records(metrics.keyed(groups.keys, cols))
     flagged = [checking.norm_key(k) for k, f in zip(groups.keys[params.by], cols["flagged"], strict=True) if f]

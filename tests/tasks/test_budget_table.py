@@ -146,3 +146,13 @@ def test_describe_both_languages_and_bad_params():
         bt.Params(growth=0.1, target_gmv=1000, breakeven_roi=2)
     with pytest.raises(ValidationError):
         bt.Params(growth=0.1, breakeven_roi=2, budget_cap=10, cap_factor=1)
+
+
+def test_fragile_when_a_line_sits_at_breakeven_or_fewer_than_two_lines_are_kept():
+    def data(gmv):
+        return {"ad_delivery": pd.DataFrame({"placement": ["a", "b", "c"], "cost": 100.0, "gmv": gmv,
+                                             "clicks": 50, "conversions": 5})}
+    p = bt.Params(growth=0.1, breakeven_roi=2.0)
+    assert bt.fragile(p, data([300.0, 250, 150])) is None  # ROI 3.0, 2.5 kept; 1.5 cut, all clear
+    assert bt.fragile(p, data([300.0, 250, 197])).startswith("c: ROI 1.9700")  # 1.5% under 保本ROI
+    assert "fewer than two" in bt.fragile(p, data([300.0, 150, 120]))

@@ -138,3 +138,15 @@ def test_describe_both_languages_and_bad_params():
     assert mr.Params(dataset="posts", ask=["top_share", "grow"]).fields() == ["top_share", "grow"]
     with pytest.raises(AnswerFormatError):
         mr.parse("A01", p, CTX)
+
+
+def test_fragile_when_grow_cut_top_or_the_average_share_is_decided_within_the_margin():
+    def data(plays, likes, platform=("抖音", "快手", "抖音", "视频号")):
+        return {"accounts_daily": pd.DataFrame({"account_id": ["A1", "A2", "A3", "A4"], "platform": list(platform),
+                                                "plays": plays, "likes": likes, "comments": 0, "shares": 0})}
+    p = mr.Params()
+    assert mr.fragile(p, data([500, 300, 150, 50], [10, 15, 3, 2])) is None  # clear on every decision
+    assert "most efficient" in mr.fragile(p, data([500, 300, 150, 50], [25, 15.1, 3, 2]))
+    assert "largest" in mr.fragile(p, data([400, 395, 150, 55], [10, 20, 3, 2]))
+    assert "average share" in mr.fragile(p, data([500, 248, 150, 102], [10, 20, 3, 2]))
+    assert "least efficient" in mr.fragile(p, data([500, 300, 150, 50], [10, 15, 3, 1.01]))

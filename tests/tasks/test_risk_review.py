@@ -138,3 +138,15 @@ def test_describe_both_languages_and_bad_params():
         rr.Params(daily_budget=100, utilisation_min=1.2, utilisation_max=1.1)
     with pytest.raises(ValidationError):
         rr.Params(daily_budget=100, weights={"refund": 0})
+
+
+def test_fragile_names_a_line_within_the_margin_of_a_threshold():
+    df = pd.DataFrame({"date": pd.to_datetime(["2024-11-01", "2024-11-01"]), "campaign_id": ["C1", "C2"],
+                       "cost": [100.0, 100.0], "gmv": [300.0, 300.0], "refunds": [0.0, 0.0]})
+    p = rr.Params(daily_budget=100, utilisation_max=1.1, utilisation_min=0.5, refund_max=0.1, roi_min=2.0)
+    assert rr.fragile(p, {"ad_delivery": df}) is None  # utilisation 1.0, ROI 3.0: clear of every limit
+    close = df.assign(cost=[100.0, 108.5])  # C2: utilisation 1.085, 1.4% under the 1.1 limit
+    reason = rr.fragile(p, {"ad_delivery": close})
+    assert reason is not None and reason.startswith("C2: overrun")
+    near_roi = df.assign(gmv=[300.0, 203.0])  # C2: ROI 2.03, 1.5% above the 2.0 limit
+    assert rr.fragile(p, {"ad_delivery": near_roi}).startswith("C2: roi")
