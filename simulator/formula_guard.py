@@ -12,9 +12,10 @@ alone: a spreadsheet reads them as numbers, not formulas. JSON output is never p
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas only for guard_frame: the exam CLI imports this module and must start fast
+    import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 """Starts of a cell's text that a spreadsheet may evaluate (after any leading spaces)."""
@@ -35,6 +36,8 @@ def neutralise(value: Any) -> Any:
 
 def guard_frame(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with :func:`neutralise` applied to the text of every text column (others untouched)."""
+    import pandas as pd
+
     out = df
     for col in df.columns:
         values = df[col]

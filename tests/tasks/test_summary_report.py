@@ -111,7 +111,7 @@ def test_missing_sheet_and_mean_of_daily_ratios_named_per_sheet():
     mean = tables[0].copy()
     mean["ctr"] = daily.groupby("campaign_id").mean().to_numpy()
     result = grade(p, key, workbook({"汇总": mean, "周报": tables[1]}))
-    assert {"summary_report.sheet", "report_table.mean_of_ratios"} <= named(result)
+    assert {"summary_report.sheet", "misc.mean_of_ratios.day"} <= named(result)
     assert result.details["wrong_cells"][0][0].startswith("汇总: ")
 
 
