@@ -31,7 +31,7 @@ sources:
 tasks:
   - {id: t1, kind: metric, points: 60, skills: [L4/5.2.1], params: {dataset: ad_delivery, metric: ctr}}
   - {id: t2, kind: report_table, points: 40, skills: [L4/6.1.1],
-     params: {dataset: ad_delivery, by: [campaign_id], metrics: [cost, ctr]}}
+     params: {dataset: ad_delivery, by: [creative_id], metrics: [cost, ctr]}}
 """
 
 
