@@ -134,6 +134,9 @@ def shifted(rows: list[dict], columns: list[str], rng: np.random.Generator) -> p
     frame = pd.DataFrame(rows)
     candidates = [(r, c) for r in range(len(frame)) for c in columns
                   if frame.at[r, c] is not None and not pd.isna(frame.at[r, c]) and float(frame.at[r, c]) != 0]
+    # a cell too small for a 10% move to show at the asked precision (a 0.0002 rate at 4 decimals) is no test
+    visible = [(r, c) for r, c in candidates if abs(float(frame.at[r, c])) >= 0.01]
+    candidates = visible or candidates
     row, col = candidates[int(rng.integers(len(candidates)))]
     frame[col] = frame[col].astype(float)
     frame.at[row, col] = float(frame.at[row, col]) * (1 + rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 0.4))
