@@ -341,6 +341,7 @@ def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext
     """Per-field partial credit; names the curve family, marginal-vs-average and GMV-basis mistakes."""
     result = checking.check_fields(parsed, answer, specs(params, answer), tolerance=ctx.tolerance,
                                    strict=ctx.strict_precision)
+    _one_curve_family(result, parsed, answer, params, ctx)
     given, own = parsed.get("increase_budget"), parsed.get("marginal_roi")
     follows_own = own is not None and given == bool(own >= answer["breakeven_roi"])
     if given is not None and given != answer["increase_budget"] and not follows_own:
@@ -350,6 +351,38 @@ def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext
             msg("roi_forecast.decision_average" if given == by_average else "roi_forecast.decision")
         )
     return result
+
+
+def _one_curve_family(result: Check, parsed: Mapping[str, Any], answer: dict, params: Params,
+                      ctx: TaskContext) -> None:
+    """A field whose answer matches two curve families is told the family most fields match.
+
+    Two families can give nearly the same number for one field (a marginal ROI at this budget), so the
+    closest match alone may call a linear-model answer "power" for that field only.
+    """
+    curves = {f"roi_forecast.variant.{m}" for m in stats.CURVES}
+    matched: dict[str, list[str]] = {}
+    for field, spec in specs(params, answer).items():
+        value = parsed.get(field)
+        if spec.kind == "bool" or not isinstance(value, int | float) or not spec.alternatives:
+            continue
+        matched[field] = [k for k in checking.matching_alternatives(
+            float(value), answer[field], spec.alternatives, unit=spec.unit, tolerance=ctx.tolerance,
+            precision=spec.precision, strict=ctx.strict_precision) if k in curves]
+    counts: dict[str, int] = {}
+    for keys in matched.values():
+        for k in keys:
+            counts[k] = counts.get(k, 0) + 1
+    ranked = sorted(counts.values(), reverse=True)
+    if not ranked or (len(ranked) > 1 and ranked[0] == ranked[1]):
+        return  # no family stands out: each field keeps its closest match
+    best = max(counts, key=counts.__getitem__)
+    for i, m in enumerate(result.feedback):
+        if m.key != "check.field_wrong" or m.args["reason"].key not in curves - {best}:
+            continue
+        field = m.args["field"].key.rsplit(".", 1)[1]
+        if best in matched.get(field, []):
+            result.feedback[i] = msg("check.field_wrong", field=m.args["field"], reason=msg(best))
 
 
 def probes(answer: dict, params: Params) -> list[checking.Probe]:
