@@ -112,11 +112,21 @@ def ans(code: str, trainee: str, task: str, part: str) -> str:
     return f"exam.ans.{code}.{trainee}.{task}.{part}"
 
 
+def countdowns(at: AppTest) -> list[str]:
+    """The countdowns as the browser first draws them, from the deadline and server time the page sent."""
+    shown = []
+    for element in at.get("bidi_component"):
+        data = json.loads(element.proto.json)
+        left = (data["deadline_ms"] - data["server_now_ms"]) / 1000
+        shown.append(data["label"].replace("{left}", exam_clock.countdown_text(left)))
+    return shown
+
+
 def texts(at: AppTest) -> str:
     parts = [
         e.value for kind in ("markdown", "caption", "success", "warning", "error", "info") for e in getattr(at, kind)
     ]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(str(p) for p in [*parts, *countdowns(at)])
 
 
 def marks(at: AppTest) -> list[str]:
