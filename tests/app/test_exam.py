@@ -336,3 +336,14 @@ def test_every_exam_page_message_is_in_both_locale_files():
     for key in sorted(used):
         assert all(key in catalog for catalog in catalogs), key
         assert set(re.findall(r"{(\w+)}", catalogs[0][key])) == set(re.findall(r"{(\w+)}", catalogs[1][key])), key
+
+
+def test_the_data_tab_runs_only_while_open_and_then_shows_tables_charts_and_downloads(clock, exam_file):
+    code = new_exam(exam_file).code
+    at = join(code, "E-020")
+    assert not at.get("download_button") and not at.get("plotly_chart")  # a save does not rebuild them
+    at.session_state[f"exam.tabs.{code}.E-020"] = t("exam.page.tab_data", "zh")  # the trainee opens 数据
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.get("download_button")) >= 2 and at.get("plotly_chart") and at.dataframe
+    assert at.text_input(key=ans(code, "E-020", "t1", "value"))  # the tasks stay on the page
