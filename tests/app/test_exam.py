@@ -347,3 +347,18 @@ def test_the_data_tab_runs_only_while_open_and_then_shows_tables_charts_and_down
     assert not at.exception, at.exception
     assert len(at.get("download_button")) >= 2 and at.get("plotly_chart") and at.dataframe
     assert at.text_input(key=ans(code, "E-020", "t1", "value"))  # the tasks stay on the page
+
+
+def test_choice_options_come_from_the_one_task_not_the_whole_key(monkeypatch, exam_file):
+    from simulator.ui import choice_form
+
+    scenario = load_source(exam_file.read_text("utf-8"), str(exam_file))
+    expected = next(e for e in answer_key(scenario, "E-030")["tasks"] if e["id"] == "t2")["answer"]["options"]
+    shown = choice_form.options_for(scenario, "E-030", "t2")
+    assert shown == {str(k): str(v) for k, v in expected.items()}
+
+    def no_other_task(*args, **kwargs):
+        raise AssertionError("the exam page built another task's answer")
+
+    monkeypatch.setattr(registry.get("metric"), "make", no_other_task)  # t1 of the same exam
+    assert set(choice_form.options_for(scenario, "E-031", "t2")) == set(shown)  # a new trainee: built fresh
