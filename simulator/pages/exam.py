@@ -23,6 +23,7 @@ from simulator.scenario import Scenario
 from simulator.ui import (
     exam_clock,
     exam_restore,
+    exam_saving,
     exam_session,
     exam_status,
     session,
@@ -65,6 +66,8 @@ def _tasks_tab(sit: Sitting, saved: Mapping[str, exams.SavedAnswer]) -> None:
 
     sheet_header(sit.scenario, sit.frames, sit.lang)
     st.caption(t("exam.page.how", sit.lang))
+    if not sit.locked:
+        exam_saving.indicator(sit.lang)
     for task in sit.scenario.tasks:
         with guard("ui.error.task"):
             task_card(sit, task, saved.get(task.id))

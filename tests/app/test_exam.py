@@ -117,6 +117,8 @@ def countdowns(at: AppTest) -> list[str]:
     shown = []
     for element in at.get("bidi_component"):
         data = json.loads(element.proto.json)
+        if "deadline_ms" not in data:
+            continue  # the 正在保存… marker
         left = (data["deadline_ms"] - data["server_now_ms"]) / 1000
         shown.append(data["label"].replace("{left}", exam_clock.countdown_text(left)))
     return shown
@@ -362,3 +364,32 @@ def test_choice_options_come_from_the_one_task_not_the_whole_key(monkeypatch, ex
 
     monkeypatch.setattr(registry.get("metric"), "make", no_other_task)  # t1 of the same exam
     assert set(choice_form.options_for(scenario, "E-031", "t2")) == set(shown)  # a new trainee: built fresh
+
+
+def test_a_store_failure_is_retried_and_an_unacknowledged_answer_is_sent_again(clock, exam_file, monkeypatch):
+    from simulator.ui import exam_task
+
+    code = new_exam(exam_file).code
+    at = join(code, "E-040")
+    real_save, calls = exams.save_answer, []
+
+    def flaky(*args, **kwargs):  # the store fails on the first try of each save
+        calls.append(args[3])
+        if len(calls) % 2:
+            raise OSError("disk busy")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(exam_task, "RETRY_DELAYS", (0, 0))
+    monkeypatch.setattr(exams, "save_answer", flaky)
+    at.text_input(key=ans(code, "E-040", "t1", "value")).input("1%").run()
+    assert calls == ["1%", "1%"] and marks(at) and not at.error  # tried again, then acknowledged
+
+    monkeypatch.setattr(exams, "save_answer", lambda *a, **k: (_ for _ in ()).throw(OSError("down")))
+    at.text_input(key=ans(code, "E-040", "t1", "value")).input("2%").run()
+    assert t("exam.page.save_failed", "zh") in texts(at)  # said so; the input keeps 2%
+    assert at.text_input(key=ans(code, "E-040", "t1", "value")).value == "2%"
+    assert exams.saved_answers(code, "E-040")["t1"].value == "1%"
+
+    monkeypatch.setattr(exams, "save_answer", real_save)
+    at.run()  # any later run of the page sends the answer that was never acknowledged
+    assert exams.saved_answers(code, "E-040")["t1"].value == "2%" and not at.error
