@@ -242,13 +242,14 @@ async def drive(args: argparse.Namespace, url: str, code: str, tally: Tally, sam
     busy = {"seconds": round(time.perf_counter() - started, 1), "cpu_s": round(sampler.cpu() - cpu0, 2)}
     await asyncio.sleep(2)  # let the last reruns settle before the idle window
     cpu1 = sampler.cpu()
-    await asyncio.sleep(args.idle)
+    await asyncio.gather(*(tab.idle(args.idle) for tab in tabs_open))  # read only, as a browser left open
     idle_cpu = sampler.cpu() - cpu1
     for tab in tabs_open:
         await tab.close()
     return {"trainees_list": trainees, "busy": busy,
             "idle": {"pages": len(tabs_open), "seconds": args.idle, "cpu_s": round(idle_cpu, 3),
-                     "core_pct": round(100 * idle_cpu / max(args.idle, 1e-9), 2)}}
+                     "core_pct": round(100 * idle_cpu / max(args.idle, 1e-9), 2),
+                     "timer_reruns": sum(tab.auto_reruns_sent for tab in tabs_open)}}
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -265,7 +266,8 @@ def run(args: argparse.Namespace) -> dict:
         store = Store(db_url)
         code = exams.create_exam(EXAM_SCENARIO, minutes=120, store=store).code
         store.dispose()
-        apps = [services.start_app(env, folder / f"app{i}.log", args.post_script_gc) for i in range(args.replicas)]
+        apps = [services.start_app(env, folder / f"app{i}.log", args.post_script_gc, args.app_root)
+                for i in range(args.replicas)]
         for app in apps:
             stack.callback(services.stop, app.proc)
         url = stack.enter_context(services.haproxy(apps, folder)) if args.replicas > 1 else apps[0].url
@@ -301,6 +303,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--idle", type=float, default=20.0, help="seconds the pages stay open idle at the end")
     p.add_argument("--post-script-gc", action="store_true", help="Streamlit's default gc.collect(2) per run")
     p.add_argument("--seed", default="load")
+    p.add_argument("--app-root", type=Path, default=services.ROOT,
+                   help="checkout whose app.py to run (for before/after comparisons)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     if args.kill_replica and args.replicas < 2:

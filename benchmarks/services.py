@@ -66,18 +66,23 @@ class App:
     port: int
 
 
-def start_app(env: dict[str, str], log: Path, post_script_gc: bool = False) -> App:
-    """``streamlit run app.py`` headless on a free loopback port, with ``simulator serve``'s flags."""
+def start_app(env: dict[str, str], log: Path, post_script_gc: bool = False, root: Path = ROOT) -> App:
+    """``streamlit run app.py`` headless on a free loopback port, with ``simulator serve``'s flags.
+
+    ``root`` is the checkout whose ``app.py`` runs (another one only for before/after comparisons; its
+    own ``simulator`` package is imported first, as the script's folder leads ``sys.path``).
+    """
     from simulator.cli import SERVE_FLAGS
 
     port = free_port()
-    flags = list(SERVE_FLAGS)
-    flags[flags.index("--runner.postScriptGC") + 1] = "true" if post_script_gc else "false"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+    pairs = dict(zip(SERVE_FLAGS[::2], SERVE_FLAGS[1::2], strict=True))
+    pairs["--runner.postScriptGC"] = "true" if post_script_gc else "false"
+    flags = [item for pair in pairs.items() for item in pair]
+    cmd = [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
            *flags]
     with open(log, "ab") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(cmd, cwd=root, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     wait_http(url + "/_stcore/health", proc)

@@ -67,6 +67,9 @@ class Tab:
         self.query = ""
         self.cookie = ""
         """Cookies the server (or a sticky load balancer) set, sent again like a browser does."""
+        self.auto_reruns: dict[str, float] = {}
+        """Fragment id → seconds: the ``st.fragment(run_every=…)`` timers the page asked the browser to run."""
+        self.auto_reruns_sent = 0
 
     @staticmethod
     def widget_matches(widget_id: str, user_key: str) -> bool:
@@ -162,6 +165,41 @@ class Tab:
             elif kind == "script_finished" and fwd.script_finished in FINISHED:
                 run.status = fwd.script_finished
                 return
+            else:
+                self._timers(fwd, kind)
+
+    def _timers(self, fwd: ForwardMsg, kind: str | None) -> None:
+        if kind == "auto_rerun":
+            self.auto_reruns[fwd.auto_rerun.fragment_id] = fwd.auto_rerun.interval
+        elif kind == "stop_auto_rerun":
+            self.auto_reruns.pop(fwd.stop_auto_rerun.fragment_id, None)
+
+    async def idle(self, seconds: float) -> None:
+        """Leaves the page open for ``seconds`` as a browser does: only its ``run_every`` timers fire."""
+        assert self.conn is not None, "open() first"
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        due = {fid: loop.time() + every for fid, every in self.auto_reruns.items()}
+        while (now := loop.time()) < end:
+            for fid in [f for f, when in due.items() if when <= now]:
+                msg = BackMsg()
+                msg.rerun_script.query_string, msg.rerun_script.page_name = self.query, self.page
+                msg.rerun_script.fragment_id, msg.rerun_script.is_auto_rerun = fid, True
+                msg.rerun_script.widget_states.widgets.extend(self.states.values())
+                await self.conn.write_message(msg.SerializeToString(), binary=True)
+                self.auto_reruns_sent += 1
+                due[fid] = now + self.auto_reruns.get(fid, 1.0)
+            wait = min([end, *due.values()]) - loop.time()
+            try:
+                raw = await asyncio.wait_for(self.conn.read_message(), max(wait, 0.001))
+            except TimeoutError:
+                continue
+            if raw is None:
+                raise ConnectionError("the server closed the connection")
+            if isinstance(raw, bytes):
+                fwd = ForwardMsg()
+                fwd.ParseFromString(raw)
+                self._timers(fwd, fwd.WhichOneof("type"))
 
     def _delta(self, fwd: ForwardMsg, run: Run) -> None:
         delta = fwd.delta
