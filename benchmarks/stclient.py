@@ -37,6 +37,8 @@ class Run:
     """Markdown, captions and alert bodies of the run, in order."""
     errors: list[str] = field(default_factory=list)
     """Bodies of ``st.error`` / ``st.exception`` elements (a refused or failed save, a traceback)."""
+    exceptions: list[str] = field(default_factory=list)
+    """Messages of ``st.exception`` elements (a traceback reaching the page)."""
     status: int = -1
     """The ``script_finished`` status (``ForwardMsg.FINISHED_*``); -1 when it never came."""
 
@@ -215,6 +217,7 @@ class Tab:
                 run.errors.append(element.alert.body)
         elif kind == "exception":
             run.errors.append(element.exception.message)
+            run.exceptions.append(element.exception.message)
         elif kind in WIDGET_KINDS:
             proto = getattr(element, kind)
             fields = {f.name for f, _ in proto.ListFields()}
