@@ -107,7 +107,14 @@ async def exam_trainee(url: str, code: str, trainee: str, tally: Tally, think: f
     await tab.close()
     again = Tab(url)
     again.cookie = tab.cookie
-    run = await again.open("exam", query)
+    try:
+        run = await again.open("exam", query)
+    except (ConnectionError, OSError, HTTPClientError, WebSocketClosedError):
+        if killed is None or not killed.is_set():
+            raise
+        tally.reconnects += 1  # the reload met the replica that died: the browser tries again
+        again = await reopen(again, url, query)
+        run = again.last_open
     if _ack(run, tally, f"{trainee} reload"):
         tally.render.append(run.seconds)
     for task, part, _ in answers_for(trainee, random.Random(0)):
@@ -130,6 +137,7 @@ async def reopen(tab: Tab, url: str, query: str, tries: int = 30) -> Tab:
         try:
             run = await fresh.open("exam", query, timeout=30)
             if run.status >= 0:
+                fresh.last_open = run
                 return fresh
         except (ConnectionError, OSError, HTTPClientError, WebSocketClosedError):
             pass
@@ -183,10 +191,14 @@ class Sampler:
 
     def __init__(self, pids: list[int]) -> None:
         self.pids, self.peak_rss, self._stop = pids, 0.0, threading.Event()
+        self._cpu: dict[int, float] = {}
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def cpu(self) -> float:
-        return sum(services.cpu_seconds(p) for p in self.pids)
+        """CPU seconds of all servers so far (a killed one keeps what it used before it died)."""
+        for pid in self.pids:
+            self._cpu[pid] = max(self._cpu.get(pid, 0.0), services.cpu_seconds(pid))
+        return sum(self._cpu.values())
 
     def _loop(self) -> None:
         while not self._stop.wait(0.5):
@@ -212,6 +224,38 @@ def stored_answers(db_url: str, code: str, trainees: list[str]) -> dict[tuple[st
                 for task, answer in exams.saved_answers(code, tr, store=store).items()}
     finally:
         store.dispose()
+
+
+async def hold_class(args: argparse.Namespace, code: str, tally: Tally, sampler: Sampler) -> dict:
+    """The long run: every open page saves its written answer again every ``--hold-every`` seconds."""
+    cpu0, rss, started = sampler.cpu(), [], time.perf_counter()
+    saves: list[float] = []
+
+    async def keep_writing(tab: Tab, i: int) -> None:
+        trainee = tab.query.rsplit("trainee=", 1)[-1]
+        n = 0
+        await asyncio.sleep(args.hold_every * i / max(1, len(tabs_open)))
+        while time.perf_counter() - started < args.hold:
+            n += 1
+            text = f"{trainee} 第{n}稿:提高优质创意的预算,暂停点击率最低的计划。"
+            run = await tab.set_text(f"exam.ans.{code}.{trainee}.t12.text", text)
+            if run.status >= 0 and not run.errors and any(SAVED_MARK in x for x in run.texts):
+                saves.append(run.seconds)
+                tally.acked[(trainee, "t12", "text")] = text
+            else:
+                tally.errors.append(f"{trainee} hold save {n}")
+            await tab.idle(args.hold_every)
+
+    async def watch() -> None:
+        while time.perf_counter() - started < args.hold:
+            rss.append(round(sum(services.rss_mib(p) for p in sampler.pids), 1))
+            await asyncio.sleep(min(60.0, args.hold / 10))
+
+    await asyncio.gather(watch(), *(keep_writing(tab, i) for i, tab in enumerate(tabs_open)))
+    seconds = time.perf_counter() - started
+    cpu = sampler.cpu() - cpu0
+    return {"seconds": round(seconds), "pages": len(tabs_open), "saves": summary(saves),
+            "cpu_s": round(cpu, 1), "core_pct": round(100 * cpu / seconds, 2), "rss_mib_timeline": rss}
 
 
 def stored_text(stored: dict[tuple[str, str], object], trainee: str, task: str, part: str) -> object:
@@ -247,14 +291,16 @@ async def drive(args: argparse.Namespace, url: str, code: str, tally: Tally, sam
     busy = {"seconds": round(time.perf_counter() - started, 1), "cpu_s": round(sampler.cpu() - cpu0, 2)}
     await asyncio.sleep(2)  # let the last reruns settle before the idle window
     cpu1 = sampler.cpu()
-    await asyncio.gather(*(tab.idle(args.idle) for tab in tabs_open))  # read only, as a browser left open
+    ended = await asyncio.gather(*(tab.idle(args.idle) for tab in tabs_open), return_exceptions=True)
+    dropped = sum(isinstance(e, Exception) for e in ended)  # pages of a killed replica (a browser reconnects)
     idle_cpu = sampler.cpu() - cpu1
+    hold = await hold_class(args, code, tally, sampler) if args.hold else None
     for tab in tabs_open:
         await tab.close()
-    return {"trainees_list": trainees, "busy": busy,
+    return {"trainees_list": trainees, "busy": busy, **({"hold": hold} if hold else {}),
             "idle": {"pages": len(tabs_open), "seconds": args.idle, "cpu_s": round(idle_cpu, 3),
                      "core_pct": round(100 * idle_cpu / max(args.idle, 1e-9), 2),
-                     "timer_reruns": sum(tab.auto_reruns_sent for tab in tabs_open)}}
+                     "timer_reruns": sum(tab.auto_reruns_sent for tab in tabs_open), "dropped": dropped}}
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -278,7 +324,7 @@ def run(args: argparse.Namespace) -> dict:
         url = stack.enter_context(services.haproxy(apps, folder)) if args.replicas > 1 else apps[0].url
         kill = (lambda: os.killpg(apps[-1].proc.pid, signal.SIGKILL)) if args.kill_replica else None
         tally = Tally()
-        cold = asyncio.run(warm_up(url, code))
+        cold = max(asyncio.run(warm_up(app.url, code)) for app in apps)  # each replica, before the class
         with Sampler([a.proc.pid for a in apps]) as sampler:
             rss_start = sum(services.rss_mib(a.proc.pid) for a in apps)
             phases = asyncio.run(drive(args, url, code, tally, sampler, kill))
@@ -306,6 +352,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--think", type=float, default=1.0, help="mean seconds between a trainee's actions")
     p.add_argument("--ramp", type=float, default=10.0, help="seconds over which the trainees arrive")
     p.add_argument("--idle", type=float, default=20.0, help="seconds the pages stay open idle at the end")
+    p.add_argument("--hold", type=float, default=0.0,
+                   help="then keep the class open this many seconds, each page saving every --hold-every s")
+    p.add_argument("--hold-every", type=float, default=60.0)
     p.add_argument("--post-script-gc", action="store_true", help="Streamlit's default gc.collect(2) per run")
     p.add_argument("--seed", default="load")
     p.add_argument("--app-root", type=Path, default=services.ROOT,

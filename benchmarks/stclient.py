@@ -72,6 +72,8 @@ class Tab:
         self.auto_reruns: dict[str, float] = {}
         """Fragment id → seconds: the ``st.fragment(run_every=…)`` timers the page asked the browser to run."""
         self.auto_reruns_sent = 0
+        self.last_open: Run | None = None
+        """The run of the last :meth:`open`."""
 
     @staticmethod
     def widget_matches(widget_id: str, user_key: str) -> bool:
@@ -87,7 +89,8 @@ class Tab:
         self._keep_cookies(self.conn.headers.get_list("Set-Cookie"))
         self.widgets.clear()
         self.states.clear()
-        return await self._rerun(started=started, timeout=timeout)
+        self.last_open = await self._rerun(started=started, timeout=timeout)
+        return self.last_open
 
     def _keep_cookies(self, set_cookies: list[str]) -> None:
         jar = dict(part.split("=", 1) for part in self.cookie.split("; ") if "=" in part)
