@@ -5,8 +5,10 @@ as if nothing happened: this component (mounted once per exam page) marks a task
 正在保存… as soon as the trainee commits an input there (Enter, leaving the field, a click on an
 option), and clears the mark only when the server has re-drawn that line after the save
 (Streamlit flips the line's ``data-stale`` attribute back). Until then the typed answer stays in the
-input; the card saves whatever differs from the last acknowledged answer on its next run, so an
-answer whose save never came back is sent again (see :func:`simulator.ui.exam_task.task_card`).
+input; the card saves whatever differs from the last acknowledged answer on its next run, and when a
+save stays unacknowledged for :data:`RESEND_SECONDS` (Streamlit drops a fragment run it no longer
+knows, e.g. right after a reconnect) the page asks for one full run, which sends it again (see
+:func:`simulator.ui.exam_task.task_card`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from simulator.ui import session
 STATUS_PREFIX = "exam.status."
 """Key prefix of each card's status-line container (``exam.status.<code>.<trainee>.<task>``)."""
 
-_JS = """
+RESEND_SECONDS = 6
+"""After this long without an acknowledgement the page asks for one full run, which saves the answer again."""
+
+_JS = f"const RESEND_MS = {RESEND_SECONDS * 1000};\n" + """
 export default function (component) {
   const label = component.data.label;
   const css = `
@@ -35,20 +40,34 @@ export default function (component) {
     document.head.appendChild(style);
   }
   style.textContent = css;
+  window.__simSavingTrigger = component.setTriggerValue;  // the newest mount's (after a reconnect too)
   if (window.__simSaving) return;
   window.__simSaving = true;
+  let lastResend = 0;
+  setInterval(() => {  // a save still unacknowledged after a while: ask for one full run, which resends it
+    const now = Date.now();
+    const stuck = [...document.querySelectorAll('[class*="st-key-exam-status-"].sim-saving')]
+      .some((el) => now - (el.__simSince || now) > RESEND_MS);
+    if (stuck && now - lastResend > RESEND_MS && window.__simSavingTrigger) {
+      lastResend = now;
+      window.__simSavingTrigger("resend", now);
+    }
+  }, 1000);
   const statusOf = (el) => {
     const card = el.closest && el.closest('[class*="st-key-exam-card-"]');
     return card ? card.querySelector('[class*="st-key-exam-status-"]') : null;
   };
   const mark = (event) => {
     const status = statusOf(event.target);
-    if (status) status.classList.add("sim-saving");
+    if (status) {
+      if (!status.classList.contains("sim-saving")) status.__simSince = Date.now();
+      status.classList.add("sim-saving");
+    }
   };
   document.addEventListener("change", mark, true);
   document.addEventListener("keydown", (e) => { if (e.key === "Enter") mark(e); }, true);
   document.addEventListener("click", (e) => {
-    if (e.target.closest && e.target.closest('[role="radio"], label, button')) mark(e);
+    if (e.target.closest && e.target.closest("button")) mark(e);  // 重新保存; options fire "change"
   }, true);
   new MutationObserver((changes) => {
     for (const change of changes) {
@@ -67,7 +86,12 @@ _component = st.components.v2.component("simulator.exam_saving", js=_JS, isolate
 
 def indicator(lang: str) -> None:
     """Mounts the 正在保存… marker for every task card of the page (one instance, nothing drawn)."""
-    _component(key=session.key("exam", "saving"), data={"label": t("exam.page.saving", lang)}, height=0)
+    _component(key=session.key("exam", "saving"), data={"label": t("exam.page.saving", lang)}, height=0,
+               on_resend_change=_resend)
+
+
+def _resend() -> None:
+    """The browser saw a save go unacknowledged; this full run lets every card save what differs."""
 
 
 def status_key(card_key: str) -> str:
