@@ -13,6 +13,7 @@ Nothing here grades: no key is computed or kept for the trainee.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Mapping
@@ -112,8 +113,13 @@ def fingerprint(raw: Any) -> str:
 
     >>> fingerprint("3.45%") == fingerprint("3.45%") != fingerprint("3.46%")
     True
+    >>> fingerprint({"b": "1", "a": ("x",)}) == fingerprint({"a": ["x"], "b": "1"})
+    True
     """
-    data = raw if isinstance(raw, bytes) else repr(raw).encode("utf-8")
+    if isinstance(raw, bytes):
+        data = raw
+    else:  # as the store keeps it (JSON), so a restored answer matches the one typed
+        data = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
     return hashlib.sha256(data).hexdigest()[:16]
 
 
