@@ -59,11 +59,20 @@ def generation(scenario, scale: float) -> tuple[float, int, int]:
     return seconds, cells_of(frames), sum(len(df) for df in frames.values())
 
 
+PEAK_RSS_CODE = """
+import resource
+try:  # VmHWM belongs to this process image; ru_maxrss would carry the forking parent's peak over exec
+    with open("/proc/self/status") as f:
+        print(next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")))
+except (OSError, StopIteration):
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
 def peak_memory_mib(scale: float) -> float:
-    """Peak resident memory of a fresh process generating the tour at ``scale``."""
-    code = ("import resource, simulator; from simulator.datasets import _build; "
-            f"_build(simulator.load_scenario({TOUR!r}), 'mem', {scale}); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    """Peak resident memory of a fresh process generating the tour at ``scale`` (its own, not ours)."""
+    code = ("import simulator; from simulator.datasets import _build; "
+            f"_build(simulator.load_scenario({TOUR!r}), 'mem', {scale})\n" + PEAK_RSS_CODE)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 

@@ -241,6 +241,7 @@ def cmd_selftest(args: argparse.Namespace) -> int:
 SERVE_FLAGS = ("--client.showErrorDetails", "none", "--client.toolbarMode", "minimal",
                "--server.maxUploadSize", "10", "--server.enableXsrfProtection", "true",
                "--browser.gatherUsageStats", "false", "--runner.magicEnabled", "false",
+               "--runner.postScriptGC", "false",
                "--theme.base", "light", "--theme.primaryColor", "#1668dc")
 
 

@@ -49,3 +49,14 @@ def test_authoring_guide_example_is_a_valid_scenario(tmp_path):
     report = selftest(sc, seeds=2)
     assert report.ok, report.failures
 
+
+
+def test_deploy_guide_shows_the_nginx_configuration_the_replica_test_runs():
+    """Each directive of ``tools/nginx.py`` (but the test's own addresses and debug header) is in the guide."""
+    text = (ROOT / "docs" / "deploy.md").read_text("utf-8")
+    block = text.split("```nginx", 1)[1].split("```", 1)[0]
+    shown = {line.split("#", 1)[0].strip() for line in block.splitlines()}
+    site = _tool("nginx").site_config(["127.0.0.1:1"], "127.0.0.1:2")
+    for line in (raw.strip() for raw in site.splitlines()):
+        if line and not line.startswith(("server 127.", "listen ", "add_header X-Simulator-Upstream")):
+            assert line in shown, line

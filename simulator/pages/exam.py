@@ -23,6 +23,7 @@ from simulator.scenario import Scenario
 from simulator.ui import (
     exam_clock,
     exam_restore,
+    exam_saving,
     exam_session,
     exam_status,
     session,
@@ -65,6 +66,8 @@ def _tasks_tab(sit: Sitting, saved: Mapping[str, exams.SavedAnswer]) -> None:
 
     sheet_header(sit.scenario, sit.frames, sit.lang)
     st.caption(t("exam.page.how", sit.lang))
+    if not sit.locked:
+        exam_saving.indicator(sit.lang)
     for task in sit.scenario.tasks:
         with guard("ui.error.task"):
             task_card(sit, task, saved.get(task.id))
@@ -113,13 +116,16 @@ def _attempt(who: exam_session.Joined, lang: str) -> None:
         with action:
             exam_status.hand_in_button(lang)
         exam_status.confirm_hand_in(who.code, who.trainee_id, _answered(saved), len(sit.scenario.tasks), lang)
-    tasks_tab, data_tab = st.tabs([t("exam.page.tab_tasks", lang), t("exam.page.tab_data", lang)])
+    # The data tab (tables, charts, downloads) runs only while it is the open tab: not on every save.
+    tasks_tab, data_tab = st.tabs([t("exam.page.tab_tasks", lang), t("exam.page.tab_data", lang)],
+                                  key=sit.key("tabs"), on_change="rerun")
     with tasks_tab:
         _tasks_tab(sit, saved)
-    with data_tab, guard("ui.error.download"):
-        from simulator.ui import explore
+    if data_tab.open:
+        with data_tab, guard("ui.error.download"):
+            from simulator.ui import explore
 
-        explore.render(sit.scenario, who.trainee_id, sit.frames, lang)
+            explore.render(sit.scenario, who.trainee_id, sit.frames, lang)
 
 
 def render() -> None:

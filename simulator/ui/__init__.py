@@ -9,11 +9,12 @@ import streamlit as st
 
 from simulator.i18n import t
 from simulator.pages import PAGES
-from simulator.ui import session, widgets
+from simulator.ui import server_gc, session, widgets
 
 
 def run() -> None:
     """Page set-up, the sidebar language switch, then the navigation and the chosen page."""
+    server_gc.freeze_once()
     session.init_lang()
     from simulator.exam_grading import start_sweeper
 

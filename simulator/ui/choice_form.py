@@ -1,17 +1,21 @@
 """选择/判断 answers: options labelled A, B, C … with the entities from the trainee's data.
 
 The options (label → entity name) are part of the task's key document, as the question is built from
-the data; they are not secret, the right option is. :func:`options_for` takes only the options out of
-the key, on the server, and the rest of the key never reaches the page or the session state.
+the data; they are not secret, the right option is. :func:`options_for` builds only this one task from
+the trainee's data (not the scenario's whole answer key), keeps only its options, and caches them per
+process; the right option never reaches the page or the session state.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import streamlit as st
 
-from simulator.grading import answer_key
+from simulator import tasks as registry
+from simulator.datasets import generate_datasets
 from simulator.i18n import t
 from simulator.tasks.choice import NONE_OPTION
 from simulator.ui.answer_forms import Collected, FormContext, text_value, yes_no
@@ -19,10 +23,28 @@ from simulator.ui.answer_forms import Collected, FormContext, text_value, yes_no
 JUDGE = ("compare", "same_leader")
 
 
+OPTIONS_CACHE = 2048
+"""Option sets kept per process (a class of 40 with a few choice tasks each fits many times over)."""
+_options: OrderedDict[tuple[str, str, str, str], dict[str, str]] = OrderedDict()
+_options_lock = threading.Lock()
+
+
 def options_for(scenario: Any, trainee_id: str, task_id: str) -> dict[str, str]:
     """Option letter → what it shows (an entity name, or ``none``) for this trainee; never the answer."""
-    entry = next(e for e in answer_key(scenario, trainee_id)["tasks"] if e["id"] == task_id)
-    return {str(k): str(v) for k, v in (entry["answer"].get("options") or {}).items()}
+    cache_key = (scenario.id, scenario.digest, str(trainee_id), task_id)
+    with _options_lock:
+        if cache_key in _options:
+            _options.move_to_end(cache_key)
+            return _options[cache_key]
+    task = next(tk for tk in scenario.tasks if tk.id == task_id)
+    module = registry.get(task.kind)
+    built = module.make(module.Params(**task.params), generate_datasets(scenario, str(trainee_id)), None)
+    options = {str(k): str(v) for k, v in (built.get("options") or {}).items()}
+    with _options_lock:
+        _options[cache_key] = options
+        while len(_options) > OPTIONS_CACHE:
+            _options.popitem(last=False)
+    return options
 
 
 def _option_text(letter: str, options: dict[str, str], lang: str) -> str:

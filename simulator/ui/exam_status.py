@@ -1,15 +1,16 @@
 """The exam's status bar (a countdown from the server's clock), hand-in with confirmation, and results.
 
-The countdown is an ``st.fragment`` rerun every second; it computes the time left from the deadline
-the server fixed at the start and :func:`simulator.ui.exam_clock.now`. When it reaches zero the whole
-page reruns and the server reports the attempt as timed out, so the inputs lock. Results are shown
+The countdown ticks in the browser (:mod:`simulator.ui.exam_countdown`) from the deadline the server
+fixed at the start and the server's time at each rerun, so an idle page costs the server nothing. When
+it reaches zero the whole page reruns and the server reports the attempt as timed out, so the inputs
+lock. Results are shown
 only when :func:`simulator.exams.trainee_result` allows it (released, or the ``instant`` policy).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
 import pandas as pd
 import streamlit as st
@@ -21,6 +22,7 @@ from simulator.scenario import Scenario
 from simulator.tasksheet import task_title
 from simulator.ui import (
     exam_clock,
+    exam_countdown,
     session,
 )
 from simulator.ui.widgets import fmt_points, md_escape, render_msg, status_box, status_label
@@ -28,31 +30,12 @@ from simulator.ui.widgets import fmt_points, md_escape, render_msg, status_box, 
 log = logging.getLogger("simulator.ui")
 NS = "exam"
 CONFIRM_KEY = session.key(NS, "confirm")
-WARN_SECONDS = 10 * 60
-"""Under this much time left the countdown turns red."""
-
-
-def _countdown_line(deadline: datetime, lang: str) -> float:
-    """Time left, large on the page and again in the sidebar (visible while scrolling the tasks)."""
-    left = (deadline - exam_clock.now()).total_seconds()
-    color = "red" if left <= WARN_SECONDS else "blue"
-    text = t("exam.page.time_left", lang, left=exam_clock.countdown_text(left))
-    st.markdown(f"### :{color}[:material/timer: {text}]")
-    st.sidebar.markdown(f"**:{color}[:material/timer: {text}]**")
-    return left
-
-
-@st.fragment(run_every=1)
-def countdown(deadline: datetime, lang: str) -> None:
-    """Time left, redrawn every second; at zero the page reruns and locks."""
-    if _countdown_line(deadline, lang) <= 0:
-        st.rerun(scope="app")
 
 
 def status_line(view: exams.AttemptView, lang: str, tz: tzinfo) -> None:
     """The countdown while in progress; else when and how the attempt ended."""
     if view.status == "in_progress":
-        countdown(view.deadline, lang)
+        exam_countdown.countdown(view.deadline, lang)
         st.caption(t("exam.page.deadline", lang, time=exam_clock.clock_text(view.deadline, tz)))
         return
     when = view.submitted_at or view.deadline

@@ -2,14 +2,20 @@
 
 Each card is an ``st.fragment``. An input's ``on_change`` only marks the task as changed; the card's
 run then builds the raw answer with :func:`simulator.ui.answer_forms.answer_inputs` and stores it with
-:func:`simulator.exams.save_answer`. 已保存 with the time is shown only after the store committed it.
+:func:`simulator.exams.save_answer`. 已保存 with the time is shown only after the store committed it;
+until then the browser shows 正在保存… (:mod:`simulator.ui.exam_saving`). An answer in the inputs that
+differs from the last acknowledged one (a save that failed, or one lost with a dropped connection) is
+saved again on the card's next run; a failing store is retried a few times before the card says so.
 The server refuses a save after the deadline or hand-in; the card then says so and the page locks.
 Nothing here grades: no key is computed or kept for the trainee.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -26,6 +32,7 @@ from simulator.tasksheet import task_text, task_title
 from simulator.ui import (
     exam_clock,
     exam_restore,
+    exam_saving,
     exam_session,
     session,
 )
@@ -34,6 +41,8 @@ from simulator.ui.widgets import fmt_points, guard, md_escape, render_msg
 
 log = logging.getLogger("simulator.ui")
 NS = "exam"
+RETRY_DELAYS = (0.2, 0.6)
+"""Seconds to wait before the second and third try of a save the store failed (not a refusal)."""
 
 
 @dataclass(frozen=True)
@@ -99,21 +108,56 @@ def _refused(sit: Sitting, fc: FormContext, exc: exams.ExamError) -> None:
         st.rerun(scope="app")
 
 
+def fingerprint(raw: Any) -> str:
+    """A short digest of an answer as entered, to tell whether it is the acknowledged one.
+
+    >>> fingerprint("3.45%") == fingerprint("3.45%") != fingerprint("3.46%")
+    True
+    >>> fingerprint({"b": "1", "a": ("x",)}) == fingerprint({"a": ["x"], "b": "1"})
+    True
+    """
+    if isinstance(raw, bytes):
+        data = raw
+    else:  # as the store keeps it (JSON), so a restored answer matches the one typed
+        data = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def unsaved(sit: Sitting, task_id: str, collected: Collected, stored: exams.SavedAnswer | None) -> bool:
+    """The inputs hold an answer that is not the last acknowledged one (this session's, else the store's)."""
+    if collected.raw is None or collected.problem is not None:
+        return False
+    acked = session.get(sit.key("acked", task_id))
+    if acked is None and stored is not None:
+        acked = fingerprint(stored.file_bytes if stored.file_bytes is not None else stored.value)
+    return fingerprint(collected.raw) != acked
+
+
+def _store(sit: Sitting, fc: FormContext, collected: Collected) -> exams.SavedAck:
+    """:func:`simulator.exams.save_answer`, tried again after a failure of the store (not a refusal)."""
+    raw = collected.raw
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return exams.save_answer(sit.code, sit.trainee_id, fc.task.id, raw, exam_clock.now(),
+                                     filename=collected.filename if isinstance(raw, bytes) else None)
+        except exams.ExamError:
+            raise
+        except Exception:
+            if delay is None:
+                raise
+            log.warning("saving %s/%s/%s failed; trying again", sit.code, sit.trainee_id, fc.task.id)
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
 def save(sit: Sitting, fc: FormContext, collected: Collected) -> datetime | None:
     """Stores the entered answer; returns the acknowledged save time, or None when not saved."""
     if collected.problem is not None:
         st.warning(t("exam.page.not_saved_fix", sit.lang), icon=":material/warning:")
         return None
+    raw = collected.raw
     try:
-        raw = collected.raw
-        ack = exams.save_answer(
-            sit.code,
-            sit.trainee_id,
-            fc.task.id,
-            raw,
-            exam_clock.now(),
-            filename=collected.filename if isinstance(raw, bytes) else None,
-        )
+        ack = _store(sit, fc, collected)
     except exams.ExamError as exc:
         _refused(sit, fc, exc)
         return None
@@ -124,6 +168,7 @@ def save(sit: Sitting, fc: FormContext, collected: Collected) -> datetime | None
         st.button(t("exam.page.retry_save", sit.lang), key=sit.key("retry", fc.task.id), icon=":material/refresh:")
         return None
     session.put(saved_key(sit, fc.task.id), ack.saved_at)
+    session.put(sit.key("acked", fc.task.id), fingerprint(raw))
     session.put(sit.key("file", fc.task.id), collected.filename if isinstance(raw, bytes) else None)
     return ack.saved_at
 
@@ -162,6 +207,8 @@ def task_card(sit: Sitting, task: TaskSpec, stored: exams.SavedAnswer | None) ->
             collected = answer_inputs(fc)
         if collected is None:
             return
-        if st.session_state.pop(sit.key("dirty", task.id), False):
+        dirty = st.session_state.pop(sit.key("dirty", task.id), False)
+        if dirty or (not sit.locked and unsaved(sit, task.id, collected, stored)):
             save(sit, fc, collected)
-        _saved_line(sit, task.id, stored, _file_name(sit, fc, stored))
+        with st.container(key=exam_saving.status_key(sit.key("card", task.id))):
+            _saved_line(sit, task.id, stored, _file_name(sit, fc, stored))

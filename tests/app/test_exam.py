@@ -112,11 +112,23 @@ def ans(code: str, trainee: str, task: str, part: str) -> str:
     return f"exam.ans.{code}.{trainee}.{task}.{part}"
 
 
+def countdowns(at: AppTest) -> list[str]:
+    """The countdowns as the browser first draws them, from the deadline and server time the page sent."""
+    shown = []
+    for element in at.get("bidi_component"):
+        data = json.loads(element.proto.json)
+        if "deadline_ms" not in data:
+            continue  # the 正在保存… marker
+        left = (data["deadline_ms"] - data["server_now_ms"]) / 1000
+        shown.append(data["label"].replace("{left}", exam_clock.countdown_text(left)))
+    return shown
+
+
 def texts(at: AppTest) -> str:
     parts = [
         e.value for kind in ("markdown", "caption", "success", "warning", "error", "info") for e in getattr(at, kind)
     ]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(str(p) for p in [*parts, *countdowns(at)])
 
 
 def marks(at: AppTest) -> list[str]:
@@ -326,3 +338,58 @@ def test_every_exam_page_message_is_in_both_locale_files():
     for key in sorted(used):
         assert all(key in catalog for catalog in catalogs), key
         assert set(re.findall(r"{(\w+)}", catalogs[0][key])) == set(re.findall(r"{(\w+)}", catalogs[1][key])), key
+
+
+def test_the_data_tab_runs_only_while_open_and_then_shows_tables_charts_and_downloads(clock, exam_file):
+    code = new_exam(exam_file).code
+    at = join(code, "E-020")
+    assert not at.get("download_button") and not at.get("plotly_chart")  # a save does not rebuild them
+    at.session_state[f"exam.tabs.{code}.E-020"] = t("exam.page.tab_data", "zh")  # the trainee opens 数据
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.get("download_button")) >= 2 and at.get("plotly_chart") and at.dataframe
+    assert at.text_input(key=ans(code, "E-020", "t1", "value"))  # the tasks stay on the page
+
+
+def test_choice_options_come_from_the_one_task_not_the_whole_key(monkeypatch, exam_file):
+    from simulator.ui import choice_form
+
+    scenario = load_source(exam_file.read_text("utf-8"), str(exam_file))
+    expected = next(e for e in answer_key(scenario, "E-030")["tasks"] if e["id"] == "t2")["answer"]["options"]
+    shown = choice_form.options_for(scenario, "E-030", "t2")
+    assert shown == {str(k): str(v) for k, v in expected.items()}
+
+    def no_other_task(*args, **kwargs):
+        raise AssertionError("the exam page built another task's answer")
+
+    monkeypatch.setattr(registry.get("metric"), "make", no_other_task)  # t1 of the same exam
+    assert set(choice_form.options_for(scenario, "E-031", "t2")) == set(shown)  # a new trainee: built fresh
+
+
+def test_a_store_failure_is_retried_and_an_unacknowledged_answer_is_sent_again(clock, exam_file, monkeypatch):
+    from simulator.ui import exam_task
+
+    code = new_exam(exam_file).code
+    at = join(code, "E-040")
+    real_save, calls = exams.save_answer, []
+
+    def flaky(*args, **kwargs):  # the store fails on the first try of each save
+        calls.append(args[3])
+        if len(calls) % 2:
+            raise OSError("disk busy")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(exam_task, "RETRY_DELAYS", (0, 0))
+    monkeypatch.setattr(exams, "save_answer", flaky)
+    at.text_input(key=ans(code, "E-040", "t1", "value")).input("1%").run()
+    assert calls == ["1%", "1%"] and marks(at) and not at.error  # tried again, then acknowledged
+
+    monkeypatch.setattr(exams, "save_answer", lambda *a, **k: (_ for _ in ()).throw(OSError("down")))
+    at.text_input(key=ans(code, "E-040", "t1", "value")).input("2%").run()
+    assert t("exam.page.save_failed", "zh") in texts(at)  # said so; the input keeps 2%
+    assert at.text_input(key=ans(code, "E-040", "t1", "value")).value == "2%"
+    assert exams.saved_answers(code, "E-040")["t1"].value == "1%"
+
+    monkeypatch.setattr(exams, "save_answer", real_save)
+    at.run()  # any later run of the page sends the answer that was never acknowledged
+    assert exams.saved_answers(code, "E-040")["t1"].value == "2%" and not at.error

@@ -35,8 +35,10 @@ def app_url(app_data_dir: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Chromium for one test module; closed after it, so a later module (``tests/test_replicas.py``) can
+    start Playwright itself (the sync API refuses to run while another instance's loop is open)."""
     if not CHROMIUM.is_file():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk")
     from playwright.sync_api import sync_playwright
