@@ -54,7 +54,8 @@ def _upstream(url: str, route: str) -> str:
     """The replica nginx sends a browser carrying ``route`` in its sticky cookie to."""
     request = urllib.request.Request(f"{url}/_stcore/health", headers={"Cookie": f"{ROUTE_COOKIE}={route}"})
     with urllib.request.urlopen(request, timeout=10) as resp:
-        return resp.headers["X-Simulator-Upstream"]
+        # after a failure nginx lists every replica it tried ("dead:port, survivor:port"): the last one answered
+        return resp.headers["X-Simulator-Upstream"].split(",")[-1].strip()
 
 
 def _routes(url: str, replicas: list[str], per_replica: int) -> dict[str, list[str]]:
