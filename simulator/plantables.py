@@ -129,14 +129,22 @@ def typed_sheet(rows: list[dict], columns: list[str], specs: Mapping[str, FieldS
     return frame.rename(columns=dict(labels or {}))
 
 
-def shifted(rows: list[dict], columns: list[str], rng: np.random.Generator) -> pd.DataFrame:
-    """The key with one number cell of a non-total row moved 10–40% (for selftest's "scores less")."""
+def shifted(rows: list[dict], columns: list[str], rng: np.random.Generator,
+            specs: Mapping[str, FieldSpec]) -> pd.DataFrame:
+    """The key with one number cell of a non-total row moved 10–40% (for selftest's "scores less").
+
+    Only cells whose 10% move shows at their column's precision are picked (a 0.0002 rate at 4 decimals
+    moves by less than one unit), unless no cell qualifies.
+    """
     frame = pd.DataFrame(rows)
     candidates = [(r, c) for r in range(len(frame)) for c in columns
                   if frame.at[r, c] is not None and not pd.isna(frame.at[r, c]) and float(frame.at[r, c]) != 0]
-    # a cell too small for a 10% move to show at the asked precision (a 0.0002 rate at 4 decimals) is no test
-    visible = [(r, c) for r, c in candidates if abs(float(frame.at[r, c])) >= 0.01]
-    candidates = visible or candidates
+
+    def shows(r: int, c: str) -> bool:
+        precision = specs[c].precision if c in specs else None
+        return precision is None or abs(float(frame.at[r, c])) * 0.1 > 10.0 ** -precision
+
+    candidates = [rc for rc in candidates if shows(*rc)] or candidates
     row, col = candidates[int(rng.integers(len(candidates)))]
     frame[col] = frame[col].astype(float)
     frame.at[row, col] = float(frame.at[row, col]) * (1 + rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 0.4))

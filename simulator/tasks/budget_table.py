@@ -41,7 +41,7 @@ from simulator.tasks.metric import (
     frame,
     needed_datasets,
 )
-from simulator.tasks.report_table import read_upload
+from simulator.tasks.report_table import malformed, read_upload  # noqa: F401 - malformed: same unreadable table
 
 KIND = "budget_table"
 COLUMNS = ("roi", "target_gmv", "budget", "conversions", "profit")
@@ -259,11 +259,7 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> pd.D
 
 def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
     """The key with one non-zero cell moved 10–40%."""
-    return plantables.shifted(answer["rows"], list(COLUMNS), rng)
-
-
-def malformed(params: Params) -> bytes:
-    return b"\x00\x01\x02 not a table \xff\xfe"
+    return plantables.shifted(answer["rows"], list(COLUMNS), rng, params.specs())
 
 
 def describe(params: Params, lang: str = "zh") -> str:

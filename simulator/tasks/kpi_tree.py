@@ -42,7 +42,7 @@ from simulator.tasks.metric import (
     has_column,
     needed_datasets,
 )
-from simulator.tasks.report_table import read_upload
+from simulator.tasks.report_table import malformed, read_upload  # noqa: F401 - malformed: same unreadable table
 
 KIND = "kpi_tree"
 TREES: dict[str, tuple[str, ...]] = {
@@ -271,11 +271,7 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> pd.D
 
 def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
     """The key with one cell moved 10–40%."""
-    return plantables.shifted(answer["rows"], params.columns(), rng)
-
-
-def malformed(params: Params) -> bytes:
-    return b"\x00\x01\x02 not a table \xff\xfe"
+    return plantables.shifted(answer["rows"], params.columns(), rng, params.specs())
 
 
 def describe(params: Params, lang: str = "zh") -> str:

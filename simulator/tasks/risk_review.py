@@ -39,7 +39,7 @@ from simulator.tasks.metric import (
     frame,
     needed_datasets,
 )
-from simulator.tasks.report_table import read_upload
+from simulator.tasks.report_table import malformed, read_upload  # noqa: F401 - malformed: same unreadable table
 
 KIND = "risk_review"
 COLUMNS = ("utilisation", "refund_rate", "roi", "risk_score", "flagged")
@@ -270,11 +270,7 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> pd.D
 
 def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
     """The key with one rate cell moved 10–40%."""
-    return plantables.shifted(answer["rows"], ["utilisation", "refund_rate", "roi"], rng)
-
-
-def malformed(params: Params) -> bytes:
-    return b"\x00\x01\x02 not a table \xff\xfe"
+    return plantables.shifted(answer["rows"], ["utilisation", "refund_rate", "roi"], rng, params.specs())
 
 
 def _num(v: float) -> str:
