@@ -1,5 +1,5 @@
-"""The Streamlit entry (``streamlit run app.py``): a router only; see :mod:`simulator.ui`."""
+"""The Streamlit entry (``streamlit run app.py``): a router only; see :mod:`simulator.app.ui`."""
 
-from simulator.ui import run
+from simulator.app.ui import run
 
 run()

@@ -52,7 +52,7 @@ def cells_of(frames: dict[str, pd.DataFrame]) -> int:
 
 def generation(scenario, scale: float) -> tuple[float, int, int]:
     """Seconds (fresh trainee ids, so no cache), cells and rows at ``scale``."""
-    from simulator.datasets import _build
+    from simulator.assessment.datasets import _build
 
     frames = _build(scenario, "bench-warm", scale).frames
     seconds = timed(lambda: _build(scenario, f"bench-{time.perf_counter_ns()}", scale))
@@ -71,7 +71,7 @@ except (OSError, StopIteration):
 
 def peak_memory_mib(scale: float) -> float:
     """Peak resident memory of a fresh process generating the tour at ``scale`` (its own, not ours)."""
-    code = ("import simulator; from simulator.datasets import _build; "
+    code = ("import simulator; from simulator.assessment.datasets import _build; "
             f"_build(simulator.load_scenario({TOUR!r}), 'mem', {scale})\n" + PEAK_RSS_CODE)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(out.stdout.strip().splitlines()[-1]) / 1024
@@ -82,8 +82,8 @@ def grading_times() -> tuple[float, float]:
     import yaml
 
     from simulator import load_scenario
-    from simulator.classgrading import grade_folder
-    from simulator.grading import answer_key, grade
+    from simulator.assessment.grading import answer_key, grade
+    from simulator.service.classgrading import grade_folder
     from simulator.tasks import get
 
     sc = load_scenario(GRADED)
@@ -113,7 +113,7 @@ def grading_times() -> tuple[float, float]:
             answers = {k: (f"tables/{v}" if isinstance(v, str) and v.endswith(".csv") else v)
                        for k, v in answers_for(trainee, tables).items()}
             (folder / f"{trainee}.yaml").write_text(yaml.safe_dump(answers, allow_unicode=True))
-        from simulator import datasets, grading
+        from simulator.assessment import datasets, grading
 
         datasets._cache.clear()
         grading._keys.clear()
@@ -129,7 +129,7 @@ def scale_for(scenario, cells: int) -> float:
     Sizes need not grow in proportion to the scale (at scale 1 a family may hold only a handful of
     campaigns, whose draws decide the row count), so the guess alone can miss by a third.
     """
-    from simulator.datasets import _build
+    from simulator.assessment.datasets import _build
 
     guess = cells / cells_of(_build(scenario, "bench-warm", 1.0).frames)
     return guess * cells / cells_of(_build(scenario, "bench-warm", guess).frames)

@@ -215,8 +215,8 @@ class Sampler:
 
 def stored_answers(db_url: str, code: str, trainees: list[str]) -> dict[tuple[str, str], object]:
     """What the database holds after the run, read with a fresh engine."""
-    from simulator import exams
-    from simulator.store import Store
+    from simulator.service import exams
+    from simulator.service.store import Store
 
     store = Store(db_url)
     try:
@@ -311,8 +311,8 @@ def run(args: argparse.Namespace) -> dict:
         env = {"SIMULATOR_DATA_DIR": str(folder), "SIMULATOR_DATABASE_URL": db_url,
                "STREAMLIT_SERVER_COOKIE_SECRET": "load-benchmark"}
         os.environ.update(env)
-        from simulator import exams
-        from simulator.store import Store
+        from simulator.service import exams
+        from simulator.service.store import Store
 
         store = Store(db_url)
         code = exams.create_exam(EXAM_SCENARIO, minutes=120, store=store).code

@@ -72,7 +72,7 @@ def start_app(env: dict[str, str], log: Path, post_script_gc: bool = False, root
     ``root`` is the checkout whose ``app.py`` runs (another one only for before/after comparisons; its
     own ``simulator`` package is imported first, as the script's folder leads ``sys.path``).
     """
-    from simulator.cli import SERVE_FLAGS
+    from simulator.cli.main import SERVE_FLAGS
 
     port = free_port()
     pairs = dict(zip(SERVE_FLAGS[::2], SERVE_FLAGS[1::2], strict=True))

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from simulator.gradebook import TaskInfo
+from simulator.service.gradebook import TaskInfo
 
 T0 = datetime(2025, 3, 1, 1, 0, tzinfo=UTC)
 """The injected clock's start: 09:00 in Beijing."""

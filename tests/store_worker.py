@@ -20,8 +20,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from simulator import exams
-from simulator.store import Store
+from simulator.service import exams
+from simulator.service.store import Store
 
 
 def _reply(doc: dict) -> None:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from simulator import grade, load_scenario, tasks
-from simulator.grading import _context
+from simulator.assessment.grading import _context
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = (ROOT / "docs" / "answers.md").read_text("utf-8")

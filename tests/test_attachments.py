@@ -1,4 +1,4 @@
-"""simulator/attachments.py: files kept in a scenario's text, materialised for the engine, and zipped;
+"""simulator/service/attachments.py: files kept in a scenario's text, materialised for the engine, and zipped;
 an exam's frozen text with attached files loads its data (scenario_source.load_source)."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from simulator import attachments, generate_datasets
-from simulator.scenario import ScenarioError, parse_scenario
-from simulator.scenario_source import load_source
+from simulator import generate_datasets
+from simulator.assessment.scenario import ScenarioError, parse_scenario
+from simulator.service import attachments
+from simulator.service.scenario_source import load_source
 
 ROOT = Path(__file__).resolve().parents[1]
 CSV = (ROOT / "tests" / "fixtures" / "byo" / "ad_delivery_zh.csv").read_bytes()
@@ -99,10 +100,11 @@ def test_an_exams_frozen_text_with_files_loads_its_data(tmp_path, monkeypatch):
 def test_an_exam_from_a_saved_version_with_files_grades_from_them(tmp_path):
     from datetime import UTC, datetime, timedelta
 
-    from simulator import answer_key, exams
-    from simulator.exam_grading import grade_attempt
-    from simulator.scenario_source import save_scenario_version
-    from simulator.store import Store
+    from simulator import answer_key
+    from simulator.service import exams
+    from simulator.service.exam_grading import grade_attempt
+    from simulator.service.scenario_source import save_scenario_version
+    from simulator.service.store import Store
 
     store = Store(f"sqlite:///{tmp_path / 'exam.db'}")
     try:

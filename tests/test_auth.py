@@ -9,9 +9,9 @@ import pytest
 from helpers_exam import T0
 from sqlalchemy import select
 
-from simulator import auth
-from simulator.auth import AuthError, Throttle, Throttled
-from simulator.store import InstructorSession, Setting, Store
+from simulator.service import auth
+from simulator.service.auth import AuthError, Throttle, Throttled
+from simulator.service.store import InstructorSession, Setting, Store
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The brief/data agreement checks selftest runs (``simulator.brief``)."""
+"""The brief/data agreement checks selftest runs (``simulator.assessment.brief``)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pandas as pd
 
 import data.generators.common as common_module
 import data.generators.profiles as profiles_module
-import simulator.brief as brief_module
-from simulator.brief import brief_problems, grouping_problems, names_in
-from simulator.grading import selftest
-from simulator.scenario import parse_scenario
+import simulator.assessment.brief as brief_module
+from simulator.assessment.brief import brief_problems, grouping_problems, names_in
+from simulator.assessment.grading import selftest
+from simulator.assessment.scenario import parse_scenario
 
 SCENARIO = """
 id: brief-check

@@ -1,4 +1,4 @@
-"""Tests for simulator/charts.py: the figures show exactly the key's numbers."""
+"""Tests for simulator/app/ui/charts.py: the figures show exactly the key's numbers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulator import charts, stats
+from simulator.app.ui import charts
+from simulator.engine import stats
 from simulator.tasks import five_a_map as fam
 from simulator.tasks.base import TaskContext
 

@@ -1,10 +1,10 @@
-"""Tests of simulator.checking: number tolerance, multi-field answers and tables."""
+"""Tests of simulator.engine.checking: number tolerance, multi-field answers and tables."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from simulator.checking import (
+from simulator.engine.checking import (
     FieldSpec,
     abs_tolerance,
     check_fields,
@@ -319,7 +319,7 @@ def test_norm_key(value, text):
 
 
 def test_prepare_table_numbers_typed_or_stored():
-    from simulator.checking import prepare_table
+    from simulator.engine.checking import prepare_table
 
     specs = {"ctr": FieldSpec(), "cost": FieldSpec(unit="money", precision=2)}
     typed = pd.DataFrame({"k": ["a", "b"], "点击率": ["3.45%", "-"], "cost": ["1,234.5", None]})

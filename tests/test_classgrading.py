@@ -6,8 +6,8 @@ import pandas as pd
 import yaml
 
 from simulator import load_scenario
-from simulator.classgrading import MIN_FILES_PER_POOL, default_workers, grade_folder
-from simulator.grading import answer_key
+from simulator.assessment.grading import answer_key
+from simulator.service.classgrading import MIN_FILES_PER_POOL, default_workers, grade_folder
 from simulator.tasks import get
 
 SCENARIO = "l4-traffic-ads"

@@ -9,9 +9,9 @@ import pytest
 
 import simulator
 from simulator import tasks
-from simulator.cli import build_parser
-from simulator.grading import selftest
-from simulator.scenario import load_scenario, shipped_paths
+from simulator.assessment.grading import selftest
+from simulator.assessment.scenario import load_scenario, shipped_paths
+from simulator.cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = shipped_paths()
@@ -69,7 +69,7 @@ def test_every_cli_command_is_in_the_readme():
 
 
 def test_schema_file_matches_models():
-    from simulator.schema import scenario_json_schema
+    from simulator.assessment.schema import scenario_json_schema
 
     shipped = json.loads((ROOT / "scenarios" / "scenario.schema.json").read_text("utf-8"))
     assert shipped == scenario_json_schema()

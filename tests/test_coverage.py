@@ -1,14 +1,15 @@
 """Skill coverage of the shipped scenarios: data-computable codes of the standard trained by auto-graded
-tasks (the list is simulator/coverage.py), the three mock exams, and `simulator list` showing it."""
+tasks (the list is simulator/assessment/coverage.py), the three mock exams, and `simulator list` showing it."""
 
 from __future__ import annotations
 
 import doctest
 from types import SimpleNamespace
 
-from simulator import coverage, standard
-from simulator.cli import main
-from simulator.scenario import load_scenario, shipped_paths
+from simulator.assessment import coverage
+from simulator.assessment.scenario import load_scenario, shipped_paths
+from simulator.cli.main import main
+from simulator.core import standard
 
 SHIPPED = [load_scenario(p) for p in shipped_paths()]
 

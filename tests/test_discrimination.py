@@ -7,10 +7,10 @@ import pytest
 
 from simulator import answer_key, load_scenario
 from simulator import tasks as registry
-from simulator.checking import format_number, matching_alternatives, separations, to_float
-from simulator.grading import _context, grade_task
-from simulator.misconceptions import canonical
-from simulator.scenario import shipped_paths
+from simulator.assessment.grading import _context, grade_task
+from simulator.assessment.scenario import shipped_paths
+from simulator.core.misconceptions import canonical
+from simulator.engine.checking import format_number, matching_alternatives, separations, to_float
 
 SCENARIOS = [p.stem for p in shipped_paths()]
 IDS = [f"discrimination-{i}" for i in range(4)]

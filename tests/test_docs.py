@@ -38,13 +38,13 @@ def test_datasets_doc_prints_the_calibrated_profiles_and_their_sources():
 
 
 def test_authoring_guide_example_is_a_valid_scenario(tmp_path):
-    from simulator.scenario import parse_scenario
+    from simulator.assessment.scenario import parse_scenario
 
     text = (ROOT / "docs" / "authoring.md").read_text("utf-8")
     example = text.split("```yaml", 1)[1].split("```", 1)[0]
     sc = parse_scenario(example, "docs/authoring.md")
     assert len(sc.tasks) >= 3
-    from simulator.grading import selftest
+    from simulator.assessment.grading import selftest
 
     report = selftest(sc, seeds=2)
     assert report.ok, report.failures

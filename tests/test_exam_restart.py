@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator import exams
-from simulator.store import Store
+from simulator.service import exams
+from simulator.service.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,7 +35,7 @@ WORKER = textwrap.dedent('''
     at = AppTest.from_file(app, default_timeout=60)
     at.query_params.update({"exam": code, "trainee": trainee})
     at.run()
-    at.switch_page("simulator/pages/exam.py").run()
+    at.switch_page("simulator/app/pages/exam.py").run()
     key = "exam.ans.{}.{}.{{}}".format(code, trainee)
     if mode == "read":
         print(json.dumps({"t1": at.text_input(key=key.format("t1.value")).value,

@@ -8,10 +8,10 @@ import json
 import pandas as pd
 import pytest
 
-from simulator import exams
-from simulator.cli import main
-from simulator.grading import answer_key
-from simulator.store import reset_stores
+from simulator.assessment.grading import answer_key
+from simulator.cli.main import main
+from simulator.service import exams
+from simulator.service.store import reset_stores
 from simulator.tasks import get
 
 
@@ -78,7 +78,7 @@ def _sat(code: str, scenario: str, trainees: list[str]) -> None:
 def test_admin_cli_lists_shows_status_releases_and_regrades_only_with_the_same_scenario(data_dir, capsys):
     import yaml
 
-    from simulator.scenario import resolve
+    from simulator.assessment.scenario import resolve
 
     assert main(["exam", "create", "exam-l4-traffic"]) == 0
     code = capsys.readouterr().out.strip()
@@ -121,7 +121,7 @@ def test_admin_cli_lists_shows_status_releases_and_regrades_only_with_the_same_s
 
 
 def test_rater_add_prints_a_one_time_password_that_logs_the_rater_in(data_dir, capsys):
-    from simulator import raters
+    from simulator.service import raters
 
     assert main(["rater", "add", "王老师"]) == 0
     password = capsys.readouterr().out.strip().rsplit(" ", 1)[-1]

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from helpers_exam import KEY, SCENARIO_YAML, SECRET_SEED, T0, TASKS, make_grader
 
-from simulator import exams
-from simulator.exams import ExamClosed, ExamError, ExamNotOpen, NotOnRoster, TooManyAttempts, UnknownExam
-from simulator.gradebook import TaskInfo
-from simulator.i18n import t
-from simulator.store import AnswerHistory, Store
+from simulator.core.i18n import t
+from simulator.service import exams
+from simulator.service.exams import ExamClosed, ExamError, ExamNotOpen, NotOnRoster, TooManyAttempts, UnknownExam
+from simulator.service.gradebook import TaskInfo
+from simulator.service.store import AnswerHistory, Store
 
 MIN = timedelta(minutes=1)
 

@@ -17,10 +17,10 @@ import pytest
 
 from data.generators import all_columns
 from simulator import generate_datasets, load_scenario
-from simulator.datasets import csv_bytes, xlsx_bytes
-from simulator.labels import column_label
-from simulator.scenario import shipped_paths
-from simulator.value_labels import VALUES, canonical_value, value_label
+from simulator.assessment.datasets import csv_bytes, xlsx_bytes
+from simulator.assessment.scenario import shipped_paths
+from simulator.core.value_labels import VALUES, canonical_value, value_label
+from simulator.engine.labels import column_label
 
 SCALE = 0.3
 SHIPPED = [p.stem for p in shipped_paths()]
@@ -149,7 +149,7 @@ def test_en_export_translates_chinese_categories_and_zh_translates_codes():
 def test_graders_accept_category_values_in_either_language(lang):
     """A report grouped by category, its values written as the en (or zh) export writes them, scores full marks."""
     from simulator import answer_key
-    from simulator.grading import grade_detailed
+    from simulator.assessment.grading import grade_detailed
 
     scenario = load_scenario("exam-l3-analysis")
     entry = next(e for e in answer_key(scenario, "rt-4")["tasks"] if e["id"] == "t5")

@@ -14,8 +14,8 @@ import pytest
 
 from data.generators import all_columns
 from simulator import generate_datasets, load_scenario
-from simulator.cli import main
-from simulator.datasets import CONTRACT_COLUMNS
+from simulator.assessment.datasets import CONTRACT_COLUMNS
+from simulator.cli.main import main
 
 TOUR = "tour-all-datasets"
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from simulator.cli import main
-from simulator.grading import answer_key
+from simulator.assessment.grading import answer_key
+from simulator.cli.main import main
 from simulator.tasks import get
 
 SCENARIO = "l4-traffic-ads"

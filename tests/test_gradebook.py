@@ -10,8 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from simulator import gradebook as gb
-from simulator.gradebook import ManualSummary, TaskGrade, TaskInfo, summarize_manual
+from simulator.service import gradebook as gb
+from simulator.service.gradebook import ManualSummary, TaskGrade, TaskInfo, summarize_manual
 
 TASKS = [
     TaskInfo("t1", "metric", 40, ("L3/6.1.4",)),

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.grading import answer_key, grade, grade_detailed, selftest
-from simulator.scenario import ScenarioError, parse_scenario
+from simulator.assessment.grading import answer_key, grade, grade_detailed, selftest
+from simulator.assessment.scenario import ScenarioError, parse_scenario
 
 FIXTURES = Path(__file__).parent / "fixtures" / "scenarios"
 

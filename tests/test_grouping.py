@@ -1,4 +1,4 @@
-"""simulator.grouping agrees with pandas' own groupby bit for bit: group order, keys, sums and means."""
+"""simulator.engine.grouping agrees with pandas' own groupby bit for bit: group order, keys, sums and means."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import simulator.grouping as grouping_module
-from simulator.grouping import aggregate, group_rows, nanmean, nansum, numbers, text_in
+import simulator.engine.grouping as grouping_module
+from simulator.engine.grouping import aggregate, group_rows, nanmean, nansum, numbers, text_in
 
 
 def frame(seed: int, n: int = 400, missing: bool = True) -> pd.DataFrame:

@@ -15,7 +15,8 @@ import pytest
 # running app or a class-grading loop pays for one bad file.
 CHILD = textwrap.dedent("""
     import contextlib, io, json, resource, sys, time
-    from simulator import answer_key, cli, load_scenario
+    from simulator import answer_key, load_scenario
+    from simulator.cli import main as cli
     scenario, argv = sys.argv[1], json.loads(sys.argv[2])
     answer_key(load_scenario(scenario), "t-1")
     out, err = io.StringIO(), io.StringIO()
@@ -99,7 +100,7 @@ def test_bombs_end_fast_small_and_clear(bomb: str, tmp_path: Path) -> None:
     ("n: " + "7" * 5000 + "\n", 1, "longer than 100 digits"),
 ])
 def test_bounded_yaml_refuses_with_the_line(text: str, line: int, words: str) -> None:
-    from simulator import safeyaml
+    from simulator.core import safeyaml
 
     with pytest.raises(safeyaml.yaml.YAMLError) as err:
         safeyaml.load(text)
@@ -108,7 +109,7 @@ def test_bounded_yaml_refuses_with_the_line(text: str, line: int, words: str) ->
 
 
 def test_bounded_yaml_keeps_ordinary_documents() -> None:
-    from simulator import safeyaml
+    from simulator.core import safeyaml
 
     assert safeyaml.load("base: &b {x: 1}\nuse:\n  <<: *b\n  x: 2\nd: 2024-13-45\n") == \
         {"base": {"x": 1}, "use": {"x": 2}, "d": "2024-13-45"}
@@ -120,7 +121,7 @@ def test_bounded_yaml_keeps_ordinary_documents() -> None:
 @pytest.mark.parametrize("raw", ["1e309", "-1e309", "1e999999999", "9" * 5000, 10**400, float("inf"),
                                  float("nan"), "inf", "nan", "1e9999999999999999999999"])
 def test_numbers_beyond_float_are_format_errors(raw: object) -> None:
-    from simulator.parsing import parse_number
+    from simulator.engine.parsing import parse_number
     from simulator.tasks.base import AnswerFormatError
 
     with pytest.raises(AnswerFormatError) as err:
@@ -140,7 +141,7 @@ def test_numbers_beyond_float_are_format_errors(raw: object) -> None:
     ("t1: 2024-13-45\n", None),
 ])
 def test_answers_files_edge_cases(content: str, words: str | None, tmp_path: Path) -> None:
-    from simulator import cli
+    from simulator.cli import main as cli
 
     suffix = ".json" if content.startswith(("{", "[")) else ".yaml"
     path = tmp_path / f"a{suffix}"
@@ -165,7 +166,7 @@ def test_graded_edge_values_are_invalid_not_wrong(tmp_path: Path) -> None:
 
 
 def test_csv_limits(tmp_path: Path) -> None:
-    from simulator.uploads import TableReadError, read_table
+    from simulator.engine.uploads import TableReadError, read_table
 
     with pytest.raises(TableReadError) as err:
         read_table(("出价方式,消耗\n" + "oCPM,1\n" * 1_000_000).encode())
@@ -181,7 +182,7 @@ def test_xlsx_far_rows_are_refused_but_far_blank_dimension_is_not() -> None:
 
     import openpyxl
 
-    from simulator.uploads import TableReadError, read_table
+    from simulator.engine.uploads import TableReadError, read_table
 
     book = openpyxl.Workbook()
     book.active.append(["出价方式", "消耗"])
@@ -220,7 +221,7 @@ tasks:
 
 
 def _validate(capsys: pytest.CaptureFixture, *paths: Path) -> tuple[int, list[str]]:
-    from simulator.cli import main
+    from simulator.cli.main import main
 
     code = main(["validate", *map(str, paths)])
     return code, capsys.readouterr().out.strip().splitlines()
@@ -274,7 +275,7 @@ def test_size_budget_refuses_huge_scenarios_before_generating(tmp_path: Path, ca
 
 @pytest.mark.parametrize("scale", ["nan", "inf", "-1", "0", "1e9", "5000"])
 def test_bad_scales_are_refused(scale: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    from simulator.cli import main
+    from simulator.cli.main import main
 
     assert main(["generate", "tour-all-datasets", "--trainee", "t", "--out", str(tmp_path), "--scale", scale]) == 2
     err = capsys.readouterr().err
@@ -283,7 +284,7 @@ def test_bad_scales_are_refused(scale: str, tmp_path: Path, capsys: pytest.Captu
 
 
 def test_selftest_seeds_must_be_positive(capsys: pytest.CaptureFixture) -> None:
-    from simulator.cli import main
+    from simulator.cli.main import main
 
     assert main(["selftest", "l4-traffic-ads", "--seeds", "0"]) == 2
     assert "--seeds must be a whole number from 1 to 1000" in capsys.readouterr().err
@@ -344,8 +345,8 @@ def test_validate_reads_brought_files_now(tmp_path: Path, capsys: pytest.Capture
 
 @pytest.fixture
 def auth_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from simulator import auth
-    from simulator.store import Store
+    from simulator.service import auth
+    from simulator.service.store import Store
 
     monkeypatch.setenv(auth.ENV_PASSWORD, "teacher-pass-1")
     store = Store(f"sqlite:///{tmp_path / 'simulator.db'}")
@@ -356,7 +357,7 @@ def auth_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 def test_many_sessions_guessing_only_slow_the_instructor_down(auth_store) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from simulator import auth
+    from simulator.service import auth
 
     now = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     tries = 0
@@ -387,7 +388,7 @@ HARMLESS = ["李雷 = 好", "-5", "+3.5", "a-b", "C01", "  plain"]
 
 
 def test_formula_guard_covers_line_feeds_spaces_and_full_width() -> None:
-    from simulator.formula_guard import neutralise
+    from simulator.core.formula_guard import neutralise
 
     assert [neutralise(v) for v in RISKY] == ["'" + v for v in RISKY]
     assert [neutralise(v) for v in HARMLESS] == HARMLESS
@@ -400,7 +401,7 @@ def test_gradebook_csv_and_xlsx_guard_risky_names() -> None:
 
     import openpyxl
 
-    from simulator import gradebook as gb
+    from simulator.service import gradebook as gb
 
     tasks = [gb.TaskInfo("t1", "metric", 100, ("L4/5.2.1",))]
     grade = {"t1": gb.TaskGrade("t1", 50, 100, "partial", "")}
@@ -419,7 +420,7 @@ def test_dataset_csv_guards_text_but_json_and_xlsx_keep_values(tmp_path: Path, c
     import pandas as pd
 
     from simulator import answer_key, generate_datasets, load_scenario
-    from simulator.datasets import csv_bytes, xlsx_bytes
+    from simulator.assessment.datasets import csv_bytes, xlsx_bytes
 
     frame = generate_datasets(load_scenario("l4-traffic-ads"), "t")["ad_delivery"].head(6).copy()
     frame["campaign_name"] = frame["campaign_name"].astype(object)
@@ -439,7 +440,7 @@ def test_dataset_csv_guards_text_but_json_and_xlsx_keep_values(tmp_path: Path, c
     assert sheet.cell(row=2, column=column).value == "＝HYPERLINK(\"http://x\")"  # a text cell: never run
     assert sheet.cell(row=2, column=column).data_type == "s"
     assert answer_key(sc, "t")["scenario"] == "sourced"
-    from simulator.cli import main
+    from simulator.cli.main import main
 
     assert main(["key", str(path), "--trainee", "t", "--json"]) == 0
     assert "'＝" not in capsys.readouterr().out
@@ -462,7 +463,7 @@ def test_start_dates_outside_the_calendar_are_validation_errors(start: str, word
 
 
 def test_the_editor_applies_the_same_source_rule(tmp_path: Path) -> None:
-    from simulator.ui.instructor_authoring import validate
+    from simulator.app.ui.instructor_authoring import validate
 
     (tmp_path / "inside.csv").symlink_to("/etc/hostname")
     for file, origin in [("../../etc/passwd", None), ("/etc/passwd", None), ("inside.csv", tmp_path / "s.yaml")]:
@@ -479,7 +480,7 @@ def test_the_editor_applies_the_same_source_rule(tmp_path: Path) -> None:
     ["generate", "l4-traffic-ads", "--trainee", "t", "--out", "/etc/passwd/x"],
 ])
 def test_unusable_paths_are_bad_input(argv: list[str], capsys: pytest.CaptureFixture) -> None:
-    from simulator.cli import main
+    from simulator.cli.main import main
 
     assert main(argv) == 2
     out = capsys.readouterr()

@@ -7,8 +7,8 @@ import doctest
 import pandas as pd
 import pytest
 
-import simulator.labels as labels
-from simulator.labels import (
+import simulator.engine.labels as labels
+from simulator.engine.labels import (
     DATASET_SYNONYMS,
     SYNONYMS,
     canonical_column,
@@ -17,7 +17,7 @@ from simulator.labels import (
     rename_to_canonical,
     rename_to_labels,
 )
-from simulator.metrics import METRICS
+from simulator.engine.metrics import METRICS
 
 
 @pytest.mark.parametrize("header, column", [

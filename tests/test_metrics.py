@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import simulator.metrics as metrics_module
-from simulator.i18n import has, t
-from simulator.metrics import (
+import simulator.engine.metrics as metrics_module
+from simulator.core.i18n import has, t
+from simulator.engine.metrics import (
     METRICS,
     VARIANTS,
     add_period,

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import simulator
-from simulator import i18n, misconceptions
-from simulator.i18n import LANGS, t
+from simulator.core import i18n, misconceptions
+from simulator.core.i18n import LANGS, t
 
 
 def _import_everything() -> None:

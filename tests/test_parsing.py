@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import simulator.parsing as parsing_module
-from simulator.i18n import t
-from simulator.parsing import (
+import simulator.engine.parsing as parsing_module
+from simulator.core.i18n import t
+from simulator.engine.parsing import (
     Number,
     normalise_text,
     parse_bool,

@@ -20,8 +20,8 @@ import pytest
 from helpers_pg import pg_server, pg_url  # noqa: F401  (fixtures)
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from simulator import exams
-from simulator.store import Store
+from simulator.service import exams
+from simulator.service.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))

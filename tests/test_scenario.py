@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.cli import main
-from simulator.scenario import ScenarioError, load_scenario, parse_scenario
+from simulator.assessment.scenario import ScenarioError, load_scenario, parse_scenario
+from simulator.cli.main import main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "scenarios"
 BROKEN = sorted((FIXTURES / "broken").glob("*.yaml"))

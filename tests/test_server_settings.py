@@ -6,8 +6,8 @@ import gc
 import tomllib
 from pathlib import Path
 
-from simulator.cli import SERVE_FLAGS
-from simulator.ui import server_gc
+from simulator.app.ui import server_gc
+from simulator.cli.main import SERVE_FLAGS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from simulator import answer_key, generate_datasets, load_scenario
-from simulator.brief import brief_problems, grouping_problems
-from simulator.datasets import generate_bundle
+from simulator.assessment.brief import brief_problems, grouping_problems
+from simulator.assessment.datasets import generate_bundle
 from simulator.tasks import budget_table, choice, risk_review
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))

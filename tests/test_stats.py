@@ -1,4 +1,4 @@
-"""Tests for simulator/stats.py: every A/B, sample-size, SRM and ROI vector of reference/metrics.md,
+"""Tests for simulator/engine/stats.py: every A/B, sample-size, SRM and ROI vector of reference/metrics.md,
 and agreement with a second computation route on random data."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 from statsmodels.stats.proportion import test_proportions_2indep as sm_test_2indep
 
-from simulator import stats
+from simulator.engine import stats
 
 
 def doc(value: float, text: str) -> None:

@@ -15,11 +15,11 @@ from helpers_pg import db_url, pg_server, pg_url  # noqa: F401  (fixtures)
 from sqlalchemy import func, select, text
 from store_worker import Worker
 
-from simulator import exams
-from simulator import store as store_mod
-from simulator.migrations import current_revision, head_revision
-from simulator.scenario_source import list_scenario_versions, resolve_scenario, save_scenario_version
-from simulator.store import Answer, AnswerHistory, Attempt, Store, Trainee
+from simulator.service import exams
+from simulator.service import store as store_mod
+from simulator.service.migrations import current_revision, head_revision
+from simulator.service.scenario_source import list_scenario_versions, resolve_scenario, save_scenario_version
+from simulator.service.store import Answer, AnswerHistory, Attempt, Store, Trainee
 
 MIN = timedelta(minutes=1)
 
@@ -45,7 +45,7 @@ def test_schema_is_at_head_and_matches_the_models(store):
     assert diff == []
     Store(store.url).dispose()  # starting again on a migrated database is a no-op
     assert current_revision(store.engine) == head_revision()
-    from simulator.migrations import is_current, shipped_heads
+    from simulator.service.migrations import is_current, shipped_heads
 
     assert shipped_heads() == {head_revision()} and is_current(store.engine)  # the quick start-up check agrees
 

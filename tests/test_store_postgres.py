@@ -13,10 +13,10 @@ from helpers_pg import pg_server, pg_url  # noqa: F401  (fixtures)
 from sqlalchemy import text
 from store_worker import Worker
 
-from simulator import exams
-from simulator.exams import ExamClosed
-from simulator.migrations import current_revision, head_revision
-from simulator.store import Store
+from simulator.service import exams
+from simulator.service.exams import ExamClosed
+from simulator.service.migrations import current_revision, head_revision
+from simulator.service.store import Store
 
 pytestmark = pytest.mark.postgres
 MIN = timedelta(minutes=1)

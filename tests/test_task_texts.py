@@ -8,10 +8,10 @@ from functools import cache
 import pytest
 
 from simulator import generate_datasets, load_scenario
-from simulator.labels import column_label, dataset_columns
-from simulator.scenario import shipped_paths
+from simulator.assessment.scenario import shipped_paths
+from simulator.assessment.tasksheet import task_text
+from simulator.engine.labels import column_label, dataset_columns
 from simulator.tasks.metric import DERIVED, JOINED, PERIODS
-from simulator.tasksheet import task_text
 
 SCENARIOS = [p.stem for p in shipped_paths()]
 NAMED_DATASET = re.compile(r"(?:数据表|数据集|取自|\btable|\bdataset|take it from)\s*([a-z][a-z_0-9]*)")

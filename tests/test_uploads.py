@@ -16,8 +16,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from simulator.i18n import t
-from simulator.uploads import TableReadError, find_header, read_table
+from simulator.core.i18n import t
+from simulator.engine.uploads import TableReadError, find_header, read_table
 
 FIXTURES = Path(__file__).parent / "fixtures" / "uploads"
 
@@ -178,7 +178,7 @@ def test_long_integer_ids_keep_every_digit():
 
 def test_generated_datasets_round_trip_through_chinese_csv_and_xlsx():
     from data.generators import FAMILIES
-    from simulator.labels import rename_to_labels
+    from simulator.engine.labels import rename_to_labels
 
     family = FAMILIES["ads"]
     frames = family.generate(np.random.default_rng(3), family.Params(), 0.1).frames
@@ -287,7 +287,7 @@ def test_encoding_error_says_where():
 def test_doctests():
     import doctest
 
-    import simulator.uploads as uploads
+    import simulator.engine.uploads as uploads
 
     result = doctest.testmod(uploads)
     assert result.attempted >= 3 and result.failed == 0

@@ -24,10 +24,10 @@ TRAINEES = ("t-1", "2024001", "张三", "snap-4", "X9")
 def snapshot() -> dict[str, dict]:
     """``{scenario id: {trainee: {"key", "sheet_zh", "sheet_en", "grade"}}}`` for every shipped scenario."""
     from simulator import answer_key, generate_datasets, grade, load_scenario
-    from simulator import tasksheet
-    from simulator.scenario import shipped_paths
+    from simulator.assessment import tasksheet
+    from simulator.assessment.grading import _context
+    from simulator.assessment.scenario import shipped_paths
     from simulator.tasks import get
-    from simulator.grading import _context
 
     out: dict[str, dict] = {}
     for path in shipped_paths():
@@ -39,7 +39,7 @@ def snapshot() -> dict[str, dict]:
             options = tasksheet.public_options(sc, trainee)
             ctx = _context(sc)
             raw = {}
-            for task, entry in zip(sc.tasks, key["tasks"]):
+            for task, entry in zip(sc.tasks, key["tasks"], strict=True):
                 module = get(task.kind)
                 params = module.Params(**task.params)
                 raw[task.id] = module.as_raw(entry["answer"], params, ctx)

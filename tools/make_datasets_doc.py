@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from data.generators import FAMILIES, profiles  # noqa: E402
-from simulator.datasets import CONTRACT_COLUMNS  # noqa: E402
-from simulator.seeding import family_rng  # noqa: E402
+from simulator.assessment.datasets import CONTRACT_COLUMNS  # noqa: E402
+from simulator.core.seeding import family_rng  # noqa: E402
 
 TRAINEES = [f"docs-{i}" for i in range(5)]
 UNIT_ZH = {"count": "个/次", "money": "元", "ratio": "比例(小数)", "seconds": "秒", "minutes": "分钟",

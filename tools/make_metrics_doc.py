@@ -1,4 +1,4 @@
-"""Writes docs/metrics.md (the metric glossary) from simulator/metrics.py, so formulas live in one place.
+"""Writes docs/metrics.md (the metric glossary) from simulator/engine/metrics.py, so formulas live in one place.
 
 Run ``python tools/make_metrics_doc.py``; ``tests/test_docs.py`` fails when the glossary is stale.
 """
@@ -11,13 +11,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simulator import metrics  # noqa: E402
+from simulator.engine import metrics  # noqa: E402
 
 INTRO = """# Metric glossary 指标词典
 
 Every metric the simulator computes, by its canonical name (used in scenario files, answer keys and
 report-table headers), with its Chinese name, unit and formula. All of them are computed once, in
-`simulator/metrics.py`; this page is generated from it by `python tools/make_metrics_doc.py`.
+`simulator/engine/metrics.py`; this page is generated from it by `python tools/make_metrics_doc.py`.
 
 **The aggregation rule.** A ratio over a group (a campaign, a week, a whole month) is the ratio of the
 group's *sums* — Σclicks / Σimpressions — never the mean of the daily ratios. Example: three months of
@@ -62,7 +62,7 @@ exam attempt graded from the store, ignore the field.
 
 **Mistakes are named only when made.** A key records what each common mistake gives on the trainee's
 data (the mean of ratios, another formula, the filter ignored, the other sidedness …), in one shared
-catalog (`simulator/misconceptions.py`), so the same mistake has the same words in every task kind.
+catalog (`simulator/core/misconceptions.py`), so the same mistake has the same words in every task kind.
 Feedback names a mistake only when the answer matches that mistake's value under the same rule as
 above, and names at most one per field or table column (the closest). The mean-of-ratios message takes
 its period word from the data: 每天, 每周, 每月 or 每一行 (when each row is one period, it is one mistake

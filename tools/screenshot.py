@@ -20,7 +20,7 @@ WIDTH, HEIGHT, SHOT_HEIGHT = 1400, 1000, 1500
 
 def default_scenario() -> str:
     """The first shipped practice scenario (as the picker orders them)."""
-    from simulator.ui.catalog import practice_entries
+    from simulator.app.ui.catalog import practice_entries
 
     entries = practice_entries()
     if not entries:

@@ -7,7 +7,7 @@ body with a few Pareto "viral" posts) and follow the weekday pattern and promoti
 account published that day, and followers are chained: ``followers_t = followers_{t-1} + new_followers_t
 - unfollows_t``, starting from the account's opening followers recorded in the truth.
 
->>> from simulator.seeding import family_rng
+>>> from simulator.core.seeding import family_rng
 >>> out = generate(family_rng("demo", 1, "t-1", 1.0, FAMILY), Params())
 >>> sorted(out.frames), len(out.frames["accounts_daily"])
 (['accounts_daily', 'posts'], 244)
@@ -38,7 +38,7 @@ from data.generators.common import (
 )
 from data.generators.profiles import ACCOUNT_TYPE_MIX, ACCOUNT_TYPES
 from data.generators.sampling import numbered
-from simulator.seeding import faker_from
+from simulator.core.seeding import faker_from
 
 FAMILY = "accounts"
 DATASETS = ("accounts_daily", "posts")

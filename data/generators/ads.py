@@ -10,7 +10,7 @@ Orders are drawn per creative from its clicks; each order then picks one of the 
 and a quantity, and ``ad_delivery``'s orders, gmv and refunds are summed FROM ``ad_orders``, so the two
 agree exactly. Settled orders are signed (签收) at a campaign's own rate; recent ones are still in transit.
 
->>> from simulator.seeding import family_rng
+>>> from simulator.core.seeding import family_rng
 >>> out = generate(family_rng("demo", 1, "t-1", 1.0, FAMILY), Params())
 >>> sorted(out.frames), len(out.frames["ad_delivery"])
 (['ad_delivery', 'ad_orders', 'products'], 1350)

@@ -11,7 +11,7 @@ sources split the views with a multinomial. The minute curves (rise, peak, decay
 come first: views are Σ entries, ``peak_online`` is the highest online and ``watch_seconds`` is
 60 × Σ online, so 平均在线 = watch_seconds / 60 / duration_min agrees with the curve.
 
->>> from simulator.seeding import family_rng
+>>> from simulator.core.seeding import family_rng
 >>> out = generate(family_rng("demo", 1, "t-1", 1.0, FAMILY), Params())
 >>> sorted(out.frames), len(out.frames["live_sessions"])
 (['live_minutes', 'live_products', 'live_sessions', 'live_traffic'], 81)

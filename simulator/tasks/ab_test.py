@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from simulator import checking, parsing, stats
-from simulator.checking import FieldKind, FieldSpec
-from simulator.i18n import Msg, msg, register, t
+from simulator.core.i18n import Msg, msg, register, t
+from simulator.engine import checking, parsing, stats
+from simulator.engine.checking import FieldKind, FieldSpec
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 
 KIND = "ab_test"

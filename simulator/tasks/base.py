@@ -26,7 +26,7 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from simulator.i18n import Msg
+from simulator.core.i18n import Msg
 
 Status = Literal["correct", "partial", "wrong", "invalid", "ungraded"]
 
@@ -53,7 +53,7 @@ class TaskContext:
     base_dir: Path | None = None
     """Folder that relative table paths in an answers file are resolved against."""
     scenario: Any = None
-    """The :class:`simulator.scenario.Scenario` (for context such as the platform population)."""
+    """The :class:`simulator.assessment.scenario.Scenario` (for context such as the platform population)."""
     strict_precision: bool = True
     """Whether a stated precision must be met (always in exams; a practice scenario may relax it)."""
 

@@ -18,7 +18,7 @@ rounding to three significant figures. Options never include an entity within th
 leader (or of the threshold, when it does not qualify); every qualifying entity of ``above_threshold``
 is an option. When the data leave no robust question (a qualifying entity within the margin of the
 threshold, two leaders tied for ``same_leader``, X and Y tied for ``compare``), :func:`fragile` says why,
-and the trainee's datasets are re-drawn deterministically (``simulator.datasets``).
+and the trainee's datasets are re-drawn deterministically (``simulator.assessment.datasets``).
 
 Metrics are ratios of each entity's sums. The key records which option each common mistake leads to
 (mean of daily ratios, a wrong formula variant, the order reversed, ranking by the numerator alone),
@@ -36,9 +36,10 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from simulator import grouping, metrics, misconceptions, parsing
-from simulator.i18n import msg, register, t
-from simulator.labels import column_label
+from simulator.core import misconceptions
+from simulator.core.i18n import msg, register, t
+from simulator.engine import grouping, metrics, parsing
+from simulator.engine.labels import column_label
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 from simulator.tasks.metric import (
     DATE_COLUMNS,

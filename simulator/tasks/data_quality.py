@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
-from simulator import checking, grouping
-from simulator.checking import FieldSpec
-from simulator.i18n import msg, register, t
-from simulator.labels import dataset_columns, rename_to_labels
+from simulator.core.i18n import msg, register, t
+from simulator.engine import checking, grouping
+from simulator.engine.checking import FieldSpec
+from simulator.engine.labels import dataset_columns, rename_to_labels
 from simulator.tasks.base import Check, TaskContext, TaskParams
 from simulator.tasks.report_table import read_upload
 

@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from simulator import checking
-from simulator.i18n import Msg, msg, register, t
+from simulator.core.i18n import Msg, msg, register, t
+from simulator.engine import checking
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 
 KIND = "five_a_map"

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.i18n import msg, register, t
+from simulator.core.i18n import msg, register, t
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 
 KIND = "free_text"

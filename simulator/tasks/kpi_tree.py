@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from simulator import checking, grouping, metrics, plantables
-from simulator.checking import FieldSpec
-from simulator.i18n import msg, register, t
-from simulator.labels import column_label
+from simulator.core.i18n import msg, register, t
+from simulator.engine import checking, grouping, metrics, plantables
+from simulator.engine.checking import FieldSpec
+from simulator.engine.labels import column_label
 from simulator.tasks.base import Check, TaskContext, TaskParams
 from simulator.tasks.metric import (
     ENTITY_ALIASES,

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from simulator import checking, metrics
-from simulator.checking import FieldSpec
-from simulator.i18n import msg, register, t
+from simulator.core.i18n import msg, register, t
+from simulator.engine import checking, metrics
+from simulator.engine.checking import FieldSpec
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 from simulator.tasks.choice import MARGIN
 from simulator.tasks.metric import (

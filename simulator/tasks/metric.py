@@ -1,11 +1,11 @@
 """``metric``: one metric over a filtered slice of a dataset (e.g. 点击率 of campaign C01 in a week).
 
-The key is the ratio of the slice's sums (``simulator.metrics``). With ``per`` it is the mean over
+The key is the ratio of the slice's sums (``simulator.engine.metrics``). With ``per`` it is the mean over
 groups (days, weeks, months or entities) of each group's total, e.g. 日均消耗. The key also records
 what the common mistakes give (``misconceptions``: catalog key → value(s)), so feedback can name them:
 the mean of daily (or row) ratios, a known wrong formula variant (CVR over impressions, GPM over
 viewers, …), the filter ignored, a total where a mean was asked or the reverse; a 100× percent slip is
-recognised by :mod:`simulator.checking`.
+recognised by :mod:`simulator.engine.checking`.
 
 >>> df = pd.DataFrame({"date": pd.to_datetime(["2024-11-01", "2024-11-02", "2024-11-03"]),
 ...                    "campaign_id": ["C01", "C01", "C02"], "impressions": [50000, 25000, 80000],
@@ -27,12 +27,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from simulator import checking, grouping, metrics
-from simulator.i18n import register, t
-from simulator.labels import column_label, dataset_columns
-from simulator.misconceptions import date_grain, mean_of_ratios_key
+from simulator.core.i18n import register, t
+from simulator.core.misconceptions import date_grain, mean_of_ratios_key
+from simulator.core.value_labels import value_label
+from simulator.engine import checking, grouping, metrics
+from simulator.engine.labels import column_label, dataset_columns
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
-from simulator.value_labels import value_label
 
 KIND = "metric"
 PERIODS = ("day", "week", "month")
@@ -250,7 +250,7 @@ def check_metrics(dataset: str, names: list[str]) -> None:
 
 
 def known_metric(name: str) -> str:
-    """Validator helper: ``name`` must be a metric of :mod:`simulator.metrics`."""
+    """Validator helper: ``name`` must be a metric of :mod:`simulator.engine.metrics`."""
     if name not in metrics.METRICS:
         raise ValueError(f"unknown metric {name!r}; known: {', '.join(metrics.METRICS)}")
     return name

@@ -25,11 +25,12 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from simulator import checking, grouping, metrics
-from simulator.checking import FieldSpec
-from simulator.i18n import msg, register, t
-from simulator.labels import column_label, rename_to_labels
-from simulator.misconceptions import date_grain, mean_of_ratios_key
+from simulator.core.i18n import msg, register, t
+from simulator.core.misconceptions import date_grain, mean_of_ratios_key
+from simulator.engine import checking, grouping, metrics
+from simulator.engine.checking import FieldSpec
+from simulator.engine.labels import column_label, rename_to_labels
+from simulator.engine.uploads import TableReadError, read_table
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 from simulator.tasks.metric import (
     DATE_COLUMNS,
@@ -48,7 +49,6 @@ from simulator.tasks.metric import (
     row_array,
     with_periods,
 )
-from simulator.uploads import TableReadError, read_table
 
 KIND = "report_table"
 

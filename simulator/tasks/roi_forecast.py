@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from simulator import checking, metrics, stats
-from simulator.checking import FieldSpec
-from simulator.i18n import msg, register, t
+from simulator.core.i18n import msg, register, t
+from simulator.engine import checking, metrics, stats
+from simulator.engine.checking import FieldSpec
 from simulator.tasks.ab_test import read_fields
 from simulator.tasks.base import Check, TaskContext, TaskParams
 

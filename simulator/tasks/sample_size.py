@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from simulator import checking, stats
-from simulator.i18n import Msg, msg, register, t
+from simulator.core.i18n import Msg, msg, register, t
+from simulator.engine import checking, stats
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 
 KIND = "sample_size"

@@ -17,13 +17,13 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from simulator import checking, metrics
-from simulator.i18n import Msg, msg, register, t
-from simulator.labels import column_label
+from simulator.core.i18n import Msg, msg, register, t
+from simulator.engine import checking, metrics
+from simulator.engine.labels import column_label
+from simulator.engine.uploads import TableReadError, read_table
 from simulator.tasks import report_table as rt
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 from simulator.tasks.metric import Filter, describe_filter
-from simulator.uploads import TableReadError, read_table
 
 KIND = "summary_report"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from app_helpers import SCENARIOS
 
-from simulator.store import reset_stores
-from simulator.ui import catalog
+from simulator.app.ui import catalog
+from simulator.service.store import reset_stores
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +21,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app_env(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Iterator[None]:
     """Every app test uses one throwaway SQLite store and sees only the app-test scenarios.
 
-    (Tests of the shipped scenarios put :func:`simulator.scenario.shipped_paths` back.)
+    (Tests of the shipped scenarios put :func:`simulator.assessment.scenario.shipped_paths` back.)
     """
     monkeypatch.setattr(catalog, "shipped_paths", list)
     monkeypatch.setenv("SIMULATOR_DATA_DIR", str(data_dir))

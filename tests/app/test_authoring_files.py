@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from app_helpers import Clock, new_app
 
-from simulator import attachments
-from simulator.i18n import t
-from simulator.scenario_source import list_scenario_versions, scenario_version_yaml
-from simulator.ui import exam_clock
+from simulator.app.ui import exam_clock
+from simulator.core.i18n import t
+from simulator.service import attachments
+from simulator.service.scenario_source import list_scenario_versions, scenario_version_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = (ROOT / "tests" / "fixtures" / "byo" / "ad_delivery_zh.csv").read_bytes()
@@ -45,7 +45,7 @@ def login_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
 
 def author_page():
     at = new_app().run()
-    at.switch_page("simulator/pages/instructor.py").run()
+    at.switch_page("simulator/app/pages/instructor.py").run()
     at.text_input(key="instructor.login_pw").input(PASSWORD)
     at.form_submit_button[0].click().run()
     at.segmented_control(key="instructor.section").set_value("author").run()

@@ -17,15 +17,16 @@ import pytest
 from app_helpers import MIN, SCENARIOS, T0, Clock, new_app
 from streamlit.testing.v1 import AppTest
 
-from simulator import answer_key, exams
+from simulator import answer_key
 from simulator import tasks as registry
-from simulator.i18n import LANGS, t
-from simulator.scenario import TaskSpec
-from simulator.scenario_source import load_source
-from simulator.store import reset_stores
-from simulator.ui import exam_clock
-from simulator.ui.answer_forms import FormContext
-from simulator.ui.exam_restore import widget_values
+from simulator.app.ui import exam_clock
+from simulator.app.ui.answer_forms import FormContext
+from simulator.app.ui.exam_restore import widget_values
+from simulator.assessment.scenario import TaskSpec
+from simulator.core.i18n import LANGS, t
+from simulator.service import exams
+from simulator.service.scenario_source import load_source
+from simulator.service.store import reset_stores
 
 EXAM_YAML = """\
 id: app-exam
@@ -93,7 +94,7 @@ def exam_page(**query: str) -> AppTest:
     at = new_app()
     at.query_params.update(query)
     at.run()
-    at.switch_page("simulator/pages/exam.py").run()
+    at.switch_page("simulator/app/pages/exam.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -330,7 +331,8 @@ def test_every_exam_page_message_is_in_both_locale_files():
     root = Path(__file__).resolve().parents[2]
     catalogs = [json.loads((root / "simulator" / "locales" / f"{lang}.json").read_text("utf-8")) for lang in LANGS]
     used = set()
-    for path in [root / "simulator" / "pages" / "exam.py", *(root / "simulator" / "ui").glob("exam_*.py")]:
+    app = root / "simulator" / "app"
+    for path in [app / "pages" / "exam.py", *(app / "ui").glob("exam_*.py")]:
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 used.update(re.findall(r"^exam\.page\.[a-z_]+$", node.value))
@@ -352,7 +354,7 @@ def test_the_data_tab_runs_only_while_open_and_then_shows_tables_charts_and_down
 
 
 def test_choice_options_come_from_the_one_task_not_the_whole_key(monkeypatch, exam_file):
-    from simulator.ui import choice_form
+    from simulator.app.ui import choice_form
 
     scenario = load_source(exam_file.read_text("utf-8"), str(exam_file))
     expected = next(e for e in answer_key(scenario, "E-030")["tasks"] if e["id"] == "t2")["answer"]["options"]
@@ -367,7 +369,7 @@ def test_choice_options_come_from_the_one_task_not_the_whole_key(monkeypatch, ex
 
 
 def test_a_store_failure_is_retried_and_an_unacknowledged_answer_is_sent_again(clock, exam_file, monkeypatch):
-    from simulator.ui import exam_task
+    from simulator.app.ui import exam_task
 
     code = new_exam(exam_file).code
     at = join(code, "E-040")

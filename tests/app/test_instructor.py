@@ -21,10 +21,11 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from simulator import answer_key, exams, gradebook
-from simulator.i18n import LANGS, t
-from simulator.scenario_source import list_scenario_versions, load_source, save_scenario_version
-from simulator.ui import exam_clock
+from simulator import answer_key
+from simulator.app.ui import exam_clock
+from simulator.core.i18n import LANGS, t
+from simulator.service import exams, gradebook
+from simulator.service.scenario_source import list_scenario_versions, load_source, save_scenario_version
 
 PASSWORD = "teacher-pass-1"
 EXAM_YAML = """\
@@ -74,7 +75,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
 
 def instructor_page() -> AppTest:
     at = new_app().run()
-    at.switch_page("simulator/pages/instructor.py").run()
+    at.switch_page("simulator/app/pages/instructor.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -265,7 +266,7 @@ def rater_session(name: str, password: str, section: str = "grading") -> AppTest
 
 
 def test_three_rater_accounts_mark_the_written_task_and_the_final_is_their_median(clock, tmp_path):
-    from simulator import raters
+    from simulator.service import raters
 
     code = sat_exam(tmp_path, {"S1": {"t1": "1%", "t2": "计划 C 的点击率最低,建议换素材。"}, "S2": {"t2": "短"}})
     passwords = {name: raters.add_rater(name) for name in ("甲", "乙", "丙")}
@@ -305,7 +306,7 @@ def test_three_rater_accounts_mark_the_written_task_and_the_final_is_their_media
 
 
 def test_a_fourth_mark_warns_before_it_unsettles_the_final(clock, tmp_path):
-    from simulator import raters
+    from simulator.service import raters
 
     code = sat_exam(tmp_path, {"S1": {"t2": "计划 C 的点击率最低,建议换素材。"}})
     for name, score in (("a1", 20), ("a2", 24), ("a3", 22)):
@@ -356,7 +357,8 @@ def test_every_workspace_message_is_in_both_locale_files():
     root = Path(__file__).resolve().parents[2]
     catalogs = [json.loads((root / "simulator" / "locales" / f"{lang}.json").read_text("utf-8")) for lang in LANGS]
     used, families = set(), set()
-    for path in [root / "simulator" / "pages" / "instructor.py", *(root / "simulator" / "ui").glob("instructor_*.py")]:
+    app = root / "simulator" / "app"
+    for path in [app / "pages" / "instructor.py", *(app / "ui").glob("instructor_*.py")]:
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 used.update(re.findall(r"^instructor\.[a-z_]+(?:\.[a-z_0-9]+)*$", node.value))

@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 from app_helpers import new_app
 
-from simulator import exams, gradebook
-from simulator.grading import answer_key
-from simulator.i18n import t
-from simulator.store import reset_stores
+from simulator.assessment.grading import answer_key
+from simulator.core.i18n import t
+from simulator.service import exams, gradebook
+from simulator.service.store import reset_stores
 from simulator.tasks import get
 
 PASSWORD = "teacher-pass-1"
@@ -54,7 +54,7 @@ def sat_class(data_dir: Path):
 
 def logged_in(section: str, lang: str = "zh"):
     at = new_app().run()
-    at.switch_page("simulator/pages/instructor.py").run()
+    at.switch_page("simulator/app/pages/instructor.py").run()
     at.text_input(key="instructor.login_pw").input(PASSWORD)
     at.form_submit_button[0].click().run()
     if lang != "zh":
@@ -105,7 +105,8 @@ def test_cold_cli_results_take_under_two_seconds_do_no_grading_and_match_the_exp
         assert done.returncode == 0, done.stderr
         out = done.stdout
     loaded = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
-    assert not loaded & {"pandas", "simulator.grading", "simulator.datasets", "alembic"}  # reads, never grades
+    engine = {"pandas", "simulator.assessment.grading", "simulator.assessment.datasets", "alembic"}
+    assert not loaded & engine  # reads, never grades
     # Under 2 s on the 2-core machine when it is not shared (docs/deploy.md); while other jobs load it, the
     # cold command may cost at most 3x a bare import of the database library, measured at the same moment.
     assert min(times) < 2.0 or min(times) < 3 * min(baseline), (times, baseline)
@@ -128,7 +129,7 @@ def test_english_instructor_pages_show_english_feedback_skills_and_keep_the_sect
     at.selectbox(key="instructor.detail").set_value("S01").run()
     feedback = [e.value for kind in ("success", "warning", "error", "info") for e in getattr(at, kind)]
     assert feedback and not [f for f in feedback if HAN.search(f)], feedback
-    from simulator.standard import SKILLS, SKILLS_EN
+    from simulator.core.standard import SKILLS, SKILLS_EN
 
     chart = json.loads(at.get("plotly_chart")[1].proto.spec)
     labels = {label for bar in chart["data"] for label in bar["y"]}
@@ -144,7 +145,7 @@ def test_english_instructor_pages_show_english_feedback_skills_and_keep_the_sect
 def test_monitor_times_are_in_the_browser_zone_and_say_so(sat_class, monkeypatch):
     from zoneinfo import ZoneInfo
 
-    from simulator.ui import instructor_exams
+    from simulator.app.ui import instructor_exams
 
     monkeypatch.setattr(instructor_exams, "browser_zone", lambda: ZoneInfo("Asia/Shanghai"))
     rows = exams.roster_status(sat_class)

@@ -9,9 +9,9 @@ import pytest
 from app_helpers import MIN, Clock, new_app
 from streamlit.testing.v1 import AppTest
 
-from simulator import auth
-from simulator.i18n import t
-from simulator.ui import exam_clock
+from simulator.app.ui import exam_clock
+from simulator.core.i18n import t
+from simulator.service import auth
 
 PASSWORD = "teacher-pass-1"
 
@@ -32,7 +32,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
 
 def _page() -> AppTest:
     at = new_app().run()
-    at.switch_page("simulator/pages/instructor.py").run()
+    at.switch_page("simulator/app/pages/instructor.py").run()
     assert not at.exception, at.exception
     return at
 

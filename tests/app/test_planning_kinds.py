@@ -10,10 +10,10 @@ import pytest
 from app_helpers import start
 
 from simulator import answer_key, load_scenario
-from simulator.scenario import shipped_paths
+from simulator.app.ui import catalog
+from simulator.assessment.scenario import shipped_paths
 from simulator.tasks import kpi_tree, matrix_review, summary_report
 from simulator.tasks.base import TaskContext
-from simulator.ui import catalog
 
 SCENARIO = "l2-team-targets"
 

@@ -10,9 +10,9 @@ import pytest
 from app_helpers import SCENARIOS, new_app, start
 
 from simulator import answer_key, load_scenario
-from simulator.i18n import t
-from simulator.scenario import shipped_paths
-from simulator.ui import catalog, task_card
+from simulator.app.ui import catalog, task_card
+from simulator.assessment.scenario import shipped_paths
+from simulator.core.i18n import t
 
 ADS = SCENARIOS / "app-ads.yaml"
 ZH_HEADERS = {"campaign_id": "计划ID", "cost": "消耗", "clicks": "点击数", "ctr": "点击率"}
@@ -43,9 +43,9 @@ def test_first_page_is_practice_in_chinese():
     assert [ti.label for ti in at.text_input] == ["学号", "姓名(选填)"]
 
 
-@pytest.mark.parametrize(("page", "title"), [("simulator/pages/exam.py", "考试"),
-                                            ("simulator/pages/instructor.py", "教师"),
-                                            ("simulator/pages/practice.py", "练习")])
+@pytest.mark.parametrize(("page", "title"), [("simulator/app/pages/exam.py", "考试"),
+                                            ("simulator/app/pages/instructor.py", "教师"),
+                                            ("simulator/app/pages/practice.py", "练习")])
 def test_every_page_runs_without_exception(page, title):
     at = new_app().run()
     at.switch_page(page).run()
@@ -60,7 +60,7 @@ def test_language_switch_changes_every_label():
     assert at.title[0].value == "Practice"
     assert [ti.label for ti in at.text_input] == ["Trainee ID", "Name (optional)"]
     assert any("App test: ad delivery" in o for o in at.selectbox(key="practice.scenario").options)
-    at.switch_page("simulator/pages/exam.py").run()
+    at.switch_page("simulator/app/pages/exam.py").run()
     assert at.title[0].value == "Exam"
     at.segmented_control(key="ui.lang").set_value("zh").run()
     assert at.title[0].value == "考试"
@@ -219,7 +219,7 @@ MIXED = SCENARIOS / "app-mixed.yaml"
 
 def test_data_quality_counts_and_cleaned_table_upload():
     from simulator import generate_datasets
-    from simulator.datasets import xlsx_bytes
+    from simulator.assessment.datasets import xlsx_bytes
     from simulator.tasks.data_quality import audit
 
     at = start("app-mixed", "Q-001")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app_helpers import new_app, start
 
-from simulator.i18n import t
+from simulator.core.i18n import t
 
 
 def _boxes(at) -> list[str]:

@@ -6,10 +6,10 @@ from app_helpers import SCENARIOS
 
 from simulator import load_scenario
 from simulator import tasks as registry
-from simulator.grading import TaskResult
-from simulator.ui import results
-from simulator.ui.tables import cell_text
-from simulator.ui.task_card import table_decimals
+from simulator.app.ui import results
+from simulator.app.ui.tables import cell_text
+from simulator.app.ui.task_card import table_decimals
+from simulator.assessment.grading import TaskResult
 
 
 def test_wrong_cells_table_uses_the_decimals_the_task_asks_for():

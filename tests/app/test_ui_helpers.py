@@ -12,10 +12,10 @@ import pytest
 from app_helpers import ROOT, SCENARIOS
 
 from simulator import generate_datasets, load_scenario
-from simulator.grading import TaskResult
-from simulator.pages import PAGES
-from simulator.store import Store
-from simulator.ui import catalog, explore, overview, progress, session, tables, widgets
+from simulator.app.pages import PAGES
+from simulator.app.ui import catalog, explore, overview, progress, session, tables, widgets
+from simulator.assessment.grading import TaskResult
+from simulator.service.store import Store
 
 
 def test_coarse_keeps_two_significant_digits():
@@ -110,13 +110,13 @@ def test_every_ui_key_used_in_the_code_exists():
     """Each ``"ui.…"`` literal in the app's modules is in the catalog (locale files or registered)."""
     import importlib
 
-    from simulator.i18n import has
+    from simulator.core.i18n import has
 
     used: set[str] = set()
     families: set[str] = set()
-    for folder in ("ui", "pages"):
+    for folder in ("app/ui", "app/pages"):
         for path in (ROOT / "simulator" / folder).glob("*.py"):
-            importlib.import_module(f"simulator.{folder}.{path.stem}".removesuffix(".__init__"))
+            importlib.import_module(f"simulator.{folder.replace('/', '.')}.{path.stem}".removesuffix(".__init__"))
             for node in ast.walk(ast.parse(path.read_text("utf-8"))):
                 text = node.value if isinstance(node, ast.Constant) else None
                 if isinstance(text, str) and re.fullmatch(r"ui\.[a-z_0-9]+\.[a-z_0-9.]*[a-z_0-9]", text):
@@ -152,7 +152,7 @@ def test_streamlit_config_hides_errors_caps_uploads_and_keeps_xsrf():
 def test_the_installed_entry_point_runs_the_same_router():
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "simulator" / "app_entry.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "simulator" / "app" / "entry.py"), default_timeout=60).run()
     assert not at.exception and at.title[0].value == "练习"
     at.switch_page("pages/exam.py").run()
     assert not at.exception and at.title[0].value == "考试"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator import exams
-from simulator.store import Store
+from simulator.service import exams
+from simulator.service.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from test_exam_browser import SAVED, SCENARIO, _join, _kill, _start_app, _stored
 
-from simulator import exams
-from simulator.store import Store
+from simulator.service import exams
+from simulator.service.store import Store
 
 pytestmark = pytest.mark.browser
 SAVING_SHOWN = """() => [...document.querySelectorAll('[class*="st-key-exam-status-"].sim-saving')]

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from data.generators import all_columns
-from simulator import exams
-from simulator.i18n import t
-from simulator.metrics import METRICS
-from simulator.store import Store
+from simulator.core.i18n import t
+from simulator.engine.metrics import METRICS
+from simulator.service import exams
+from simulator.service.store import Store
 
 pytestmark = pytest.mark.browser
 SCENARIOS = Path(__file__).resolve().parents[1] / "app" / "fixtures" / "scenarios"

@@ -21,9 +21,10 @@ from fuzz_profiles import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator import answer_key, cli, grade, load_scenario
-from simulator.scenario import ScenarioError, parse_scenario, shipped_paths
-from simulator.uploads import TableReadError, read_table
+from simulator import answer_key, grade, load_scenario
+from simulator.assessment.scenario import ScenarioError, parse_scenario, shipped_paths
+from simulator.cli import main as cli
+from simulator.engine.uploads import TableReadError, read_table
 
 SECONDS, MIB = 3.0, 300
 """Budget per input: CPU seconds (wall time on a shared CI machine says more about the neighbours), and

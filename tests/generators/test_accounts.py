@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from data.generators.accounts import COLUMNS, DATASETS, FAMILY, PLATFORM_PROFILE, Params, generate
 from data.generators.common import Defects, Promotion
-from simulator.seeding import family_rng
+from simulator.core.seeding import family_rng
 
 CONTRACT = {
     "accounts_daily": ["date", "account_id", "account_name", "platform", "followers", "new_followers",

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from data.generators.ads import COLUMNS, DATASETS, FAMILY, OBJECTIVES, PLACEMENTS, STATUSES, Params, generate
 from data.generators.common import Defects, Promotion
-from simulator.seeding import family_rng
+from simulator.core.seeding import family_rng
 
 CONTRACT = {
     "ad_delivery": ["date", "campaign_id", "campaign_name", "adgroup_id", "creative_id", "objective",

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from data.generators import audience as aud
 from data.generators.base import Generated
-from simulator.seeding import family_rng
+from simulator.core.seeding import family_rng
 
 CONTRACT = ["user_id", "snapshot_date", "stage", "gender", "age_band", "city_tier"]
 DEEPER = np.triu(np.ones((7, 7), dtype=bool), k=1)  # to a later stage (none row excluded below)

@@ -13,7 +13,7 @@ from statsmodels.stats.proportion import proportions_ztest
 
 from data.generators import experiment as exp
 from data.generators.base import Generated
-from simulator.seeding import family_rng
+from simulator.core.seeding import family_rng
 
 CONTRACT = ["user_id", "variant", "assigned_date", "converted", "revenue"]
 

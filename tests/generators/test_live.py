@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from data.generators.common import CATEGORIES, Defects, Promotion
 from data.generators.live import COLUMNS, DATASETS, FAMILY, SOURCES, Params, beta_concentration, generate
-from simulator.seeding import family_rng
+from simulator.core.seeding import family_rng
 
 CONTRACT = {
     "live_sessions": ["session_id", "account_id", "start_time", "duration_min", "views", "viewers",

@@ -19,7 +19,7 @@ import pytest
 from data.generators import FAMILIES
 from data.generators.profiles import BANDS, GAINING_SHARE, SOURCES
 from simulator import load_scenario
-from simulator.seeding import family_rng
+from simulator.core.seeding import family_rng
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 TRAINEES = [f"realism-{i}" for i in range(50)]

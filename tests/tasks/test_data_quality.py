@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from data.generators.common import Defects, inject_defects
-from simulator.labels import rename_to_labels
+from simulator.engine.labels import rename_to_labels
 from simulator.tasks import data_quality as dq
 from simulator.tasks.base import AnswerFormatError, TaskContext
 

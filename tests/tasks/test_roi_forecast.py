@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 from scipy import optimize
 
-from simulator.checking import number_matches
+from simulator.engine.checking import number_matches
 from simulator.tasks import roi_forecast as rf
 from simulator.tasks.base import AnswerFormatError, TaskContext
 
@@ -346,7 +346,7 @@ def test_describe_mentions_model_budget_and_basis():
 
 def test_a_linear_model_answer_gets_one_diagnosis_per_field_and_no_decision_note():
     from simulator import answer_key, load_scenario
-    from simulator.grading import grade_task
+    from simulator.assessment.grading import grade_task
 
     sc = load_scenario("l2-roi-forecast")
     task = next(t for t in sc.tasks if t.kind == "roi_forecast" and t.params.get("model") != "linear")

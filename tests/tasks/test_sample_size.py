@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 from scipy import stats as sps
 
-from simulator import stats
+from simulator.engine import stats
 from simulator.tasks import sample_size as ss
 from simulator.tasks.base import AnswerFormatError, TaskContext
 

@@ -1,0 +1,1 @@
+"""The Streamlit app: pages and their UI parts, on top of every other layer."""

@@ -1,0 +1,1 @@
+"""Scenarios, datasets, answer keys, grading and task sheets: the engine's top, built on the task kinds."""

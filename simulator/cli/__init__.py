@@ -1,0 +1,1 @@
+"""The command line (``simulator …``): thin, parses arguments and calls the layers below."""

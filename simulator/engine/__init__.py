@@ -1,0 +1,1 @@
+"""Computing and reading: metric formulas, statistics, grouping, labels, and reading and checking trainees' answers."""
