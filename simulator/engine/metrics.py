@@ -603,10 +603,6 @@ refund_rate: refund_rate_net. The mean of per-period ratios is :func:`mean_of_ra
 for _variant, _zh, _en in _VARIANT_DEFS:
     VARIANTS.setdefault(_variant.of, {})[_variant.name] = _variant
     register({f"metrics.variant.{_variant.name}": {"zh": _zh, "en": _en}})
-register({"metrics.variant.mean_of_ratios": {
-    "zh": "看起来是先按{period}求比率再取平均,应为总和之比(如 总点击/总展示)",
-    "en": "This looks like the mean of per-{period} ratios; use the ratio of the sums "
-          "(e.g. total clicks / total impressions)"}})
 
 
 def variants_for(name: str) -> list[Variant]:
