@@ -139,3 +139,14 @@ def test_a_kinds_messages_exist_before_its_module_is_imported():
             "print(i18n.t('ab_test.field.p_value', 'en'), i18n.t('kpi_tree.col.target_gmv', 'zh'))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.split() == ["p-value", "目标GMV"]
+
+
+def test_every_metric_variant_has_its_message_in_the_metrics_file():
+    from simulator.engine import metrics
+
+    keys = json.loads((LOCALES / "engine" / "metrics.json").read_text("utf-8"))
+    names = {v.name for by_name in metrics.VARIANTS.values() for v in by_name.values()}
+    assert len(names) >= 16
+    assert {f"metrics.variant.{name}" for name in names} <= set(keys)
+    cpa = metrics.VARIANTS["cpa"]["cpa_orders"].message
+    assert cpa.render("en") == "CPA was divided by orders; it is cost / conversions"

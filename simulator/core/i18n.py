@@ -5,7 +5,7 @@ once when this module is imported, so a task kind's messages are there before it
 ``locales/zh.json`` and ``locales/en.json`` hold the app's UI strings (one file per language), and
 each source module's catalog is one file ``locales/<folder>/<module>.json`` holding
 ``{key: {"zh": ..., "en": ...}}`` (task kinds in ``kinds/``). A key in two files is an error.
-Only messages derived from other data (column labels, metric variants) are added by code with
+Only messages derived from other data (column display names) are added by code with
 :func:`register`. A :class:`Msg` carries a key and arguments and is rendered late, in the reader's
 language.
 
