@@ -150,3 +150,18 @@ def test_every_metric_variant_has_its_message_in_the_metrics_file():
     assert {f"metrics.variant.{name}" for name in names} <= set(keys)
     cpa = metrics.VARIANTS["cpa"]["cpa_orders"].message
     assert cpa.render("en") == "CPA was divided by orders; it is cost / conversions"
+
+
+def test_no_module_registers_a_literal_catalog_any_more():
+    """Catalogs live in locale files: a ``register({...})`` of literal texts in code is a regression."""
+    inline = []
+    for path in sorted((ROOT / "simulator").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "register"
+                    and node.args and isinstance(node.args[0], ast.Dict)):
+                try:
+                    ast.literal_eval(node.args[0])
+                except ValueError:
+                    continue
+                inline.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not inline, inline
