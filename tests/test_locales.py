@@ -165,3 +165,10 @@ def test_no_module_registers_a_literal_catalog_any_more():
                     continue
                 inline.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not inline, inline
+
+
+def test_i18n_doctests():
+    import doctest
+
+    result = doctest.testmod(i18n)
+    assert result.attempted >= 3 and result.failed == 0
