@@ -19,20 +19,10 @@ from simulator import tasks as registry
 from simulator.assessment.brief import brief_problems, grouping_problems
 from simulator.assessment.datasets import generate_datasets
 from simulator.assessment.scenario import Problem, Scenario, ScenarioError, TaskSpec, load_scenario
-from simulator.core.i18n import Msg, msg, register, render_all
+from simulator.core.i18n import Msg, msg, render_all
 from simulator.core.seeding import derive_seed
 from simulator.engine import checking
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext
-
-register({
-    "grade.no_answer": {"zh": "未作答。", "en": "No answer given."},
-    "grade.unreadable": {"zh": "无法按本题的格式读取这个答案,请检查填写的格式(数字、选项字母或表格)。",
-                         "en": "This answer cannot be read in this task's format; check how it is written "
-                               "(a number, option letters or a table)."},
-    "grade.too_long": {"zh": "答案太长(超过本题上限 {limit} 个字符),请只填写答案本身。",
-                       "en": "The answer is too long (over this task's limit of {limit} characters); "
-                             "give only the answer itself."},
-})
 
 ANSWER_CHARS = {"metric": 1_000, "choice": 1_000, "sample_size": 1_000, "free_text": 20_000}
 """Characters one answer may have, by task kind (a kind module may set its own ``MAX_ANSWER_CHARS``)."""

@@ -31,68 +31,6 @@ from simulator.engine import labels, parsing
 from simulator.engine.uploads import NA_TOKENS
 from simulator.tasks.base import AnswerFormatError, Check
 
-register({
-    "check.correct": {"zh": "正确。", "en": "Correct."},
-    "check.too_high": {"zh": "数值偏高。", "en": "The value is too high."},
-    "check.too_low": {"zh": "数值偏低。", "en": "The value is too low."},
-    "check.precision_needed": {
-        "zh": "取舍过粗:只有按更少的小数位取舍后才与正确结果一致。请保留{p}位小数。",
-        "en": "Rounded too coarsely: this matches only at fewer decimals. Give {p} decimals."},
-    "check.precision_needed_ratio": {
-        "zh": "取舍过粗:只有按更少的小数位取舍后才与正确结果一致。请保留{p}位小数(以百分数表示则保留{pp}位小数)。",
-        "en": "Rounded too coarsely: this matches only at fewer decimals. Give {p} decimals (as a percent, "
-              "{pp})."},
-    "check.precision_needed_integer": {
-        "zh": "取舍过粗:只有按十位、百位等取舍后才与正确结果一致。请精确到个位(取整数)。",
-        "en": "Rounded too coarsely: this matches only when rounded to tens or more. Give the whole number."},
-    "check.percent_slip": {
-        "zh": "数值差了100倍:请注意百分数与小数的换算(例如 3.45% = 0.0345)。",
-        "en": "The value is off by a factor of 100: mind percent vs fraction (3.45% = 0.0345)."},
-    "check.not_a_mapping": {
-        "zh": "此题需按字段作答(字段: 值)。", "en": "This task needs an answer per field (field: value)."},
-    "check.field_format": {"zh": "“{field}”:{detail}", "en": "“{field}”: {detail}"},
-    "check.field_missing": {"zh": "缺少“{field}”。", "en": "“{field}” is missing."},
-    "check.field_wrong": {"zh": "“{field}”不正确:{reason}", "en": "“{field}” is wrong: {reason}"},
-    "check.field_mismatch": {"zh": "与正确答案不符。", "en": "does not match."},
-    "check.fields_summary": {
-        "zh": "{right}/{total} 个字段正确。", "en": "{right} of {total} fields are right."},
-    "check.not_a_table": {
-        "zh": "无法读取上传的表格。", "en": "The uploaded table could not be read."},
-    "check.table_missing_key_column": {
-        "zh": "表格缺少分组列“{column}”,无法对应各行。",
-        "en": "The table lacks the grouping column “{column}”, so rows cannot be matched."},
-    "check.table_cell_format": {
-        "zh": "第“{row}”行“{column}”列:{detail}", "en": "Row “{row}”, column “{column}”: {detail}"},
-    "check.table_missing_column": {
-        "zh": "缺少“{column}”列。", "en": "Column “{column}” is missing."},
-    "check.table_missing_rows": {
-        "zh": "缺少 {n} 行:{rows}。", "en": "{n} row(s) missing: {rows}."},
-    "check.table_extra_rows": {
-        "zh": "多出 {n} 行(不应出现或重复):{rows}。",
-        "en": "{n} extra row(s) (not expected, or repeated): {rows}."},
-    "check.table_wrong_column": {
-        "zh": "“{column}”列有 {n} 处错误,所在行:{rows}。",
-        "en": "Column “{column}” has {n} wrong cell(s), in rows: {rows}."},
-    "check.table_column_high": {
-        "zh": "“{column}”列的错误数值整体偏高。",
-        "en": "The wrong values of “{column}” are mostly too high."},
-    "check.table_column_low": {
-        "zh": "“{column}”列的错误数值整体偏低。", "en": "The wrong values of “{column}” are mostly too low."},
-    "check.table_column_slip": {
-        "zh": "“{column}”列差了100倍:请注意百分数与小数的换算。",
-        "en": "Column “{column}” is off by a factor of 100: mind percent vs fraction."},
-    "check.table_column_alternative": {"zh": "“{column}”列:{reason}", "en": "Column “{column}”: {reason}"},
-    "check.round.ratio": {
-        "zh": "以小数表示保留{p}位小数,或以百分数表示保留{pp}位小数(如 {example})",
-        "en": "as a fraction with {p} decimals, or as a percent with {pp} decimals (e.g. {example})"},
-    "check.round.money": {"zh": "单位为元,保留{p}位小数", "en": "in yuan, with {p} decimals"},
-    "check.round.seconds": {"zh": "单位为秒,保留{p}位小数", "en": "in seconds, with {p} decimals"},
-    "check.round.decimals": {"zh": "保留{p}位小数", "en": "with {p} decimals"},
-    "check.round.integer": {"zh": "取整数", "en": "as a whole number"},
-    "check.table_summary": {
-        "zh": "{right}/{total} 个单元格正确。", "en": "{right} of {total} cells are right."},
-})
-
 FieldKind = Literal["number", "bool", "choice", "text"]
 _ABS_TOL = {"money": 0.005, "count": 1e-9, "seconds": 1e-6}
 _MAX_LISTED = 6

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.core.i18n import Msg, msg, register
+from simulator.core.i18n import Msg, msg
 from simulator.engine import checking
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import rename_to_labels
@@ -29,15 +29,6 @@ TOTAL = "合计"
 _TOTAL_WORDS = {"合计", "总计", "汇总", "总和", "全部", "total", "totals", "sum", "all", "grand total"}
 _YES = {"是", "y", "yes", "true", "1", "1.0", "√", "✓", "flag", "flagged", "预警", "高风险"}
 _NO = {"否", "n", "no", "false", "0", "0.0", "×", "", "正常", "低风险"}
-
-register({
-    "plan.total_row_missing": {
-        "zh": "缺少合计行:请在分组列填写“合计”,该行为各组的汇总。",
-        "en": "The total row is missing: add a row whose group cell reads 合计 (or Total)."},
-    "plan.not_yes_no": {
-        "zh": "第 {row} 行“{column}”应填 是 或 否(也可填 1 / 0)。",
-        "en": "Row {row}, column “{column}”: write 是/否 (yes/no, or 1/0)."},
-})
 
 
 def _norm(value: Any) -> str:

@@ -19,31 +19,13 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
-from simulator.core.i18n import msg, register
+from simulator.core.i18n import msg
 from simulator.service import auth
 from simulator.service.exam_grading import ADMIN_RATER
 from simulator.service.store import InstructorSession, Rater, Store, get_store, utcnow
 
 NAME_PATTERN = re.compile(r"^[\w.\-\u4e00-\u9fff]{1,50}$")
 """Letters (Chinese too), digits, ``_ . -``; at most 50 characters."""
-
-register(
-    {
-        "rater.bad_name": {
-            "zh": "评分员账号须为 1–50 个字母、汉字、数字或 _ . -,且不能是 {admin}。",
-            "en": "A rater name is 1–50 letters, Chinese characters, digits or _ . -, and not {admin}.",
-        },
-        "rater.exists": {
-            "zh": "评分员账号 {name} 已存在。",
-            "en": "The rater account {name} exists already.",
-        },
-        "rater.unknown": {
-            "zh": "没有评分员账号 {name}。",
-            "en": "There is no rater account {name}.",
-        },
-        "rater.admin": {"zh": "管理员", "en": "administrator"},
-    }
-)
 
 
 @dataclass(frozen=True)
