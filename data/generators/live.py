@@ -14,7 +14,7 @@ come first: views are Σ entries, ``peak_online`` is the highest online and ``wa
 >>> from simulator.core.seeding import family_rng
 >>> out = generate(family_rng("demo", 1, "t-1", 1.0, FAMILY), Params())
 >>> sorted(out.frames), len(out.frames["live_sessions"])
-(['live_minutes', 'live_products', 'live_sessions', 'live_traffic'], 81)
+(['live_minutes', 'live_products', 'live_sessions', 'live_traffic'], 80)
 """
 
 from __future__ import annotations
