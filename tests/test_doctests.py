@@ -40,18 +40,19 @@ def _modules_with_examples() -> set[str]:
     return found
 
 
-def test_every_module_with_examples_has_its_doctests_collected():
-    ids = _collected("simulator", "data")
-    collected = {node.split("::")[0] for node in ids}
+def test_every_module_with_examples_has_its_doctests_collected_and_test_modules_none():
+    """One collection run: the engine's doctests, plus two test modules (one quotes a ``>>>`` prompt).
+
+    A doctest item is named ``path::module.object``; a test function has no dot before any ``[``.
+    """
+    ids = _collected("simulator", "data", "tests/test_stats.py", "tests/browser/test_zh_text_browser.py")
+    doctests = [node for node in ids if not node.startswith("tests/")]
+    collected = {node.split("::")[0] for node in doctests}
     expected = _modules_with_examples()
     assert len(expected) >= 45
     assert collected == expected
-    assert len(ids) == len(set(ids)) >= 130
-    assert not [node for node in ids if node.startswith(SKIPPED)]
-
-
-def test_test_modules_are_not_doctest_collected():
-    """A doctest item is named ``path::module.object``; test functions have no dot before any ``[``."""
-    ids = _collected("tests/test_stats.py", "tests/browser/test_zh_text_browser.py")
-    assert ids and all(node.startswith("tests/") for node in ids)
-    assert not [node for node in ids if "." in node.split("::")[1].split("[")[0]]
+    assert len(doctests) == len(set(doctests)) >= 130
+    assert not [node for node in doctests if node.startswith(SKIPPED)]
+    tests = [node for node in ids if node.startswith("tests/")]
+    assert {node.split("::")[0] for node in tests} == {"tests/test_stats.py", "tests/browser/test_zh_text_browser.py"}
+    assert not [node for node in tests if "." in node.split("::")[1].split("[")[0]]
