@@ -11,9 +11,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
-from typing import Any
+from types import ModuleType
+from typing import Any, cast
 
 import numpy as np
+import pandas as pd
+from pydantic import BaseModel
 
 from simulator import tasks as registry
 from simulator.assessment.brief import brief_problems, grouping_problems
@@ -89,11 +92,11 @@ INPUT_ERRORS = (TypeError, ValueError, ArithmeticError, KeyError, IndexError, At
 """What reading or checking an answer of an unexpected shape can raise (a list where a number belongs, a
 mapping without its fields): such an answer is a format problem for the trainee, logged for developers."""
 
-_keys: OrderedDict[tuple, dict] = OrderedDict()
+_keys: OrderedDict[tuple[str, str, str], dict[str, Any]] = OrderedDict()
 _keys_lock = Lock()
 
 
-def answer_key(scenario: Scenario | str | Path, trainee_id: str) -> dict:
+def answer_key(scenario: Scenario | str | Path, trainee_id: str) -> dict[str, Any]:
     """The key document (as ``simulator key --json`` prints): every task's params and answer."""
     sc = load_scenario(scenario)
     cache_key = (sc.id, sc.digest, str(trainee_id))
@@ -118,14 +121,15 @@ def answer_key(scenario: Scenario | str | Path, trainee_id: str) -> dict:
     return key
 
 
-def _make(module, params, data, ctx: TaskContext, sc: Scenario, index: int, trainee_id: str) -> dict:
+def _make(module: ModuleType, params: BaseModel, data: dict[str, pd.DataFrame], ctx: TaskContext, sc: Scenario,
+          index: int, trainee_id: str) -> dict[str, Any]:
     """One task's answer; a failure becomes a :class:`ScenarioError` naming the task and the trainee.
 
     Data can be degenerate for some trainee (a filter that keeps no rows, an A/B arm without a single
     conversion): the scenario needs fixing, and the author is told where instead of seeing a traceback.
     """
     try:
-        return module.make(params, data, ctx)
+        return cast(dict[str, Any], module.make(params, data, ctx))
     except Exception as exc:  # noqa: BLE001 — any failure here is the scenario's, reported in words
         where = str(sc.path) if sc.path else sc.id
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -159,7 +163,7 @@ def answer_size(raw: Any, limit: int) -> int:
     return total
 
 
-def grade_task(task: TaskSpec, entry: dict, raw: Any, ctx: TaskContext) -> TaskResult:
+def grade_task(task: TaskSpec, entry: dict[str, Any], raw: Any, ctx: TaskContext) -> TaskResult:
     """Parses and checks one answer against its key entry."""
     module = registry.get(task.kind)
     params = module.Params(**task.params)
@@ -197,7 +201,7 @@ def grade_detailed(scenario: Scenario | str | Path, trainee_id: str, answers: di
 
 
 def grade(scenario: Scenario | str | Path, trainee_id: str, answers: dict[str, Any],
-          base_dir: Path | None = None, lang: str = "zh", exam: bool = False) -> dict:
+          base_dir: Path | None = None, lang: str = "zh", exam: bool = False) -> dict[str, Any]:
     """The grade document (as ``simulator grade --json`` prints)."""
     return grade_detailed(scenario, trainee_id, answers, base_dir, lang, exam).as_dict(lang)
 
@@ -282,7 +286,7 @@ def selftest(scenario: Scenario | str | Path, seeds: int = 5) -> SelftestReport:
     return report
 
 
-def _named_not_full(task: TaskSpec, entry: dict, ctx: TaskContext, trainee: str,
+def _named_not_full(task: TaskSpec, entry: dict[str, Any], ctx: TaskContext, trainee: str,
                     found: list[checking.Separation]) -> list[str]:
     """One-number tasks: each tested misconception, typed as asked, is graded end to end: never full marks."""
     if task.kind != "metric":
@@ -301,7 +305,7 @@ def _named_not_full(task: TaskSpec, entry: dict, ctx: TaskContext, trainee: str,
     return out
 
 
-def _separations(task: TaskSpec, entry: dict, ctx: TaskContext) -> list[checking.Separation]:
+def _separations(task: TaskSpec, entry: dict[str, Any], ctx: TaskContext) -> list[checking.Separation]:
     """The task's misconception values and their margins from the key (kinds with ``probes``)."""
     module = registry.get(task.kind)
     probes = getattr(module, "probes", None)
@@ -311,7 +315,7 @@ def _separations(task: TaskSpec, entry: dict, ctx: TaskContext) -> list[checking
     return checking.separations(found, tolerance=ctx.tolerance, strict=ctx.strict_precision)
 
 
-def _selftest_task(task: TaskSpec, entry: dict, ctx: TaskContext, rng: np.random.Generator,
+def _selftest_task(task: TaskSpec, entry: dict[str, Any], ctx: TaskContext, rng: np.random.Generator,
                    trainee: str) -> list[str]:
     module = registry.get(task.kind)
     params = module.Params(**task.params)

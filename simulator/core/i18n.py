@@ -130,7 +130,7 @@ def t(key: str, lang: str | None = None, /, **kwargs: Any) -> str:
     return text.format_map(_KeepMissing(kwargs))
 
 
-class _KeepMissing(dict):
+class _KeepMissing(dict[str, Any]):
     """Format arguments that leave a placeholder nobody filled as it is, so ``{{`` always renders as ``{``."""
 
     def __missing__(self, key: str) -> str:

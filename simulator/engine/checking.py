@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -109,7 +109,7 @@ def abs_tolerance(unit: str) -> float:
 def _on_grid(value: float, decimals: int) -> bool:
     """True when ``value`` has at most ``decimals`` decimals (negative: a multiple of 10, 100, …)."""
     units = value * 10.0 ** decimals
-    return abs(units - round(units)) <= 1e-6 * max(1.0, abs(units)) ** 0.5
+    return bool(abs(units - round(units)) <= 1e-6 * max(1.0, abs(units)) ** 0.5)
 
 
 def precision_matches(given: float, key: float, precision: int) -> bool:
@@ -185,7 +185,8 @@ def acceptance_width(key: float, *, unit: str, tolerance: float, precision: int 
     return width
 
 
-def _matcher(key: float, unit: str, tolerance: float, precision: int | None, strict: bool = True):
+def _matcher(key: float, unit: str, tolerance: float, precision: int | None,
+             strict: bool = True) -> Callable[[float], bool]:
     """A one-argument predicate "matches key" with the unit's rules (whole counts exact)."""
     if unit == "count" and float(key).is_integer():
         return lambda v: abs(v - key) < 0.5 and float(v).is_integer()
@@ -355,7 +356,7 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def _lookup(raw: Mapping, name: str, spec: FieldSpec) -> Any:
+def _lookup(raw: Mapping[str, Any], name: str, spec: FieldSpec) -> Any:
     """The raw value of field ``name``: by name, or by its zh/en label (case/width-insensitive)."""
     if name in raw:
         return raw[name]
@@ -423,7 +424,7 @@ def score_value(value: Any, key: Any, spec: FieldSpec, *, tolerance: float,
     return (1.0, [msg("check.correct")]) if ok else (0.0, [msg("check.field_mismatch")])
 
 
-def check_fields(raw: Mapping, key: Mapping, specs: dict[str, FieldSpec], *, tolerance: float,
+def check_fields(raw: Mapping[str, Any], key: Mapping[str, Any], specs: dict[str, FieldSpec], *, tolerance: float,
                  strict: bool = True) -> Check:
     """Per-field partial credit (by weight); a missing field scores 0 and is named.
 
@@ -464,7 +465,7 @@ def norm_key(value: Any) -> str:
     """
     if isinstance(value, pd.Timestamp) or hasattr(value, "strftime"):
         stamp = pd.Timestamp(value)
-        return stamp.strftime("%Y-%m-%d")
+        return str(stamp.strftime("%Y-%m-%d"))
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -479,7 +480,7 @@ def norm_key(value: Any) -> str:
     return str(canonical_value(text))  # 已签收 / signed, product purchase / 商品购买: either language
 
 
-def _row_key(record: Mapping, key_columns: list[str]) -> str:
+def _row_key(record: Mapping[str, Any], key_columns: list[str]) -> str:
     return " / ".join(norm_key(record[c]) for c in key_columns)
 
 
@@ -492,7 +493,7 @@ def _find_column(frame: pd.DataFrame, name: str, spec: FieldSpec | None = None) 
         wanted |= {_norm_text(spec.label(name).render(lang)) for lang in ("zh", "en")}
     for col in frame.columns:
         if _norm_text(col) in wanted:
-            return col
+            return cast(str, col)
     return None
 
 
@@ -549,16 +550,16 @@ def prepare_table(given: Any, key_columns: list[str], value_columns: Mapping[str
 def _number_column(values: pd.Series, name: str, keys: pd.DataFrame) -> np.ndarray:
     """A value column as floats (see :func:`_number_cell`); ``keys`` name the row of a bad cell."""
     if values.dtype.kind in "fiu":  # already numbers: blanks are NaN, nothing to parse
-        numbers = values.to_numpy(dtype=float)
+        numbers: np.ndarray = values.to_numpy(dtype=float)
         if not np.isinf(numbers).any():
             return numbers
     row_names = [" / ".join(norm_key(v) for v in r) for r in keys.itertuples(index=False)]
     return np.array([_number_cell(v, rk, name) for v, rk in zip(values, row_names, strict=True)], dtype=float)
 
 
-def _given_rows(given: pd.DataFrame, key_columns: list[str]) -> tuple[dict, list[str]]:
+def _given_rows(given: pd.DataFrame, key_columns: list[str]) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Given rows by normalised row key (first occurrence) and the keys of repeated rows."""
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[str, Any]] = {}
     repeated: list[str] = []
     for record in given.to_dict("records"):
         if all(_blank(record[c]) for c in key_columns):
@@ -571,7 +572,7 @@ def _given_rows(given: pd.DataFrame, key_columns: list[str]) -> tuple[dict, list
     return rows, repeated
 
 
-def _cell(record: Mapping, name: str) -> float | None:
+def _cell(record: Mapping[str, Any], name: str) -> float | None:
     value = record.get(name)
     return None if value is None or math.isnan(value) else float(value)
 
@@ -583,7 +584,8 @@ def _cell_ok(value: float | None, key: Any, spec: FieldSpec, tolerance: float, s
     return value is not None and _matcher(float(key), spec.unit, tolerance, spec.precision, strict)(value)
 
 
-def _check_column(name: str, spec: FieldSpec, keyed: dict, given: dict, alt_rows: dict,
+def _check_column(name: str, spec: FieldSpec, keyed: dict[str, dict[str, Any]], given: dict[str, dict[str, Any]],
+                  alt_rows: dict[str, dict[str, dict[str, Any]]],
                   tolerance: float, strict: bool = True) -> _ColumnResult:
     """Compares one value column over the key rows present in the given table."""
     res = _ColumnResult(wrong=[])
@@ -639,9 +641,9 @@ def _row_feedback(missing: list[str], extra: list[str]) -> list[Msg]:
     return out
 
 
-def check_table(given: pd.DataFrame, key_rows: list[dict], *, key_columns: list[str],
+def check_table(given: pd.DataFrame, key_rows: list[dict[str, Any]], *, key_columns: list[str],
                 value_columns: dict[str, FieldSpec], tolerance: float,
-                alternatives: Mapping[str, list[dict]] | None = None, strict: bool = True) -> Check:
+                alternatives: Mapping[str, list[dict[str, Any]]] | None = None, strict: bool = True) -> Check:
     """Grades a table: rows matched on ``key_columns`` in any order, one credit per correct cell.
 
     The score is correct cells / (key cells + cells of extra rows), so extra or repeated rows cost too.

@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from threading import Lock
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -400,7 +400,7 @@ def frame_for(data: Mapping[str, pd.DataFrame], dataset: str) -> pd.DataFrame:
 
 
 _PREPARED_SIZE = 32
-_prepared: OrderedDict[tuple, tuple[Mapping[str, pd.DataFrame], tuple[pd.DataFrame, ...], pd.DataFrame]] = \
+_prepared: OrderedDict[tuple[Any, ...], tuple[Mapping[str, pd.DataFrame], tuple[pd.DataFrame, ...], pd.DataFrame]] = \
     OrderedDict()
 _prepared_lock = Lock()
 
@@ -507,7 +507,7 @@ def _plain_column(values: pd.Series, inf_as_none: bool) -> list[Any]:
             numbers = np.where(np.isinf(numbers), np.nan, numbers)
         return [None if v != v else v for v in numbers.tolist()]
     if values.dtype.kind in "iub" and isinstance(values.dtype, np.dtype):
-        return values.tolist()
+        return cast(list[Any], values.tolist())
     return [_plain(v) for v in values.tolist()]
 
 

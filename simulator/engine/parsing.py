@@ -242,7 +242,7 @@ def parse_date(raw: Any) -> str:
     if isinstance(raw, dt.datetime | dt.date):
         return raw.strftime("%Y-%m-%d")
     if hasattr(raw, "strftime"):  # pandas Timestamp, numpy datetime handled by pandas
-        return raw.strftime("%Y-%m-%d")
+        return str(raw.strftime("%Y-%m-%d"))
     text = normalise_text("" if raw is None else str(raw)).casefold()
     if not text:
         raise AnswerFormatError(msg("parse.empty"))

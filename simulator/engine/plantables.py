@@ -96,14 +96,14 @@ def has_total_row(table: pd.DataFrame, key_columns: list[str]) -> bool:
     return found is not None and bool((table[found].astype(object) == TOTAL).any())
 
 
-def records(frame: pd.DataFrame) -> list[dict]:
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-ready rows (NaN/inf → None, dates → YYYY-MM-DD)."""
     from simulator.engine import metrics
 
     return metrics.json_records(frame, inf_as_none=True)
 
 
-def typed_sheet(rows: list[dict], columns: list[str], specs: Mapping[str, FieldSpec], dataset: str | None,
+def typed_sheet(rows: list[dict[str, Any]], columns: list[str], specs: Mapping[str, FieldSpec], dataset: str | None,
                 yes_no: Iterable[str] = (), labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The key as a trainee's sheet: rows reversed, numbers typed with % and commas, Chinese headers.
 
@@ -120,7 +120,7 @@ def typed_sheet(rows: list[dict], columns: list[str], specs: Mapping[str, FieldS
     return frame.rename(columns=dict(labels or {}))
 
 
-def shifted(rows: list[dict], columns: list[str], rng: np.random.Generator,
+def shifted(rows: list[dict[str, Any]], columns: list[str], rng: np.random.Generator,
             specs: Mapping[str, FieldSpec]) -> pd.DataFrame:
     """The key with one number cell of a non-total row moved 10–40% (for selftest's "scores less").
 

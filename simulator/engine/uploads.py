@@ -215,7 +215,8 @@ def _sniff_delimiter(text: str) -> str:
 def _csv_grid(text: str, name: str = "upload") -> list[list[Any]]:
     text = text.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    budget, grid = _Budget(name), []
+    budget = _Budget(name)
+    grid: list[list[Any]] = []
     try:
         for row in reader:
             values = _trim(row)
@@ -429,7 +430,7 @@ def convert_column(column: str, values: pd.Series, percent: bool = False) -> pd.
     if typed is not None:
         return typed / 100 if percent and typed.dtype.kind in "if" else typed
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    cells = [None if _blank(v) else v for v in uniques]
+    cells: list[Any] = [None if _blank(v) else v for v in uniques]
     if column in DATE_COLUMNS or column.endswith("_date"):
         return _expand([_or_text(parse_date, v) for v in cells], codes, values.index, None)
     if column in MONTH_COLUMNS:

@@ -623,7 +623,8 @@ def _task_signature(info: TaskInfo, raw: dict[str, Any] | None) -> tuple[Any, ..
     return (info.kind, float(info.points), tuple(info.skills), params)
 
 
-def task_diff(old_tasks: Sequence[TaskInfo], old_yaml: str, new_tasks: Sequence[TaskInfo], new_yaml: str):
+def task_diff(old_tasks: Sequence[TaskInfo], old_yaml: str, new_tasks: Sequence[TaskInfo],
+              new_yaml: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """``(added, removed, changed)`` task ids between two versions of an exam's scenario."""
     old = {t.id: t for t in old_tasks}
     new = {t.id: t for t in new_tasks}

@@ -16,6 +16,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
@@ -23,6 +24,9 @@ from simulator.core.i18n import msg
 from simulator.service import auth
 from simulator.service.exam_grading import ADMIN_RATER
 from simulator.service.store import InstructorSession, Rater, Store, get_store, utcnow
+
+if TYPE_CHECKING:
+    from simulator.service.gradebook import ManualSummary
 
 NAME_PATTERN = re.compile(r"^[\w.\-\u4e00-\u9fff]{1,50}$")
 """Letters (Chinese too), digits, ``_ . -``; at most 50 characters."""
@@ -125,7 +129,8 @@ def identity(token: str | None, *, store: Store | None = None, now: datetime | N
 
 
 def mark(token: str | None, code: str, trainee_id: str, task_id: str, score: float, comment: str = "",
-         now: datetime | None = None, *, store: Store | None = None, confirm_unfinalise: bool = False):  # fmt: skip
+         now: datetime | None = None, *, store: Store | None = None,
+         confirm_unfinalise: bool = False) -> ManualSummary:  # fmt: skip
     """Saves a mark signed by the session's rater (there is no way to name another)."""
     from simulator.service.exam_grading import manual_grade
 
@@ -137,7 +142,7 @@ def mark(token: str | None, code: str, trainee_id: str, task_id: str, score: flo
 
 
 def withdraw(token: str | None, code: str, trainee_id: str, task_id: str, reason: str = "",
-             now: datetime | None = None, *, store: Store | None = None):  # fmt: skip
+             now: datetime | None = None, *, store: Store | None = None) -> ManualSummary:  # fmt: skip
     """Withdraws the session's rater's own mark (the audit trail keeps it)."""
     from simulator.service.exam_grading import withdraw_mark
 

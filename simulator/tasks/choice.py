@@ -189,7 +189,7 @@ def _leader(values: pd.Series, order: str) -> str:
 def _gap(a: float | np.ndarray, b: float | np.ndarray) -> np.ndarray:
     """|a − b| relative to the larger magnitude (0 when both are 0).
 
-    >>> _gap(0.1921, 0.1917) < MARGIN < _gap(0.20, 0.19)
+    >>> bool(_gap(0.1921, 0.1917) < MARGIN < _gap(0.20, 0.19))
     True
     """
     scale = np.maximum(np.abs(a), np.abs(b))
