@@ -11,6 +11,7 @@ import pytest
 
 import simulator.engine.parsing as parsing_module
 from simulator.core.i18n import t
+from simulator.core.results import AnswerFormatError
 from simulator.engine.parsing import (
     Number,
     normalise_text,
@@ -21,7 +22,6 @@ from simulator.engine.parsing import (
     parse_number,
     parse_week,
 )
-from simulator.tasks.base import AnswerFormatError
 
 
 @pytest.mark.parametrize("raw, value, percent, decimals", [

@@ -20,9 +20,9 @@ from simulator.assessment.brief import brief_problems, grouping_problems
 from simulator.assessment.datasets import generate_datasets
 from simulator.assessment.scenario import Problem, Scenario, ScenarioError, TaskSpec, load_scenario
 from simulator.core.i18n import Msg, msg, register, render_all
+from simulator.core.results import AnswerFormatError, Check, TaskContext
 from simulator.core.seeding import derive_seed
 from simulator.engine import checking
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext
 
 register({
     "grade.no_answer": {"zh": "未作答。", "en": "No answer given."},

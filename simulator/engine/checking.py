@@ -26,10 +26,10 @@ import pandas as pd
 
 from simulator.core import misconceptions
 from simulator.core.i18n import Msg, has, msg, register
+from simulator.core.results import AnswerFormatError, Check
 from simulator.core.value_labels import canonical_value
 from simulator.engine import labels, parsing
 from simulator.engine.uploads import NA_TOKENS
-from simulator.tasks.base import AnswerFormatError, Check
 
 register({
     "check.correct": {"zh": "正确。", "en": "Correct."},

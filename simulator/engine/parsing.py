@@ -1,6 +1,6 @@
 """Reading what people type: numbers, yes/no, choices and dates, forgivingly.
 
-Every failure is an :class:`~simulator.tasks.base.AnswerFormatError` carrying a bilingual catalog
+Every failure is an :class:`~simulator.core.results.AnswerFormatError` carrying a bilingual catalog
 message (a format problem, never a wrong answer).
 
 >>> parse_number("3.45%")
@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from simulator.core.i18n import msg, register
-from simulator.tasks.base import AnswerFormatError
+from simulator.core.results import AnswerFormatError
 
 register({
     "parse.empty": {"zh": "答案为空,请填写后再提交",

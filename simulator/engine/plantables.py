@@ -80,7 +80,7 @@ def yes_no_column(table: pd.DataFrame, column: str, spec: FieldSpec) -> pd.DataF
 
     Raises :class:`AnswerFormatError` naming the row for any other word.
     """
-    from simulator.tasks.base import AnswerFormatError
+    from simulator.core.results import AnswerFormatError
 
     found = checking._find_column(table, column, spec)
     if found is None:

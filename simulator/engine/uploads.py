@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 from simulator.core.i18n import Msg, msg, register
+from simulator.core.results import AnswerFormatError
 from simulator.engine.labels import canonical_column, rename_to_canonical
 from simulator.engine.parsing import parse_date, parse_month, parse_number, parse_week
-from simulator.tasks.base import AnswerFormatError
 
 register({
     "upload.empty": {"zh": "文件 {name} 是空的", "en": "File {name} is empty"},
