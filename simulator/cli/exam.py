@@ -14,7 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-from simulator.cli.main import EXIT_OK, BadInput
+from simulator.assessment.answers import BadInput
+from simulator.cli.common import EXIT_OK
 
 
 def read_roster(path: Path) -> dict[str, str]:
