@@ -2,7 +2,7 @@
 
 A planning table is a grouped table the trainee uploads: one row per group (channel, week, account …)
 and, where the task asks for it, a total row whose group cell is 合计 (Total). Those kinds read the
-upload with :func:`simulator.tasks.report_table.read_upload`, then these helpers bring the total row's
+upload with :func:`simulator.engine.submissions.read_upload`, then these helpers bring the total row's
 label and yes/no cells to one spelling before :func:`simulator.engine.checking.check_table` grades the cells.
 
 >>> with_total_label(pd.DataFrame({"placement": ["抖音信息流", "总计"]}), ["placement"])["placement"].tolist()

@@ -40,6 +40,7 @@ from simulator.core import misconceptions
 from simulator.core.i18n import msg, register, t
 from simulator.engine import grouping, metrics, parsing
 from simulator.engine.labels import column_label
+from simulator.engine.margins import MARGIN
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 from simulator.tasks.metric import (
     DATE_COLUMNS,
@@ -62,8 +63,6 @@ KIND = "choice"
 NONE_OPTION = "none"
 Question = Literal["top_by_metric", "above_threshold", "compare", "same_leader"]
 LETTERS = "ABCDEFGHIJ"
-MARGIN = 0.02
-"""Smallest gap, relative to the larger value (or the threshold), between the right option and any other."""
 
 register({
     "choice.correct": {"zh": "正确。", "en": "Correct."},

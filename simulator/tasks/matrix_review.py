@@ -28,8 +28,8 @@ from pydantic import Field, field_validator, model_validator
 from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, metrics
 from simulator.engine.checking import FieldSpec
+from simulator.engine.margins import MARGIN
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
-from simulator.tasks.choice import MARGIN
 from simulator.tasks.metric import (
     PERIODS,
     Filter,
@@ -180,7 +180,7 @@ def _gap(a: float, b: float) -> float:
 
 
 def fragile(params: Params, data: Mapping[str, pd.DataFrame]) -> str | None:
-    """Why the recommendation would not be robust on these data (``choice.MARGIN``), or None.
+    """Why the recommendation would not be robust on these data (:data:`~simulator.engine.margins.MARGIN`), or None.
 
     The account to grow must beat the next efficiency, the account to cut must trail the next one in its
     pool, the top account must lead the next share, and no share may sit at the average share (which
