@@ -30,10 +30,7 @@ from simulator.engine import checking, grouping, metrics, plantables
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label
 from simulator.engine.margins import MARGIN
-from simulator.engine.submissions import malformed_table as malformed  # noqa: F401 - same unreadable table
-from simulator.engine.submissions import read_upload
-from simulator.tasks.base import Check, TaskContext, TaskParams
-from simulator.tasks.metric import (
+from simulator.engine.selection import (
     ENTITY_ALIASES,
     PERIODS,
     Filter,
@@ -43,6 +40,9 @@ from simulator.tasks.metric import (
     frame,
     needed_datasets,
 )
+from simulator.engine.submissions import malformed_table as malformed  # noqa: F401 - same unreadable table
+from simulator.engine.submissions import read_upload
+from simulator.tasks.base import Check, TaskContext, TaskParams
 
 KIND = "budget_table"
 COLUMNS = ("roi", "target_gmv", "budget", "conversions", "profit")

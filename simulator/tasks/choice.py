@@ -41,8 +41,7 @@ from simulator.core.i18n import msg, register, t
 from simulator.engine import grouping, metrics, parsing
 from simulator.engine.labels import column_label
 from simulator.engine.margins import MARGIN
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
-from simulator.tasks.metric import (
+from simulator.engine.selection import (
     DATE_COLUMNS,
     ENTITY_ALIASES,
     PERIODS,
@@ -58,6 +57,7 @@ from simulator.tasks.metric import (
     needed_datasets,
     with_periods,
 )
+from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 
 KIND = "choice"
 NONE_OPTION = "none"

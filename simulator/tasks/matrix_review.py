@@ -29,8 +29,7 @@ from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, metrics
 from simulator.engine.checking import FieldSpec
 from simulator.engine.margins import MARGIN
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
-from simulator.tasks.metric import (
+from simulator.engine.selection import (
     PERIODS,
     Filter,
     apply_filter,
@@ -41,6 +40,7 @@ from simulator.tasks.metric import (
     known_metric,
     needed_datasets,
 )
+from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 
 KIND = "matrix_review"
 FIELDS = ("total", "ranking", "top_account", "top_share", "top_n_share", "hhi", "top_platform", "top_platform_share",

@@ -29,10 +29,7 @@ from simulator.core.misconceptions import date_grain, mean_of_ratios_key
 from simulator.engine import checking, grouping, metrics
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label, rename_to_labels
-from simulator.engine.submissions import malformed_table as malformed  # noqa: F401 - the kind's malformed()
-from simulator.engine.submissions import read_upload
-from simulator.tasks.base import Check, TaskContext, TaskParams
-from simulator.tasks.metric import (
+from simulator.engine.selection import (
     DATE_COLUMNS,
     ENTITY_ALIASES,
     PERIODS,
@@ -49,6 +46,9 @@ from simulator.tasks.metric import (
     row_array,
     with_periods,
 )
+from simulator.engine.submissions import malformed_table as malformed  # noqa: F401 - the kind's malformed()
+from simulator.engine.submissions import read_upload
+from simulator.tasks.base import Check, TaskContext, TaskParams
 
 KIND = "report_table"
 

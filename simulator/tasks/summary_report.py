@@ -20,11 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from simulator.core.i18n import Msg, msg, register, t
 from simulator.engine import checking, metrics
 from simulator.engine.labels import column_label
+from simulator.engine.selection import Filter, describe_filter
 from simulator.engine.submissions import answer_file, read_upload
 from simulator.engine.uploads import TableReadError, read_table
 from simulator.tasks import report_table as rt
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
-from simulator.tasks.metric import Filter, describe_filter
 
 KIND = "summary_report"
 
