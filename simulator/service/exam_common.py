@@ -60,6 +60,7 @@ def normalise_code(code: str) -> str:
 
 
 def _clean_id(trainee_id: str) -> str:
+    """A trainee id without surrounding spaces; :class:`ExamError` when empty or over 64 characters."""
     cleaned = str(trainee_id).strip()
     if not cleaned or len(cleaned) > 64:
         raise ExamError(msg("exam.bad_id"))
@@ -67,6 +68,7 @@ def _clean_id(trainee_id: str) -> str:
 
 
 def _tasks_of(exam: Exam) -> tuple[TaskInfo, ...]:
+    """The exam's frozen task list (id, kind, points, skills) as stored in ``exams.tasks``."""
     return tuple(
         TaskInfo(t["id"], t["kind"], float(t["points"]), tuple(t.get("skills", ()))) for t in exam.tasks
     )
@@ -85,6 +87,7 @@ def status_at(attempt: Deadlined, now: datetime | None = None) -> str:
 
 
 def _find_attempt(s: Session, code: str, trainee_id: str, lock: bool = False) -> Attempt | None:
+    """One trainee's attempt at an exam, or ``None``; ``lock`` takes a row lock for an update."""
     query = select(Attempt).where(Attempt.exam_code == code, Attempt.trainee_id == trainee_id)
     return s.scalar(query.with_for_update() if lock else query)
 
