@@ -311,11 +311,11 @@ def run(args: argparse.Namespace) -> dict:
         env = {"SIMULATOR_DATA_DIR": str(folder), "SIMULATOR_DATABASE_URL": db_url,
                "STREAMLIT_SERVER_COOKIE_SECRET": "load-benchmark"}
         os.environ.update(env)
-        from simulator.service import exams
+        from simulator.service import exam_admin
         from simulator.service.store import Store
 
         store = Store(db_url)
-        code = exams.create_exam(EXAM_SCENARIO, minutes=120, store=store).code
+        code = exam_admin.create_exam(EXAM_SCENARIO, minutes=120, store=store).code
         store.dispose()
         apps = [services.start_app(env, folder / f"app{i}.log", args.post_script_gc, args.app_root)
                 for i in range(args.replicas)]

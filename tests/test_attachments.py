@@ -96,7 +96,7 @@ def test_an_exam_from_a_saved_version_with_files_grades_from_them(tmp_path):
     from datetime import UTC, datetime, timedelta
 
     from simulator import answer_key
-    from simulator.service import exams
+    from simulator.service import exam_admin, exams
     from simulator.service.exam_grading import grade_attempt
     from simulator.service.scenario_source import save_scenario_version
     from simulator.service.store import Store
@@ -105,7 +105,7 @@ def test_an_exam_from_a_saved_version_with_files_grades_from_them(tmp_path):
     try:
         save_scenario_version(attachments.embed(TEXT, {"delivery.csv": CSV}), "王老师", store=store)
         t0 = datetime(2025, 3, 1, 1, 0, tzinfo=UTC)
-        code = exams.create_exam("byo-editor", now=t0, store=store).code
+        code = exam_admin.create_exam("byo-editor", now=t0, store=store).code
         key = answer_key(load_source(attachments.embed(TEXT, {"delivery.csv": CSV})), "S1")["tasks"][0]["answer"]
         exams.join(code, "S1", "学员", t0, store=store)
         exams.save_answer(code, "S1", "t1", f"{key['value'] * 100:.2f}%", t0 + timedelta(minutes=1), store=store)

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from simulator.app.ui import charts
+from simulator.core.results import TaskContext
 from simulator.engine import stats
 from simulator.tasks import five_a_map as fam
-from simulator.tasks.base import TaskContext
 
 
 def five_a_key(seed: int) -> dict:

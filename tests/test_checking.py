@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulator.core.results import AnswerFormatError
 from simulator.engine.checking import (
     FieldSpec,
     abs_tolerance,
@@ -17,7 +18,6 @@ from simulator.engine.checking import (
     rounding_msg,
     separates,
 )
-from simulator.tasks.base import AnswerFormatError
 
 
 def keys(check_or_msgs):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.service import exams
+from simulator.service import exam_admin, exams
 from simulator.service.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +60,7 @@ def setup(tmp_path: Path) -> tuple[dict[str, str], str, Path]:
     scenario = tmp_path / "restart-exam.yaml"
     scenario.write_text(EXAM_YAML, "utf-8")
     store = Store(f"sqlite:///{data / 'simulator.db'}")
-    code = exams.create_exam(str(scenario), minutes=100, store=store).code
+    code = exam_admin.create_exam(str(scenario), minutes=100, store=store).code
     store.dispose()
     env = {**os.environ, "SIMULATOR_DATA_DIR": str(data), "PYTHONUNBUFFERED": "1"}
     env.pop("SIMULATOR_DATABASE_URL", None)

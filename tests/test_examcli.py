@@ -10,7 +10,7 @@ import pytest
 
 from simulator.assessment.grading import answer_key
 from simulator.cli.main import main
-from simulator.service import exams
+from simulator.service import exam_admin, exam_grading, exams
 from simulator.service.store import reset_stores
 from simulator.tasks import get
 
@@ -39,7 +39,7 @@ def test_create_with_roster_then_results_after_a_hand_in(data_dir, capsys):
         raw = module.as_raw(entry["answer"], module.Params(**entry["params"]), None)
         exams.save_answer(code, "S01", entry["id"], raw)
     exams.submit(code, "S01")  # graded in the background at hand-in; results only read
-    assert exams.wait_for_grading(120)
+    assert exam_grading.wait_for_grading(120)
 
     out = data_dir / "book.csv"
     assert main(["exam", "results", code, "--out", str(out)]) == 0
@@ -72,7 +72,7 @@ def _sat(code: str, scenario: str, trainees: list[str]) -> None:
             if isinstance(raw, str | int | float | dict | list):  # tables would be uploads; leave them out
                 exams.save_answer(code, trainee, entry["id"], raw)
         exams.submit(code, trainee)
-    assert exams.wait_for_grading(120)
+    assert exam_grading.wait_for_grading(120)
 
 
 def test_admin_cli_lists_shows_status_releases_and_regrades_only_with_the_same_scenario(data_dir, capsys):
@@ -106,17 +106,18 @@ def test_admin_cli_lists_shows_status_releases_and_regrades_only_with_the_same_s
     assert {c["trainee_id"] for c in plan["total_changes"]} == {"S01", "S02"}
     assert main(["exam", "regrade", code, "--scenario", str(v2)]) == 2
     assert "--confirm-tasks t12" in capsys.readouterr().err
-    assert exams.get_exam(code).scenario_version == 1
+    assert exam_admin.get_exam(code).scenario_version == 1
     assert main(["exam", "regrade", code, "--scenario", str(v2), "--confirm-tasks", "t12"]) == 0
     capsys.readouterr()
-    assert exams.get_exam(code).scenario_version == 2 and "t12" not in {t.id for t in exams.get_exam(code).tasks}
+    exam = exam_admin.get_exam(code)
+    assert exam.scenario_version == 2 and "t12" not in {t.id for t in exam.tasks}
     assert main(["exam", "regrade", code, "--undo"]) == 0
     capsys.readouterr()
     assert main(["exam", "results", code, "--json"]) == 0
     assert {r["trainee_id"]: r["total"] for r in json.loads(capsys.readouterr().out)} == before
-    assert exams.get_exam(code).scenario_version == 1
+    assert exam_admin.get_exam(code).scenario_version == 1
 
-    assert main(["exam", "release", code]) == 0 and exams.get_exam(code).released
+    assert main(["exam", "release", code]) == 0 and exam_admin.get_exam(code).released
     assert main(["exam", "release", "NOSUCH"]) == 2
 
 

@@ -9,7 +9,7 @@ import pytest
 from helpers_exam import KEY, SCENARIO_YAML, SECRET_SEED, T0, TASKS, make_grader
 
 from simulator.core.i18n import t
-from simulator.service import exams
+from simulator.service import exam_admin, exam_grading, exams
 from simulator.service.exams import ExamClosed, ExamError, ExamNotOpen, NotOnRoster, TooManyAttempts, UnknownExam
 from simulator.service.gradebook import TaskInfo
 from simulator.service.store import AnswerHistory, Store
@@ -28,7 +28,7 @@ def store(tmp_path, monkeypatch):
 def new_exam(store, **kwargs):
     kwargs.setdefault("tasks", TASKS)
     kwargs.setdefault("now", T0)
-    return exams.create_exam(SCENARIO_YAML, store=store, **kwargs)
+    return exam_admin.create_exam(SCENARIO_YAML, store=store, **kwargs)
 
 
 def test_create_exam_freezes_scenario_and_makes_a_readable_code(store):
@@ -37,8 +37,8 @@ def test_create_exam_freezes_scenario_and_makes_a_readable_code(store):
     assert not set(exam.code) & set("IO01L")
     assert (exam.duration_minutes, exam.feedback_policy, exam.released) == (100, "release", False)
     assert exam.scenario_id == "demo-exam" and exam.title == "模拟考试"
-    assert exams.exam_scenario_yaml(exam.code.lower(), store=store) == SCENARIO_YAML
-    assert exams.get_exam(f" {exam.code[:4]}-{exam.code[4:]} ", store=store) == exam
+    assert exam_admin.exam_scenario_yaml(exam.code.lower(), store=store) == SCENARIO_YAML
+    assert exam_admin.get_exam(f" {exam.code[:4]}-{exam.code[4:]} ", store=store) == exam
     with pytest.raises(ExamError):
         new_exam(store, feedback_policy="never")
     with pytest.raises(ExamError):
@@ -171,12 +171,12 @@ def test_roster_status_shows_each_state_and_time_left(store):
     exams.save_answer(code, "T002", "t1", "1", T0 + MIN, store=store)
     exams.join(code, "T003", "", T0, store=store)
     exams.submit(code, "T003", T0 + 10 * MIN, store=store)
-    rows = {r.trainee_id: r for r in exams.roster_status(code, T0 + 40 * MIN, store=store)}
+    rows = {r.trainee_id: r for r in exam_admin.roster_status(code, T0 + 40 * MIN, store=store)}
     assert [rows[i].status for i in ("T001", "T002", "T003")] == ["not_started", "in_progress", "submitted"]
     assert [rows[i].label.render("zh") for i in ("T001", "T002", "T003")] == ["未开始", "进行中", "已交卷"]
     assert (rows["T002"].seconds_left, rows["T002"].answered, rows["T002"].name) == (60 * 60, 1, "李雷")
     assert rows["T001"].seconds_left is None and rows["T003"].seconds_left == 0
-    late = {r.trainee_id: r.status for r in exams.roster_status(code, T0 + 101 * MIN, store=store)}
+    late = {r.trainee_id: r.status for r in exam_admin.roster_status(code, T0 + 101 * MIN, store=store)}
     assert late["T002"] == "timed_out" and t("exam.status.timed_out", "en") == "Handed in (time up)"
 
 
@@ -196,12 +196,12 @@ def test_release_policy_hides_results_until_released_and_results_never_show_the_
     full = {"t1": KEY["t1"], "t2": KEY["t2"], "t3": KEY["t3"].encode(), "t5": KEY["t5"]}
     _sit(store, code, "T001", full, T0)
     view = exams.attempt_view(code, "T001", T0 + 10 * MIN, store=store)
-    assert exams.trainee_result(code, "T001", T0 + 10 * MIN, store=store, grader=grader) is None
+    assert exam_admin.trainee_result(code, "T001", T0 + 10 * MIN, store=store, grader=grader) is None
     exams.join(code, "T002", "", T0, store=store)
     with pytest.raises(ExamError):  # still writing: no grading
-        exams.grade_attempt(code, "T002", T0 + MIN, store=store, grader=grader)
-    exams.release_results(code, store=store)
-    result = exams.trainee_result(code, "T001", T0 + 10 * MIN, store=store, grader=grader)
+        exam_grading.grade_attempt(code, "T002", T0 + MIN, store=store, grader=grader)
+    exam_admin.release_results(code, store=store)
+    result = exam_admin.trainee_result(code, "T001", T0 + 10 * MIN, store=store, grader=grader)
     assert (result.total, result.passed, result.pending_manual) == (80.0, True, True)
     assert result.tasks["t3"].status == "correct" and result.tasks["t4"].status == "ungraded"
     for shown in (view, result, exams.submit(code, "T001", T0 + 11 * MIN, store=store)):
@@ -217,11 +217,11 @@ def test_instant_policy_grades_on_first_request_after_hand_in(store):
     grader = make_grader(calls=calls)
     exams.join(code, "T001", "", T0, store=store)
     exams.save_answer(code, "T001", "t1", "0.05", T0 + MIN, store=store)
-    assert exams.trainee_result(code, "T001", T0 + 2 * MIN, store=store, grader=grader) is None  # running
+    assert exam_admin.trainee_result(code, "T001", T0 + 2 * MIN, store=store, grader=grader) is None  # running
     exams.submit(code, "T001", T0 + 3 * MIN, store=store)
-    result = exams.trainee_result(code, "T001", T0 + 4 * MIN, store=store, grader=grader)
+    result = exam_admin.trainee_result(code, "T001", T0 + 4 * MIN, store=store, grader=grader)
     assert result.total == 0 and result.tasks["t1"].status == "wrong" and calls == [("T001", {"t1": "0.05"})]
-    exams.trainee_result(code, "T001", T0 + 5 * MIN, store=store, grader=grader)
+    exam_admin.trainee_result(code, "T001", T0 + 5 * MIN, store=store, grader=grader)
     assert len(calls) == 1  # stored grades are reused
 
 
@@ -230,11 +230,11 @@ def test_results_grade_finished_attempts_and_list_the_roster(store):
     grader = make_grader()
     _sit(store, code, "T001", {"t1": KEY["t1"], "t5": KEY["t5"]}, T0)
     exams.join(code, "T002", "", T0, store=store)  # still writing
-    assert exams.results(code, T0 + 20 * MIN, store=store)[0].total is None  # reading never grades
-    rows = exams.results(code, T0 + 20 * MIN, store=store, grader=grader, grade_missing=True)
+    assert exam_admin.results(code, T0 + 20 * MIN, store=store)[0].total is None  # reading never grades
+    rows = exam_admin.results(code, T0 + 20 * MIN, store=store, grader=grader, grade_missing=True)
     expected = [("T001", "submitted", 40.0), ("T002", "in_progress", None), ("T003", "not_started", None)]
     assert [(r.trainee_id, r.status, r.total) for r in rows] == expected
-    timed_out = exams.results(code, T0 + 120 * MIN, store=store, grader=grader, grade_missing=True)
+    timed_out = exam_admin.results(code, T0 + 120 * MIN, store=store, grader=grader, grade_missing=True)
     assert timed_out[1].status == "timed_out" and timed_out[1].total == 0.0
 
 
@@ -242,55 +242,55 @@ def test_manual_grades_settle_on_the_median_of_an_odd_number_of_raters(store):
     code = new_exam(store).code
     grader = make_grader()
     _sit(store, code, "T001", {"t1": KEY["t1"], "t4": "因为……所以……"}, T0)
-    exams.grade_attempt(code, "T001", T0 + 10 * MIN, store=store, grader=grader)
-    assert exams.manual_grade(code, "T001", "t4", "王老师", 12, "论据不足", T0, store=store).final is None
-    two = exams.manual_grade(code, "T001", "t4", "李老师", 18, now=T0, store=store)
+    exam_grading.grade_attempt(code, "T001", T0 + 10 * MIN, store=store, grader=grader)
+    assert exam_grading.manual_grade(code, "T001", "t4", "王老师", 12, "论据不足", T0, store=store).final is None
+    two = exam_grading.manual_grade(code, "T001", "t4", "李老师", 18, now=T0, store=store)
     assert (two.final, two.spread) == (None, 6)
-    three = exams.manual_grade(code, "T001", "t4", "张老师", 14, now=T0, store=store)
+    three = exam_grading.manual_grade(code, "T001", "t4", "张老师", 14, now=T0, store=store)
     assert (three.final, three.spread, three.complete) == (14, 6, True)
-    with pytest.raises(exams.UnfinaliseWarning):  # a 4th rater is warned before un-settling the mark
-        exams.manual_grade(code, "T001", "t4", "赵老师", 20, now=T0, store=store)
-    four = exams.manual_grade(code, "T001", "t4", "赵老师", 20, now=T0, store=store, confirm_unfinalise=True)
+    with pytest.raises(exam_grading.UnfinaliseWarning):  # a 4th rater is warned before un-settling the mark
+        exam_grading.manual_grade(code, "T001", "t4", "赵老师", 20, now=T0, store=store)
+    four = exam_grading.manual_grade(code, "T001", "t4", "赵老师", 20, now=T0, store=store, confirm_unfinalise=True)
     assert four.final is None  # an even number of raters is not final
-    five = exams.manual_grade(code, "T001", "t4", "钱老师", 16, now=T0, store=store)
+    five = exam_grading.manual_grade(code, "T001", "t4", "钱老师", 16, now=T0, store=store)
     assert (five.final, five.spread) == (16, 8)
-    row = exams.results(code, T0 + 20 * MIN, store=store, grader=grader)[0]
+    row = exam_admin.results(code, T0 + 20 * MIN, store=store, grader=grader)[0]
     assert (row.tasks["t4"].score, row.tasks["t4"].status, row.total, row.pending_manual) == (
         16,
         "partial",
         26,
         False,
     )
-    again = exams.manual_grade(
+    again = exam_grading.manual_grade(
         code, "T001", "t4", "钱老师", 12, now=T0, store=store
     )  # a rater changes a mark
-    assert again.final == 14 and exams.manual_summary(code, "T001", "t4", store=store).scores["钱老师"] == 12
+    assert again.final == 14 and exam_grading.manual_summary(code, "T001", "t4", store=store).scores["钱老师"] == 12
     for bad in (-1, 21):
         with pytest.raises(ExamError):
-            exams.manual_grade(code, "T001", "t4", "王老师", bad, now=T0, store=store)
+            exam_grading.manual_grade(code, "T001", "t4", "王老师", bad, now=T0, store=store)
 
 
 def test_regrade_after_a_scenario_fix_lists_what_changed(store):
     code = new_exam(store).code
     _sit(store, code, "T001", {"t1": "0.0400", "t2": "B"}, T0)
     _sit(store, code, "T002", {"t1": "0.0345", "t2": "C"}, T0)
-    exams.grade_pending(code, T0 + 20 * MIN, store=store, grader=make_grader())
+    exam_grading.grade_pending(code, T0 + 20 * MIN, store=store, grader=make_grader())
     fixed_key = dict(KEY, t1="0.0400")  # the fix: the key of t1 was wrong
     fixed_yaml = SCENARIO_YAML.replace("version: 1", "version: 2")
-    changes = exams.regrade(code, fixed_yaml, tasks=TASKS, now=T0 + 30 * MIN, store=store,
+    changes = exam_grading.regrade(code, fixed_yaml, tasks=TASKS, now=T0 + 30 * MIN, store=store,
                             grader=make_grader(fixed_key))  # fmt: skip
     assert changes == [
-        exams.GradeChange("T001", "t1", 0.0, 10.0, "wrong", "correct"),
-        exams.GradeChange("T002", "t1", 10.0, 0.0, "correct", "wrong"),
+        exam_grading.GradeChange("T001", "t1", 0.0, 10.0, "wrong", "correct"),
+        exam_grading.GradeChange("T002", "t1", 10.0, 0.0, "correct", "wrong"),
     ]
-    assert exams.get_exam(code, store=store).scenario_version == 2
-    assert exams.regrade(code, now=T0 + 31 * MIN, store=store, grader=make_grader(fixed_key)) == []
+    assert exam_admin.get_exam(code, store=store).scenario_version == 2
+    assert exam_grading.regrade(code, now=T0 + 31 * MIN, store=store, grader=make_grader(fixed_key)) == []
 
 
 def test_a_real_scenario_through_the_engine_scores_its_key_in_full(store):
     from simulator import answer_key, load_scenario
 
-    exam = exams.create_exam("tour-all-datasets", minutes=100, now=T0, store=store)
+    exam = exam_admin.create_exam("tour-all-datasets", minutes=100, now=T0, store=store)
     assert exam.tasks and exam.tasks[0].points > 0
     key = answer_key(load_scenario("tour-all-datasets"), "T042")
     exams.join(exam.code, "T042", "", T0, store=store)
@@ -298,65 +298,66 @@ def test_a_real_scenario_through_the_engine_scores_its_key_in_full(store):
     for task in metric_tasks:
         exams.save_answer(exam.code, "T042", task["id"], task["answer"]["value"], T0 + MIN, store=store)
     exams.submit(exam.code, "T042", T0 + 2 * MIN, store=store)
-    row = exams.grade_attempt(exam.code, "T042", T0 + 3 * MIN, store=store)
+    row = exam_grading.grade_attempt(exam.code, "T042", T0 + 3 * MIN, store=store)
     assert metric_tasks and all(row.tasks[task["id"]].status == "correct" for task in metric_tasks)
 
 
 def test_regrade_with_another_scenario_id_is_refused_and_changes_nothing(store):
     code = new_exam(store).code
     _sit(store, code, "T001", {"t1": KEY["t1"]}, T0)
-    exams.grade_pending(code, T0 + 20 * MIN, store=store, grader=make_grader())
+    exam_grading.grade_pending(code, T0 + 20 * MIN, store=store, grader=make_grader())
     other = SCENARIO_YAML.replace("id: demo-exam", "id: another-exam")
     with pytest.raises(ExamError) as refused:
-        exams.regrade(code, other, tasks=TASKS, now=T0 + 30 * MIN, store=store, grader=make_grader())
+        exam_grading.regrade(code, other, tasks=TASKS, now=T0 + 30 * MIN, store=store, grader=make_grader())
     assert refused.value.message.key == "exam.regrade_other_scenario"
-    assert exams.get_exam(code, store=store).scenario_id == "demo-exam"
-    assert exams.results(code, T0 + 31 * MIN, store=store)[0].total == 10.0
-    assert exams.regrade_history(code, store=store) == []
+    assert exam_admin.get_exam(code, store=store).scenario_id == "demo-exam"
+    assert exam_admin.results(code, T0 + 31 * MIN, store=store)[0].total == 10.0
+    assert exam_grading.regrade_history(code, store=store) == []
 
 
 def test_a_version_that_drops_a_task_shows_the_diff_needs_naming_it_and_undo_restores_every_score(store):
     code = new_exam(store).code
     _sit(store, code, "T001", {"t1": KEY["t1"], "t5": KEY["t5"]}, T0)
     _sit(store, code, "T002", {"t1": "0.9", "t5": KEY["t5"]}, T0)
-    exams.grade_pending(code, T0 + 20 * MIN, store=store, grader=make_grader())
-    before = [(r.trainee_id, r.total, r.passed) for r in exams.results(code, T0 + 21 * MIN, store=store)]
+    exam_grading.grade_pending(code, T0 + 20 * MIN, store=store, grader=make_grader())
+    before = [(r.trainee_id, r.total, r.passed) for r in exam_admin.results(code, T0 + 21 * MIN, store=store)]
     assert before == [("T001", 40.0, False), ("T002", 30.0, False)]
     v2 = SCENARIO_YAML.replace("version: 1", "version: 2")
     fewer = [t for t in TASKS if t.id != "t5"] + [TaskInfo("t6", "metric", 30, ("L3/6.2.1",))]
-    plan = exams.plan_regrade(code, v2, tasks=fewer, now=T0 + 30 * MIN, store=store, grader=make_grader())
+    plan = exam_grading.plan_regrade(code, v2, tasks=fewer, now=T0 + 30 * MIN, store=store, grader=make_grader())
     assert (plan.added, plan.removed, plan.changed, plan.needs_confirmation) == (("t6",), ("t5",), (), ("t5",))
     assert [(c.trainee_id, c.old_total, c.new_total) for c in plan.totals] == [("T001", 40.0, 10.0),
                                                                                 ("T002", 30.0, 0.0)]
-    assert exams.get_exam(code, store=store).scenario_version == 1  # a plan writes nothing
+    assert exam_admin.get_exam(code, store=store).scenario_version == 1  # a plan writes nothing
     with pytest.raises(ExamError) as unconfirmed:
-        exams.apply_regrade(plan, confirm=["t1"], now=T0 + 31 * MIN, store=store)
+        exam_grading.apply_regrade(plan, confirm=["t1"], now=T0 + 31 * MIN, store=store)
     assert unconfirmed.value.message.key == "exam.regrade_confirm" and "t5" in unconfirmed.value.message.render("en")
-    exams.apply_regrade(plan, confirm=["t5"], by="admin", now=T0 + 31 * MIN, store=store)
-    assert exams.get_exam(code, store=store).scenario_version == 2
-    assert [r.total for r in exams.results(code, T0 + 32 * MIN, store=store)] == [10.0, 0.0]
-    (record,) = exams.regrade_history(code, store=store)
+    exam_grading.apply_regrade(plan, confirm=["t5"], by="admin", now=T0 + 31 * MIN, store=store)
+    assert exam_admin.get_exam(code, store=store).scenario_version == 2
+    assert [r.total for r in exam_admin.results(code, T0 + 32 * MIN, store=store)] == [10.0, 0.0]
+    (record,) = exam_grading.regrade_history(code, store=store)
     assert record.summary["removed"] == ["t5"] and record.summary["added"] == ["t6"] and record.by == "admin"
 
-    exams.undo_regrade(code, by="admin", now=T0 + 33 * MIN, store=store)
-    after = [(r.trainee_id, r.total, r.passed) for r in exams.results(code, T0 + 34 * MIN, store=store)]
-    assert after == before and exams.get_exam(code, store=store).scenario_version == 1
-    assert [t.id for t in exams.get_exam(code, store=store).tasks] == [t.id for t in TASKS]
+    exam_grading.undo_regrade(code, by="admin", now=T0 + 33 * MIN, store=store)
+    after = [(r.trainee_id, r.total, r.passed) for r in exam_admin.results(code, T0 + 34 * MIN, store=store)]
+    assert after == before and exam_admin.get_exam(code, store=store).scenario_version == 1
+    assert [t.id for t in exam_admin.get_exam(code, store=store).tasks] == [t.id for t in TASKS]
     assert exams.saved_answers(code, "T002", store=store)["t1"].value == "0.9"  # raw answers untouched
     with pytest.raises(ExamError):
-        exams.undo_regrade(code, now=T0 + 35 * MIN, store=store)  # nothing left to undo
+        exam_grading.undo_regrade(code, now=T0 + 35 * MIN, store=store)  # nothing left to undo
 
 
 def test_marks_are_corrected_and_withdrawn_only_by_their_rater_with_an_audit_trail(store):
     code = new_exam(store).code
     _sit(store, code, "T001", {"t4": "因为……所以……"}, T0)
     for rater, score in (("r1", 10), ("r2", 14), ("r3", 12)):
-        exams.manual_grade(code, "T001", "t4", rater, score, now=T0 + 20 * MIN, store=store)
-    exams.manual_grade(code, "T001", "t4", "r2", 16, "重看一遍", now=T0 + 21 * MIN, store=store)
+        exam_grading.manual_grade(code, "T001", "t4", rater, score, now=T0 + 20 * MIN, store=store)
+    exam_grading.manual_grade(code, "T001", "t4", "r2", 16, "重看一遍", now=T0 + 21 * MIN, store=store)
     with pytest.raises(ExamError):
-        exams.withdraw_mark(code, "T001", "t4", "r4", now=T0 + 22 * MIN, store=store)
-    left = exams.withdraw_mark(code, "T001", "t4", "r1", "评错了", now=T0 + 22 * MIN, store=store)
+        exam_grading.withdraw_mark(code, "T001", "t4", "r4", now=T0 + 22 * MIN, store=store)
+    left = exam_grading.withdraw_mark(code, "T001", "t4", "r1", "评错了", now=T0 + 22 * MIN, store=store)
     assert left.scores == {"r2": 16.0, "r3": 12.0} and left.final is None
-    trail = [(e.rater, e.action, e.old_score, e.new_score) for e in exams.mark_log(code, "T001", "t4", store=store)]
+    log = exam_grading.mark_log(code, "T001", "t4", store=store)
+    trail = [(e.rater, e.action, e.old_score, e.new_score) for e in log]
     assert trail == [("r1", "mark", None, 10.0), ("r2", "mark", None, 14.0), ("r3", "mark", None, 12.0),
                      ("r2", "correct", 14.0, 16.0), ("r1", "withdraw", 10.0, None)]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from simulator.core.i18n import t
+from simulator.core.results import AnswerFormatError
 from simulator.engine.parsing import (
     Number,
     normalise_text,
@@ -19,7 +20,6 @@ from simulator.engine.parsing import (
     parse_number,
     parse_week,
 )
-from simulator.tasks.base import AnswerFormatError
 
 
 @pytest.mark.parametrize("raw, value, percent, decimals", [

@@ -20,7 +20,7 @@ import pytest
 from helpers_pg import pg_server, pg_url  # noqa: F401  (fixtures)
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from simulator.service import exams
+from simulator.service import exam_admin, exams
 from simulator.service.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,7 +114,7 @@ def test_a_killed_replica_loses_no_acknowledged_answer(pg_url, tmp_path):  # noq
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-noto-cjk")
     store = Store(pg_url)
     try:
-        code = exams.create_exam(str(SCENARIO), minutes=100, store=store).code
+        code = exam_admin.create_exam(str(SCENARIO), minutes=100, store=store).code
     finally:
         store.dispose()
     env = {**os.environ, "SIMULATOR_DATABASE_URL": pg_url, "SIMULATOR_DATA_DIR": str(tmp_path),

@@ -15,7 +15,7 @@ from helpers_pg import db_url, pg_server, pg_url  # noqa: F401  (fixtures)
 from sqlalchemy import func, select, text
 from store_worker import Worker
 
-from simulator.service import exams
+from simulator.service import exam_admin, exams
 from simulator.service import store as store_mod
 from simulator.service.migrations import current_revision, head_revision
 from simulator.service.scenario_source import list_scenario_versions, resolve_scenario, save_scenario_version
@@ -32,7 +32,7 @@ def store(db_url):  # noqa: F811
 
 
 def new_exam(store, now=T0, **kwargs):
-    return exams.create_exam(SCENARIO_YAML, tasks=TASKS, now=now, store=store, **kwargs).code
+    return exam_admin.create_exam(SCENARIO_YAML, tasks=TASKS, now=now, store=store, **kwargs).code
 
 
 def test_schema_is_at_head_and_matches_the_models(store):
@@ -164,7 +164,7 @@ def test_scenario_versions_are_numbered_and_exams_can_use_them(store):
     assert (first.version, second.version) == (1, 2)
     assert [v.version for v in list_scenario_versions("demo-exam", store=store)] == [1, 2]
     assert resolve_scenario("demo-exam", store=store).title == "模拟考试二"
-    exam = exams.create_exam("demo-exam", version=1, tasks=TASKS, now=T0, store=store)
+    exam = exam_admin.create_exam("demo-exam", version=1, tasks=TASKS, now=T0, store=store)
     assert (exam.scenario_version, exam.title) == (1, "模拟考试")
 
 

@@ -13,7 +13,7 @@ from helpers_pg import pg_server, pg_url  # noqa: F401  (fixtures)
 from sqlalchemy import text
 from store_worker import Worker
 
-from simulator.service import exams
+from simulator.service import exam_admin, exams
 from simulator.service.exams import ExamClosed
 from simulator.service.migrations import current_revision, head_revision
 from simulator.service.store import Store
@@ -38,7 +38,7 @@ def test_replicas_starting_at_once_on_an_empty_database_migrate_it_once(pg_url):
 
 def test_two_engines_share_attempts_answers_and_hand_in(pg_url):  # noqa: F811
     one, two = Store(pg_url), Store(pg_url)
-    code = exams.create_exam(SCENARIO_YAML, tasks=TASKS, now=T0, store=one).code
+    code = exam_admin.create_exam(SCENARIO_YAML, tasks=TASKS, now=T0, store=one).code
     exams.join(code, "T001", "李雷", T0, store=one)
     exams.save_answer(code, "T001", "t1", "0.0345", T0 + MIN, store=one)
     resumed = exams.join(code, "T001", "", T0 + 10 * MIN, store=two)  # the balancer moved the trainee
@@ -53,7 +53,7 @@ def test_two_engines_share_attempts_answers_and_hand_in(pg_url):  # noqa: F811
 
 def test_a_dropped_database_connection_is_replaced_transparently(pg_url):  # noqa: F811
     store = Store(pg_url)
-    code = exams.create_exam(SCENARIO_YAML, tasks=TASKS, now=T0, store=store).code
+    code = exam_admin.create_exam(SCENARIO_YAML, tasks=TASKS, now=T0, store=store).code
     exams.join(code, "T001", "", T0, store=store)
     admin = Store(pg_url, migrate=False)
     with admin.engine.connect() as conn:  # e.g. a database restart or failover

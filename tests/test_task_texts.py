@@ -11,7 +11,7 @@ from simulator import generate_datasets, load_scenario
 from simulator.assessment.scenario import shipped_paths
 from simulator.assessment.tasksheet import task_text
 from simulator.engine.labels import column_label, dataset_columns
-from simulator.tasks.metric import DERIVED, JOINED, PERIODS
+from simulator.engine.selection import DERIVED, JOINED, PERIODS
 
 SCENARIOS = [p.stem for p in shipped_paths()]
 NAMED_DATASET = re.compile(r"(?:数据表|数据集|取自|\btable|\bdataset|take it from)\s*([a-z][a-z_0-9]*)")

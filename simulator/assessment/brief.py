@@ -24,7 +24,7 @@ from data.generators import ads as ads_family
 from data.generators import live as live_family
 from data.generators.common import CATEGORIES
 from simulator.assessment.scenario import Scenario
-from simulator.tasks.metric import PERIODS
+from simulator.engine.selection import PERIODS
 
 MIN_GROUPS = 3
 

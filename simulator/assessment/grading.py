@@ -23,9 +23,9 @@ from simulator.assessment.brief import brief_problems, grouping_problems
 from simulator.assessment.datasets import generate_datasets
 from simulator.assessment.scenario import Problem, Scenario, ScenarioError, TaskSpec, load_scenario
 from simulator.core.i18n import Msg, msg, render_all
+from simulator.core.results import AnswerFormatError, Check, TaskContext
 from simulator.core.seeding import derive_seed
 from simulator.engine import checking
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext
 
 ANSWER_CHARS = {"metric": 1_000, "choice": 1_000, "sample_size": 1_000, "free_text": 20_000}
 """Characters one answer may have, by task kind (a kind module may set its own ``MAX_ANSWER_CHARS``)."""

@@ -76,7 +76,7 @@ def _key_problems(sc: Scenario, index: list[int], text: str, name: str) -> list[
     """Generates the sample trainee's data and computes every task's key; each failure is a problem."""
     from simulator import tasks as registry
     from simulator.assessment.datasets import generate_datasets
-    from simulator.tasks.base import TaskContext
+    from simulator.core.results import TaskContext
 
     lines = _line_map(text)
     try:

@@ -15,9 +15,10 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from simulator.cli.main import EXIT_OK, BadInput
+from simulator.assessment.answers import BadInput
+from simulator.cli.common import EXIT_OK
 
 if TYPE_CHECKING:
     from simulator.service.exam_grading import RegradePlan
@@ -52,13 +53,13 @@ def read_roster(path: Path) -> dict[str, str]:
 
 def create(args: argparse.Namespace) -> int:
     from simulator.assessment.scenario import load_scenario, resolve
-    from simulator.service import exams
+    from simulator.service import exam_admin
 
     sc = load_scenario(args.scenario)
     if args.minutes is not None and not 1 <= args.minutes <= 600:
         raise BadInput("--minutes must be between 1 and 600")
     roster = read_roster(Path(args.roster)) if args.roster else None
-    info = exams.create_exam(
+    info = exam_admin.create_exam(
         str(resolve(args.scenario)), minutes=args.minutes, roster=roster, title=sc.title.zh, created_by="cli"
     )
     if args.json:
@@ -79,13 +80,13 @@ def create(args: argparse.Namespace) -> int:
 
 
 def results(args: argparse.Namespace) -> int:
-    from simulator.service import exams, gradebook
+    from simulator.service import exam_admin, exams, gradebook
 
     try:
-        info = exams.get_exam(args.code)
+        info = exam_admin.get_exam(args.code)
     except exams.ExamError as exc:
         raise BadInput(f"{args.code}: {exc.message.render('en')}") from None
-    rows = exams.results(info.code)
+    rows = exam_admin.results(info.code)
     if args.out:
         out = Path(args.out)
         if out.suffix.lower() not in (".csv", ".xlsx"):
@@ -104,10 +105,10 @@ def results(args: argparse.Namespace) -> int:
 
 
 def _exam(code: str) -> ExamInfo:
-    from simulator.service import exams
+    from simulator.service import exam_admin, exams
 
     try:
-        return cast("ExamInfo", exams.get_exam(code))  # exams re-exports it lazily (module __getattr__)
+        return exam_admin.get_exam(code)
     except exams.ExamError as exc:
         raise BadInput(f"{code}: {exc.message.render('en')}") from None
 
@@ -117,9 +118,9 @@ def _when(value: datetime | None) -> str | None:
 
 
 def list_exams(args: argparse.Namespace) -> int:
-    from simulator.service import exams
+    from simulator.service import exam_admin
 
-    items = exams.list_exams()
+    items = exam_admin.list_exams()
     docs = [{"code": e.code, "title": e.title, "scenario": e.scenario_id, "version": e.scenario_version,
              "minutes": e.duration_minutes, "opens_at": _when(e.opens_at), "closes_at": _when(e.closes_at),
              "feedback_policy": e.feedback_policy, "released": e.released,
@@ -137,19 +138,19 @@ def list_exams(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
-    from simulator.service import exams
+    from simulator.service import exam_admin, exam_grading
 
     info = _exam(args.code)
-    rows = exams.roster_status(info.code)
+    rows = exam_admin.roster_status(info.code)
     states = ("not_started", "in_progress", "submitted", "timed_out")
     counts = {s: sum(1 for r in rows if r.status == s) for s in states}
-    book = exams.results(info.code)
+    book = exam_admin.results(info.code)
     doc = {"code": info.code, "title": info.title, "scenario": info.scenario_id, "version": info.scenario_version,
            "released": info.released, "feedback_policy": info.feedback_policy, **counts,
            "graded": sum(1 for r in book if r.total is not None),
-           "awaiting_grading": exams.ungraded_count(info.code),
+           "awaiting_grading": exam_grading.ungraded_count(info.code),
            "awaiting_raters": sum(1 for r in book if r.pending_manual),
-           "regrades": len([r for r in exams.regrade_history(info.code) if r.kind == "regrade"])}  # fmt: skip
+           "regrades": len([r for r in exam_grading.regrade_history(info.code) if r.kind == "regrade"])}  # fmt: skip
     if args.json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
@@ -159,9 +160,9 @@ def status(args: argparse.Namespace) -> int:
 
 
 def release(args: argparse.Namespace) -> int:
-    from simulator.service import exams
+    from simulator.service import exam_admin
 
-    info = exams.release_results(_exam(args.code).code, not args.hide)
+    info = exam_admin.release_results(_exam(args.code).code, not args.hide)
     print(f"{info.code}: results {'released' if info.released else 'hidden'}")
     return EXIT_OK
 
@@ -176,13 +177,13 @@ def _plan_doc(plan: RegradePlan) -> dict[str, Any]:
 
 
 def regrade(args: argparse.Namespace) -> int:
-    from simulator.service import exams
+    from simulator.service import exam_grading, exams
     from simulator.service.scenario_source import ScenarioSourceError
 
     info = _exam(args.code)
     if args.undo:
         try:
-            record = exams.undo_regrade(info.code, by="cli")
+            record = exam_grading.undo_regrade(info.code, by="cli")
         except exams.ExamError as exc:
             raise BadInput(f"{info.code}: {exc.message.render('en')}") from None
         print(json.dumps({"undone": record.summary.get("undoes")}) if args.json else
@@ -193,7 +194,7 @@ def regrade(args: argparse.Namespace) -> int:
         path = Path(args.scenario)
         ref = str(path.resolve()) if path.is_file() else args.scenario
     try:
-        plan = exams.plan_regrade(info.code, ref)
+        plan = exam_grading.plan_regrade(info.code, ref)
     except ScenarioSourceError as exc:
         raise BadInput(f"{args.scenario}: {exc.message.render('en')}") from None
     except exams.ExamError as exc:
@@ -208,7 +209,7 @@ def regrade(args: argparse.Namespace) -> int:
         )
     if not args.dry_run:
         try:
-            exams.apply_regrade(plan, confirm, by="cli")
+            exam_grading.apply_regrade(plan, confirm, by="cli")
         except exams.ExamError as exc:
             raise BadInput(f"{info.code}: regrade refused: {exc.message.render('en')}") from None
     doc["applied"] = not args.dry_run

@@ -16,11 +16,8 @@ from typing import TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:
     from simulator.assessment.scenario import Scenario, ScenarioError
 
-EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class BadInput(Exception):
-    """A problem with what the user gave us, reported as one line and exit code 2."""
+from simulator.assessment.answers import BadInput, read_answers
+from simulator.cli.common import EXIT_BAD_INPUT, EXIT_BUG, EXIT_OK
 
 
 def _scenario(ref: str) -> Scenario:
@@ -131,67 +128,6 @@ def cmd_key(args: argparse.Namespace) -> int:
             answer = json.dumps(task["answer"], ensure_ascii=False)
             print(f"{task['id']} ({task['kind']}, {task['points']:g}): {answer}")
     return EXIT_OK
-
-
-ANSWERS_MAX_BYTES = 20_000_000
-"""Size limit of an answers file (answers are short; tables are separate files beside it)."""
-
-
-def _json_int(text: str) -> int | float:
-    if len(text.lstrip("-")) > 100:
-        raise ValueError("a number longer than 100 digits")
-    return int(text)
-
-
-def _json_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a number")
-
-
-def _parse_answers(path: Path, text: str) -> Any:
-    """The document of an answers file, or :class:`BadInput` naming the line and the problem."""
-    from simulator.core import safeyaml
-
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text, parse_int=_json_int, parse_constant=_json_constant,
-                              object_pairs_hook=_unique_pairs)
-        except json.JSONDecodeError as exc:
-            raise BadInput(f"{path}:{exc.lineno}: cannot read answers file (not valid JSON: {exc.msg})") from None
-        except (ValueError, RecursionError) as exc:
-            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:100]
-            raise BadInput(f"{path}: cannot read answers file ({reason})") from None
-    try:
-        return safeyaml.load(text)
-    except safeyaml.yaml.YAMLError as exc:
-        line, reason = safeyaml.describe(exc)
-        raise BadInput(f"{path}:{line}: cannot read answers file (not valid YAML: {reason})") from None
-
-
-def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key[:40]!r}")
-        out[key] = value
-    return out
-
-
-def read_answers(path: Path) -> dict[str, Any]:
-    """An answers file (YAML or JSON mapping of task id → answer)."""
-    if not path.is_file():
-        raise BadInput(f"{path}: answers file not found")
-    size = path.stat().st_size
-    if size > ANSWERS_MAX_BYTES:
-        raise BadInput(f"{path}: answers file too large ({size / 1e6:.1f} MB; the limit is "
-                       f"{ANSWERS_MAX_BYTES / 1e6:g} MB)")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BadInput(f"{path}: cannot read answers file (not UTF-8 text)") from None
-    doc = _parse_answers(path, text)
-    if not isinstance(doc, dict):
-        raise BadInput(f"{path}: answers file must map task ids to answers")
-    return {str(k)[:200]: v for k, v in doc.items()}
 
 
 def cmd_grade(args: argparse.Namespace) -> int:

@@ -26,10 +26,10 @@ import pandas as pd
 
 from simulator.core import misconceptions
 from simulator.core.i18n import Msg, has, msg, register
+from simulator.core.results import AnswerFormatError, Check
 from simulator.core.value_labels import canonical_value
 from simulator.engine import labels, parsing
 from simulator.engine.uploads import NA_TOKENS
-from simulator.tasks.base import AnswerFormatError, Check
 
 FieldKind = Literal["number", "bool", "choice", "text"]
 _ABS_TOL = {"money": 0.005, "count": 1e-9, "seconds": 1e-6}

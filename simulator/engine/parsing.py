@@ -1,6 +1,6 @@
 """Reading what people type: numbers, yes/no, choices and dates, forgivingly.
 
-Every failure is an :class:`~simulator.tasks.base.AnswerFormatError` carrying a bilingual catalog
+Every failure is an :class:`~simulator.core.results.AnswerFormatError` carrying a bilingual catalog
 message (a format problem, never a wrong answer).
 
 >>> parse_number("3.45%")
@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from simulator.core.i18n import msg
-from simulator.tasks.base import AnswerFormatError
+from simulator.core.results import AnswerFormatError
 
 _MULTIPLIERS = {"万": 1e4, "w": 1e4, "亿": 1e8, "千": 1e3, "k": 1e3, "百万": 1e6, "m": 1e6}
 _CURRENCY = re.compile(r"^(?:rmb|cny|¥|\$|元)|(?:元|rmb|cny|¥)$")

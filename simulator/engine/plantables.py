@@ -2,7 +2,7 @@
 
 A planning table is a grouped table the trainee uploads: one row per group (channel, week, account …)
 and, where the task asks for it, a total row whose group cell is 合计 (Total). Those kinds read the
-upload with :func:`simulator.tasks.report_table.read_upload`, then these helpers bring the total row's
+upload with :func:`simulator.engine.submissions.read_upload`, then these helpers bring the total row's
 label and yes/no cells to one spelling before :func:`simulator.engine.checking.check_table` grades the cells.
 
 >>> with_total_label(pd.DataFrame({"placement": ["抖音信息流", "总计"]}), ["placement"])["placement"].tolist()
@@ -71,7 +71,7 @@ def yes_no_column(table: pd.DataFrame, column: str, spec: FieldSpec) -> pd.DataF
 
     Raises :class:`AnswerFormatError` naming the row for any other word.
     """
-    from simulator.tasks.base import AnswerFormatError
+    from simulator.core.results import AnswerFormatError
 
     found = checking._find_column(table, column, spec)
     if found is None:

@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 from simulator.core.i18n import Msg, msg
+from simulator.core.results import AnswerFormatError
 from simulator.engine.labels import canonical_column, rename_to_canonical
 from simulator.engine.parsing import parse_date, parse_month, parse_number, parse_week
-from simulator.tasks.base import AnswerFormatError
 
 NA_TOKENS = {"", "-", "--", "—", "——", "n/a", "na", "nan", "null", "none", "#div/0!", "#n/a", "#value!",
              "#num!", "/"}

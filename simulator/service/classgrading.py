@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from simulator.assessment.answers import BadInput, read_answers
 from simulator.assessment.grading import GradeResult, grade_detailed
 from simulator.assessment.scenario import Scenario
 from simulator.core.i18n import render_all
@@ -50,8 +51,6 @@ def _progress(done: int, total: int, name: str) -> None:
 
 def _grade_one(scenario: Scenario, path: Path, lang: str) -> gradebook.GradebookRow | str:
     """One file's gradebook row, or the one-line problem when the file cannot be read."""
-    from simulator.cli.main import BadInput, read_answers
-
     try:
         result = grade_detailed(scenario, path.stem, read_answers(path), base_dir=path.parent, lang=lang)
     except BadInput as exc:
@@ -96,8 +95,6 @@ def grade_folder(scenario: Scenario, folder: Path, out_stem: Path, lang: str = "
     :data:`MIN_FILES_PER_POOL` files are graded in this process); an unreadable file gets an empty row
     and a line on stderr instead of stopping the class.
     """
-    from simulator.cli.main import BadInput
-
     files = answer_files(folder)
     if not files:
         raise BadInput(f"{folder}: no answers files (*.yaml, *.yml, *.json)")

@@ -14,6 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from simulator.core.i18n import Msg, msg
+from simulator.service.exam_common import (
+    ExamError,
+    UnknownExam,
+    _clean_id,
+    _tasks_of,
+    normalise_code,
+    status_at,
+    tasks_json,
+)
 from simulator.service.exam_grading import (
     Grader,
     _current_grades,
@@ -23,20 +32,7 @@ from simulator.service.exam_grading import (
     grade_attempt,
     grade_pending,
 )
-from simulator.service.exams import (
-    FEEDBACK_POLICIES,
-    ExamError,
-    ExamInfo,
-    UnknownExam,
-    _clean_id,
-    _tasks_of,
-    exam_info,
-    new_code,
-    normalise_code,
-    status_at,
-    tasks_json,
-    time_left,
-)
+from simulator.service.exams import FEEDBACK_POLICIES, ExamInfo, exam_info, new_code, time_left
 from simulator.service.gradebook import STATUSES, GradebookRow, TaskInfo, build_row
 from simulator.service.scenario_source import describe_tasks, resolve_scenario
 from simulator.service.store import Answer, Attempt, Exam, Store, Trainee, get_store, utcnow

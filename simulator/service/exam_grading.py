@@ -9,7 +9,7 @@ engine on the exam's frozen scenario and also keeps each task's feedback as mess
 Grading happens when an attempt is handed in, and for an attempt whose time ran out, when the sweeper
 (:func:`start_sweeper`, run by the app) or anyone asking :func:`grade_due_soon` next finds it: both in a
 background thread, idempotent (an attempt that already has grades is left alone). Reading results
-(:func:`simulator.service.exams.results`) never grades.
+(:func:`simulator.service.exam_admin.results`) never grades.
 
 Old grades stay in the store (``current = False``). A regrade is planned first (:func:`plan_regrade`:
 which tasks the new version adds, removes or changes and whose scores move), refused for another
@@ -38,7 +38,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from simulator.core.i18n import Msg, msg
-from simulator.service.exams import (
+from simulator.service.exam_common import (
     ExamError,
     UnknownExam,
     _clean_id,

@@ -6,7 +6,8 @@ Every function takes ``now`` (default: the current UTC time) so tests can inject
 
 Trainee-facing results (:class:`AttemptView`, :class:`SavedAck`, :class:`SavedAnswer`) carry no scenario
 file and no key. The instructor's side (create, monitor, results, release: :mod:`simulator.service.exam_admin`;
-grading, manual marks, regrading: :mod:`simulator.service.exam_grading`) is importable from here too.
+grading, manual marks, regrading: :mod:`simulator.service.exam_grading`) is imported from those modules;
+what all three share (codes, :class:`ExamError`, an attempt's status) is in :mod:`simulator.service.exam_common`.
 
 >>> # exam = create_exam("tour-all-datasets", minutes=100)      # instructor
 >>> # view = join(exam.code, "T001", "李雷")                     # trainee: starts or resumes
@@ -28,8 +29,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from simulator.core.i18n import Msg, msg
+from simulator.core.i18n import msg
 from simulator.service.auth import Throttle, Throttled
+from simulator.service.exam_common import (
+    ExamError,
+    UnknownExam,
+    _clean_id,
+    _find_attempt,
+    _tasks_of,
+    normalise_code,
+    status_at,
+    tasks_json,
+)
 from simulator.service.gradebook import TaskInfo
 from simulator.service.store import Answer, AnswerHistory, Attempt, Exam, Store, Trainee, get_store, utcnow
 
@@ -40,18 +51,6 @@ JOIN_LIMIT, JOIN_WINDOW = 5, timedelta(minutes=10)
 MAX_UPLOAD_BYTES = int(float(os.environ.get("SIMULATOR_MAX_UPLOAD_MB", "5")) * 1024 * 1024)
 MAX_TEXT_CHARS = 20_000
 FEEDBACK_POLICIES = ("release", "instant")
-
-
-class ExamError(Exception):
-    """A refused exam action; ``message`` is a catalog :class:`Msg` to show the trainee or instructor."""
-
-    def __init__(self, message: Msg):
-        super().__init__(message.key)
-        self.message = message
-
-
-class UnknownExam(ExamError):
-    """No exam has this code."""
 
 
 class TooManyAttempts(ExamError):
@@ -128,32 +127,9 @@ class SavedAnswer:
     saved_at: datetime
 
 
-def normalise_code(code: str) -> str:
-    """Upper case without spaces or dashes: ``' ab3k-7pq9 '`` → ``'AB3K7PQ9'``."""
-    return "".join(ch for ch in str(code).upper() if ch not in " -\t\n")
-
-
 def new_code(length: int = CODE_LENGTH) -> str:
     """A random exam code from :data:`CODE_ALPHABET` (``secrets``), at least 6 characters."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(max(6, length)))
-
-
-def _clean_id(trainee_id: str) -> str:
-    cleaned = str(trainee_id).strip()
-    if not cleaned or len(cleaned) > 64:
-        raise ExamError(msg("exam.bad_id"))
-    return cleaned
-
-
-def _tasks_of(exam: Exam) -> tuple[TaskInfo, ...]:
-    return tuple(
-        TaskInfo(t["id"], t["kind"], float(t["points"]), tuple(t.get("skills", ()))) for t in exam.tasks
-    )
-
-
-def tasks_json(tasks: list[TaskInfo]) -> list[dict[str, Any]]:
-    """Task infos as stored in ``exams.tasks``."""
-    return [{"id": t.id, "kind": t.kind, "points": t.points, "skills": list(t.skills)} for t in tasks]
 
 
 def exam_info(exam: Exam) -> ExamInfo:
@@ -162,13 +138,6 @@ def exam_info(exam: Exam) -> ExamInfo:
         exam.code, exam.scenario_id, exam.scenario_version, exam.title, exam.duration_minutes,
         exam.opens_at, exam.closes_at, exam.feedback_policy, exam.released, exam.roster, _tasks_of(exam),
     )  # fmt: skip
-
-
-def status_at(attempt: Attempt | AttemptView, now: datetime | None = None) -> str:
-    """``submitted``, ``timed_out`` (deadline passed without hand-in) or ``in_progress``."""
-    if attempt.submitted_at is not None:
-        return "submitted"
-    return "timed_out" if utcnow(now) >= attempt.deadline else "in_progress"
 
 
 def time_left(attempt: Attempt | AttemptView, now: datetime | None = None) -> timedelta:
@@ -184,11 +153,6 @@ def _view(exam: Exam, attempt: Attempt, name: str, now: datetime) -> AttemptView
         attempt.submitted_at, status_at(attempt, now), time_left(attempt, now).total_seconds(),
         _tasks_of(exam),
     )  # fmt: skip
-
-
-def _find_attempt(s: Session, code: str, trainee_id: str, lock: bool = False) -> Attempt | None:
-    query = select(Attempt).where(Attempt.exam_code == code, Attempt.trainee_id == trainee_id)
-    return s.scalar(query.with_for_update() if lock else query)
 
 
 def _start(s: Session, exam: Exam, trainee_id: str, name: str, now: datetime) -> tuple[Attempt, str]:
@@ -374,34 +338,8 @@ def submit(
     return view
 
 
-_ELSEWHERE = {
-    "simulator.service.exam_admin": (
-        "RosterRow", "create_exam", "exam_scenario_yaml", "get_exam", "list_exams", "release_results",
-        "results", "roster_status", "trainee_result",
-    ),
-    "simulator.service.exam_grading": (
-        "GradeChange", "Grader", "grade_attempt", "grade_pending", "manual_grade", "manual_summary",
-        "regrade", "RegradePlan", "TotalChange", "UnfinaliseWarning", "MarkLogEntry", "RegradeRecord",
-        "ADMIN_RATER", "apply_regrade", "auto_grades", "grade_due_soon", "grade_soon", "manual_summaries",
-        "mark_log", "plan_regrade", "regrade_history", "start_sweeper", "undo_regrade", "ungraded_count",
-        "wait_for_grading", "withdraw_mark",
-    ),
-}  # fmt: skip
-_HOME = {name: module for module, names in _ELSEWHERE.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    """The instructor's side lives in :mod:`simulator.service.exam_admin` and :mod:`simulator.service.exam_grading`;
-    their public names are importable from here too (lazily, as they import this module)."""
-    if name in _HOME:
-        import importlib
-
-        return getattr(importlib.import_module(_HOME[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
     "AttemptView", "ExamClosed", "ExamError", "ExamInfo", "ExamNotOpen", "NotOnRoster", "SavedAck",
     "SavedAnswer", "TooManyAttempts", "UnknownExam", "attempt_view", "exam_info", "join", "new_code",
-    "normalise_code", "save_answer", "saved_answers", "status_at", "submit", "time_left", *_HOME,
+    "normalise_code", "save_answer", "saved_answers", "status_at", "submit", "tasks_json", "time_left",
 ]  # fmt: skip

@@ -180,10 +180,10 @@ def describe_tasks(source: ScenarioSource) -> list[TaskInfo]:
 def default_grader(
     yaml_text: str, trainee_id: str, answers: dict[str, Any], base_dir: Path, path: str | None = None
 ) -> dict[str, Any]:
-    """Grades with the engine: :func:`simulator.grade` on the exam's frozen scenario text.
+    """Grades with the engine: :func:`simulator.assessment.grading.grade` on the exam's frozen scenario text.
 
     ``answers`` maps task id to the raw value, or to a file name inside ``base_dir`` for uploads.
     """
-    from simulator import grade
+    from simulator.assessment.grading import grade
 
     return grade(load_source(yaml_text, path), trainee_id, answers, base_dir=base_dir, exam=True)

@@ -18,7 +18,6 @@ alternative. ``srm_p_value`` is the χ² goodness of fit of the arm sizes agains
 from __future__ import annotations
 
 import functools
-import unicodedata
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -27,9 +26,10 @@ import pandas as pd
 from pydantic import Field
 
 from simulator.core.i18n import Msg, msg, t
-from simulator.engine import checking, parsing, stats
+from simulator.engine import checking, stats
+from simulator.engine.answer_fields import read_fields
 from simulator.engine.checking import FieldKind, FieldSpec
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import Check, TaskContext, TaskParams
 
 KIND = "ab_test"
 FIELDS = (
@@ -61,19 +61,6 @@ FieldName = Literal[
     "srm_p_value",
     "srm_detected",
 ]
-
-
-_SIG_WORDS = {
-    "显著": True,
-    "不显著": False,
-    "significant": True,
-    "not significant": False,
-    "存在": True,
-    "不存在": False,
-    "有": True,
-    "没有": False,
-    "无": False,
-}
 
 
 class Params(TaskParams):
@@ -308,40 +295,6 @@ def specs(params: Params, alts: dict[str, dict[str, float]] | None = None) -> di
             label_key=label_key(field, params),
             alternatives=named or None,
         )
-    return out
-
-
-def _norm(text: Any) -> str:
-    return unicodedata.normalize("NFKC", str(text)).strip().casefold()
-
-
-def read_fields(raw: Any, field_specs: dict[str, FieldSpec], not_mapping: Msg) -> dict[str, Any]:
-    """Finds each field by name or zh/en label and parses it (numbers as floats, 是/否 as bools).
-
-    Fields left blank are omitted; an unreadable value raises :class:`AnswerFormatError` naming the field.
-    Shared by the multi-field analytics kinds.
-    """
-    if not isinstance(raw, Mapping):
-        raise AnswerFormatError(not_mapping)
-    given = {_norm(k): v for k, v in raw.items()}
-    out: dict[str, Any] = {}
-    for name, spec in field_specs.items():
-        names = {_norm(name)} | {_norm(spec.label(name).render(lang)) for lang in ("zh", "en")}
-        value = next((given[n] for n in names if n in given), None)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            continue
-        try:
-            if spec.kind == "bool":
-                word = _SIG_WORDS.get(_norm(value)) if isinstance(value, str) else None
-                out[name] = word if word is not None else parsing.parse_bool(value)
-            else:
-                out[name] = checking.to_float(value)
-        except AnswerFormatError as err:
-            raise AnswerFormatError(
-                msg("check.field_format", field=spec.label(name), detail=err.message)
-            ) from err
-    if not out:
-        raise AnswerFormatError(not_mapping)
     return out
 
 

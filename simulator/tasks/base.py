@@ -14,77 +14,18 @@ A task kind is one module in ``simulator/tasks/`` defining:
 - ``describe(params, lang) -> str``: the task's instruction text for the task sheet (units and rounding).
 
 Making a variant and checking an answer are separate steps, so a key is plain JSON that can be stored,
-re-graded and audited.
+re-graded and audited. The result types (:class:`TaskParams`, :class:`TaskContext`, :class:`Check`,
+:class:`AnswerFormatError`) live in :mod:`simulator.core.results`, below the engine; they are re-exported here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
 
-from simulator.core.i18n import Msg
+from simulator.core.results import AnswerFormatError, Check, Status, TaskContext, TaskParams
 
-Status = Literal["correct", "partial", "wrong", "invalid", "ungraded"]
-
-
-class TaskParams(BaseModel):
-    """Base of every task kind's params model: unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    def datasets(self) -> list[str]:
-        """Dataset names this task reads (override when not a single ``dataset`` field)."""
-        name = getattr(self, "dataset", None)
-        return [name] if isinstance(name, str) else []
-
-
-@dataclass
-class TaskContext:
-    """What a task kind may need besides its params and data."""
-
-    lang: str = "zh"
-    """Language of messages (zh or en)."""
-    tolerance: float = 0.005
-    """Default relative tolerance for numbers (the scenario's ``tolerance``)."""
-    base_dir: Path | None = None
-    """Folder that relative table paths in an answers file are resolved against."""
-    scenario: Any = None
-    """The :class:`simulator.assessment.scenario.Scenario` (for context such as the platform population)."""
-    strict_precision: bool = True
-    """Whether a stated precision must be met (always in exams; a practice scenario may relax it)."""
-
-
-class AnswerFormatError(ValueError):
-    """A submission that cannot be read (not a wrong answer): carries a catalog message."""
-
-    def __init__(self, message: Msg):
-        super().__init__(message.key)
-        self.message = message
-
-
-@dataclass
-class Check:
-    """The outcome of checking one task's answer."""
-
-    fraction: float
-    """Share of the task's points earned, 0…1."""
-    feedback: list[Msg] = field(default_factory=list)
-    """Messages explaining the result without revealing the key."""
-    status: Status | None = None
-    """Forced status (``ungraded``); otherwise derived from ``fraction``."""
-    details: dict[str, Any] = field(default_factory=dict)
-    """Structured extras for the app, e.g. ``{"wrong_cells": [[row, column], ...]}`` (never key values)."""
-
-    def final_status(self) -> Status:
-        if self.status is not None:
-            return self.status
-        if self.fraction >= 1 - 1e-9:
-            return "correct"
-        return "partial" if self.fraction > 1e-9 else "wrong"
-
+__all__ = ["AnswerFormatError", "Check", "Status", "TableLike", "TaskContext", "TaskParams"]
 
 TableLike = pd.DataFrame | str | Path | bytes

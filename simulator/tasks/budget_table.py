@@ -29,9 +29,8 @@ from simulator.core.i18n import msg, t
 from simulator.engine import checking, grouping, metrics, plantables
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label
-from simulator.tasks.base import Check, TaskContext, TaskParams
-from simulator.tasks.choice import MARGIN
-from simulator.tasks.metric import (
+from simulator.engine.margins import MARGIN
+from simulator.engine.selection import (
     ENTITY_ALIASES,
     PERIODS,
     Filter,
@@ -41,7 +40,9 @@ from simulator.tasks.metric import (
     frame,
     needed_datasets,
 )
-from simulator.tasks.report_table import malformed, read_upload  # noqa: F401 - malformed: same unreadable table
+from simulator.engine.submissions import malformed_table as malformed  # noqa: F401 - same unreadable table
+from simulator.engine.submissions import read_upload
+from simulator.tasks.base import Check, TaskContext, TaskParams
 
 KIND = "budget_table"
 COLUMNS = ("roi", "target_gmv", "budget", "conversions", "profit")
@@ -124,7 +125,7 @@ def _rows(keys: pd.DataFrame, roi: np.ndarray, plan: dict[str, np.ndarray], by: 
 
 
 def fragile(params: Params, data: Mapping[str, pd.DataFrame]) -> str | None:
-    """Why these data give no robust plan, or None: a line's ROI within ``choice.MARGIN`` of 保本ROI (kept
+    """Why these data give no robust plan, or None: a line's ROI within ``MARGIN`` of 保本ROI (kept
     or cut would turn on rounding), or fewer than two lines kept (nothing left to allocate between).
     The trainee's data are then re-drawn, as for a choice task."""
     keys, sums = _history(params, data)

@@ -40,8 +40,8 @@ from simulator.core import misconceptions
 from simulator.core.i18n import msg, t
 from simulator.engine import grouping, metrics, parsing
 from simulator.engine.labels import column_label
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
-from simulator.tasks.metric import (
+from simulator.engine.margins import MARGIN
+from simulator.engine.selection import (
     DATE_COLUMNS,
     ENTITY_ALIASES,
     PERIODS,
@@ -57,13 +57,12 @@ from simulator.tasks.metric import (
     needed_datasets,
     with_periods,
 )
+from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 
 KIND = "choice"
 NONE_OPTION = "none"
 Question = Literal["top_by_metric", "above_threshold", "compare", "same_leader"]
 LETTERS = "ABCDEFGHIJ"
-MARGIN = 0.02
-"""Smallest gap, relative to the larger value (or the threshold), between the right option and any other."""
 
 
 class Params(TaskParams):

@@ -33,8 +33,8 @@ from simulator.core.i18n import msg, t
 from simulator.engine import checking, grouping
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import dataset_columns, rename_to_labels
+from simulator.engine.submissions import read_upload
 from simulator.tasks.base import Check, TaskContext, TaskParams
-from simulator.tasks.report_table import read_upload
 
 KIND = "data_quality"
 Problem = Literal["duplicates", "missing", "out_of_range"]

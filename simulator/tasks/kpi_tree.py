@@ -30,8 +30,7 @@ from simulator.core.i18n import msg, t
 from simulator.engine import checking, grouping, metrics, plantables
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label
-from simulator.tasks.base import Check, TaskContext, TaskParams
-from simulator.tasks.metric import (
+from simulator.engine.selection import (
     ENTITY_ALIASES,
     PERIODS,
     Filter,
@@ -42,7 +41,9 @@ from simulator.tasks.metric import (
     has_column,
     needed_datasets,
 )
-from simulator.tasks.report_table import malformed, read_upload  # noqa: F401 - malformed: same unreadable table
+from simulator.engine.submissions import malformed_table as malformed  # noqa: F401 - same unreadable table
+from simulator.engine.submissions import read_upload
+from simulator.tasks.base import Check, TaskContext, TaskParams
 
 KIND = "kpi_tree"
 TREES: dict[str, tuple[str, ...]] = {

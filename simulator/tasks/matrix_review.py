@@ -28,9 +28,8 @@ from pydantic import Field, field_validator, model_validator
 from simulator.core.i18n import msg, t
 from simulator.engine import checking, metrics
 from simulator.engine.checking import FieldSpec
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
-from simulator.tasks.choice import MARGIN
-from simulator.tasks.metric import (
+from simulator.engine.margins import MARGIN
+from simulator.engine.selection import (
     PERIODS,
     Filter,
     apply_filter,
@@ -41,6 +40,7 @@ from simulator.tasks.metric import (
     known_metric,
     needed_datasets,
 )
+from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 
 KIND = "matrix_review"
 FIELDS = ("total", "ranking", "top_account", "top_share", "top_n_share", "hhi", "top_platform", "top_platform_share",
@@ -128,7 +128,7 @@ def _gap(a: float, b: float) -> float:
 
 
 def fragile(params: Params, data: Mapping[str, pd.DataFrame]) -> str | None:
-    """Why the recommendation would not be robust on these data (``choice.MARGIN``), or None.
+    """Why the recommendation would not be robust on these data (:data:`~simulator.engine.margins.MARGIN`), or None.
 
     The account to grow must beat the next efficiency, the account to cut must trail the next one in its
     pool, the top account must lead the next share, and no share may sit at the average share (which

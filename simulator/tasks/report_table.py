@@ -18,21 +18,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from simulator.core.i18n import msg, t
+from simulator.core.i18n import t
 from simulator.core.misconceptions import date_grain, mean_of_ratios_key
 from simulator.engine import checking, grouping, metrics
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label, rename_to_labels
-from simulator.engine.uploads import TableReadError, read_table
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
-from simulator.tasks.metric import (
+from simulator.engine.selection import (
     DATE_COLUMNS,
     ENTITY_ALIASES,
     PERIODS,
@@ -49,6 +46,9 @@ from simulator.tasks.metric import (
     row_array,
     with_periods,
 )
+from simulator.engine.submissions import malformed_table as malformed  # noqa: F401 - the kind's malformed()
+from simulator.engine.submissions import read_upload
+from simulator.tasks.base import Check, TaskContext, TaskParams
 
 KIND = "report_table"
 
@@ -211,36 +211,6 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
 
 # --------------------------------------------------------------------------- answers
 
-def _answer_file(name: str, ctx: TaskContext | None) -> Path:
-    """A table named in an answers file: only a file inside the answers file's folder (``ctx.base_dir``).
-
-    Typed text is never read as a server path: without a base folder, or for a name that leads outside
-    it (``../``, absolute paths), the answer is not a table.
-    """
-    if ctx is None or ctx.base_dir is None:
-        raise AnswerFormatError(msg("check.not_a_table"))
-    base = Path(ctx.base_dir).resolve()
-    path = (base / name).resolve()
-    if not path.is_relative_to(base):
-        raise AnswerFormatError(msg("check.not_a_table"))
-    return path
-
-
-def read_upload(raw: Any, dataset: str | None, ctx: TaskContext | None) -> pd.DataFrame:
-    """A submitted table — path (relative to ``ctx.base_dir``), bytes, DataFrame or ``{"columns", "rows"}``
-    — read with canonical headers; :class:`AnswerFormatError` when it cannot be read."""
-    if isinstance(raw, Mapping) and "rows" in raw:
-        raw = pd.DataFrame(list(raw["rows"]), columns=raw.get("columns"))
-    if isinstance(raw, str) and "\n" not in raw:
-        raw = _answer_file(raw, ctx)
-    if not isinstance(raw, (pd.DataFrame, Path, bytes)):
-        raise AnswerFormatError(msg("check.not_a_table"))
-    try:
-        return read_table(raw, dataset=dataset)
-    except TableReadError as err:
-        raise AnswerFormatError(err.message) from err
-
-
 def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
     """An uploaded table (path, bytes, DataFrame, or ``{"columns", "rows"}``) with canonical columns.
 
@@ -315,10 +285,6 @@ def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.rando
     least = 3 * 10.0 ** -(params.specs()[col].precision or 0)
     frame.at[row, col] = float(value) + (shift if abs(shift) >= least else math.copysign(least, shift))
     return frame
-
-
-def malformed(params: Params) -> bytes:
-    return b"\x00\x01\x02\x03 not a table \xff\xfe"
 
 
 def describe(params: Params, lang: str = "zh") -> str:

@@ -27,9 +27,8 @@ from simulator.core.i18n import msg, t
 from simulator.engine import checking, grouping, metrics, plantables
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label
-from simulator.tasks.base import Check, TaskContext, TaskParams
-from simulator.tasks.choice import MARGIN
-from simulator.tasks.metric import (
+from simulator.engine.margins import MARGIN
+from simulator.engine.selection import (
     ENTITY_ALIASES,
     PERIODS,
     Filter,
@@ -39,7 +38,9 @@ from simulator.tasks.metric import (
     frame,
     needed_datasets,
 )
-from simulator.tasks.report_table import malformed, read_upload  # noqa: F401 - malformed: same unreadable table
+from simulator.engine.submissions import malformed_table as malformed  # noqa: F401 - same unreadable table
+from simulator.engine.submissions import read_upload
+from simulator.tasks.base import Check, TaskContext, TaskParams
 
 KIND = "risk_review"
 COLUMNS = ("utilisation", "refund_rate", "roi", "risk_score", "flagged")
@@ -135,7 +136,7 @@ def _lines(params: Params, data: Mapping[str, pd.DataFrame]):
 
 
 def fragile(params: Params, data: Mapping[str, pd.DataFrame]) -> str | None:
-    """Why these data give no robust flags (a line's rate within ``choice.MARGIN`` of a threshold), or None.
+    """Why these data give no robust flags (a line's rate within ``MARGIN`` of a threshold), or None.
 
     A rate that close to its limit could breach or not depending on rounding, so the trainee's data are
     re-drawn (the choice-margin rule of the distinct-answers work, applied to the risk rules).

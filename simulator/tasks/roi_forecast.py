@@ -22,8 +22,8 @@ from pydantic import Field, model_validator
 
 from simulator.core.i18n import msg, t
 from simulator.engine import checking, metrics, stats
+from simulator.engine.answer_fields import read_fields
 from simulator.engine.checking import FieldSpec
-from simulator.tasks.ab_test import read_fields
 from simulator.tasks.base import Check, TaskContext, TaskParams
 
 KIND = "roi_forecast"

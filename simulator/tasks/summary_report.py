@@ -20,10 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from simulator.core.i18n import Msg, msg, t
 from simulator.engine import checking, metrics
 from simulator.engine.labels import column_label
+from simulator.engine.selection import Filter, describe_filter
+from simulator.engine.submissions import answer_file, read_upload
 from simulator.engine.uploads import TableReadError, read_table
 from simulator.tasks import report_table as rt
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
-from simulator.tasks.metric import Filter, describe_filter
 
 KIND = "summary_report"
 
@@ -84,7 +85,7 @@ def _names(sheet: Sheet) -> set[str]:
 def _workbook_bytes(raw: Any, ctx: TaskContext | None) -> bytes | None:
     """The bytes of an XLSX workbook when ``raw`` is one (bytes, or a file named in an answers file)."""
     if isinstance(raw, str) and "\n" not in raw:
-        path = rt._answer_file(raw, ctx)
+        path = answer_file(raw, ctx)
         raw = path.read_bytes() if path.is_file() else raw
     if isinstance(raw, Path) and raw.is_file():
         raw = raw.read_bytes()
@@ -126,7 +127,7 @@ def _from_mapping(raw: Mapping, params: Params, ctx: TaskContext | None) -> list
     out: list[pd.DataFrame | None] = []
     for sheet in params.sheets:
         value = next((given[n] for n in _names(sheet) if n in given), None)
-        out.append(None if value is None else rt.read_upload(value, params.dataset, ctx))
+        out.append(None if value is None else read_upload(value, params.dataset, ctx))
     if all(v is None for v in out):
         raise AnswerFormatError(msg("check.not_a_table"))
     return out
@@ -144,7 +145,7 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> list[pd.D
     elif isinstance(raw, Mapping) and "rows" not in raw:
         tables = _from_mapping(raw, params, ctx)
     else:
-        tables = [rt.read_upload(raw, params.dataset, ctx)] + [None] * (len(params.sheets) - 1)
+        tables = [read_upload(raw, params.dataset, ctx)] + [None] * (len(params.sheets) - 1)
     out: list[pd.DataFrame | None] = []
     for i, table in enumerate(tables):
         if table is None:

@@ -24,7 +24,7 @@ from simulator.app.ui.answer_forms import FormContext
 from simulator.app.ui.exam_restore import widget_values
 from simulator.assessment.scenario import TaskSpec
 from simulator.core.i18n import LANGS, t
-from simulator.service import exams
+from simulator.service import exam_admin, exams
 from simulator.service.scenario_source import load_source
 from simulator.service.store import reset_stores
 
@@ -87,7 +87,7 @@ def exam_file(tmp_path: Path) -> Path:
 
 
 def new_exam(exam_file: Path, **kwargs) -> exams.ExamInfo:
-    return exams.create_exam(str(exam_file), now=T0, **kwargs)
+    return exam_admin.create_exam(str(exam_file), now=T0, **kwargs)
 
 
 def exam_page(**query: str) -> AppTest:
@@ -223,7 +223,7 @@ def test_hand_in_asks_first_and_results_wait_for_release(clock, exam_file):
     assert "已交卷(01:20:00)" in texts(at)  # in UTC: AppTest's browser sends no time zone
     assert at.text_input(key=ans(code, "E-006", "t1", "value")).disabled
     assert t("exam.page.results_later", "zh") in texts(at)
-    exams.release_results(code)
+    exam_admin.release_results(code)
     at.button(key="exam.refresh").click().run()
     assert [m.value for m in at.metric][:2] == ["0 / 100", "否"]
     assert "不正确 · 得分 0 / 40" in texts(at)
@@ -317,7 +317,7 @@ def test_saved_answers_map_back_onto_every_kind_of_input():
 
 
 def test_a_resumed_page_shows_yes_no_and_field_answers_again(clock):
-    code = exams.create_exam(str(SCENARIOS / "app-ads.yaml"), now=T0).code
+    code = exam_admin.create_exam(str(SCENARIOS / "app-ads.yaml"), now=T0).code
     exams.join(code, "E-009", "", T0)
     exams.save_answer(code, "E-009", "t3", {"n_control": "1000", "significant": True}, T0 + MIN)
     at = exam_page(exam=code, trainee="E-009")

@@ -24,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 from simulator import answer_key
 from simulator.app.ui import exam_clock
 from simulator.core.i18n import LANGS, t
-from simulator.service import exams, gradebook
+from simulator.service import exam_admin, exam_grading, exams, gradebook
 from simulator.service.scenario_source import list_scenario_versions, load_source, save_scenario_version
 
 PASSWORD = "teacher-pass-1"
@@ -104,13 +104,13 @@ def sat_exam(tmp_path: Path, answers: dict[str, dict[str, str]], **kwargs) -> st
     """An exam of :data:`EXAM_YAML` where each trainee saved ``answers`` and handed in."""
     path = tmp_path / "app-class.yaml"
     path.write_text(EXAM_YAML, "utf-8")
-    code = exams.create_exam(str(path), now=T0, **kwargs).code
+    code = exam_admin.create_exam(str(path), now=T0, **kwargs).code
     for trainee, saved in answers.items():
         exams.join(code, trainee, f"学员{trainee}", T0)
         for task, value in saved.items():
             exams.save_answer(code, trainee, task, value, T0 + MIN)
         exams.submit(code, trainee, T0 + 10 * MIN)
-    assert exams.wait_for_grading(120)  # graded in the background at hand-in
+    assert exam_grading.wait_for_grading(120)  # graded in the background at hand-in
     return code
 
 
@@ -193,7 +193,7 @@ def test_creating_an_exam_with_a_roster_then_monitoring_it(clock):
     assert t("instructor.exams.roster_ok", "zh", n=3) in texts(at)
     at.button(key="instructor.create").click().run()
     assert not at.exception, at.exception
-    (exam,) = exams.list_exams()
+    (exam,) = exam_admin.list_exams()
     assert (exam.scenario_id, exam.duration_minutes, exam.roster) == (
         "app-ads",
         100,
@@ -238,7 +238,7 @@ def test_results_analysis_and_gradebook_downloads_round_trip(clock, tmp_path, do
     code = sat_exam(tmp_path, {"S1": {"t1": "=1+1"}, "S2": {"t1": "0.5"}, "S3": {}})
     at = logged_in("results")
     assert not at.exception, at.exception
-    rows = exams.results(code, clock.now)
+    rows = exam_admin.results(code, clock.now)
     assert [m.value for m in at.metric][:2] == ["3 / 3", "0"]
     csv = downloads[f"gradebook-{code}.csv"]
     assert csv.startswith(b"\xef\xbb\xbf")
@@ -280,12 +280,12 @@ def test_three_rater_accounts_mark_the_written_task_and_the_final_is_their_media
         at.form_submit_button[0].click().run()
         assert not at.exception, at.exception
         summary = frames(at)[0].set_index("学号")
-        assert summary.loc["S1", "评分人数"] == len(exams.manual_summary(code, "S1", "t2").scores)  # up to date
+        assert summary.loc["S1", "评分人数"] == len(exam_grading.manual_summary(code, "S1", "t2").scores)  # up to date
     assert summary.loc["S1", "最终得分(中位数)"] == "30" and summary.loc["S1", "分差"] == "30"
     assert summary.loc["S1", "需讨论"] == t("instructor.grading.discuss_yes", "zh")  # 30 of 40 > 25 %
     assert t("instructor.grading.final_now", "zh", n=3, final="30") in texts(at)
-    assert exams.manual_summary(code, "S1", "t2").scores == {"甲": 30.0, "乙": 36.0, "丙": 6.0}
-    row = exams.results(code, clock.now)[0]
+    assert exam_grading.manual_summary(code, "S1", "t2").scores == {"甲": 30.0, "乙": 36.0, "丙": 6.0}
+    row = exam_admin.results(code, clock.now)[0]
     assert row.tasks["t2"].score == 30.0 and not row.pending_manual
 
     at.selectbox(key="instructor.grade_who").set_value("S2").run()  # the auto-check is shown to the grader
@@ -296,12 +296,12 @@ def test_three_rater_accounts_mark_the_written_task_and_the_final_is_their_media
     at = rater_session("丙", passwords["丙"])  # 丙 corrects, then withdraws, only their own mark
     at.button(key="instructor.withdraw.S1.t2").click().run()
     assert not at.exception, at.exception
-    assert exams.manual_summary(code, "S1", "t2").scores == {"甲": 30.0, "乙": 36.0}
-    trail = [(e.rater, e.action) for e in exams.mark_log(code, "S1", "t2")]
+    assert exam_grading.manual_summary(code, "S1", "t2").scores == {"甲": 30.0, "乙": 36.0}
+    trail = [(e.rater, e.action) for e in exam_grading.mark_log(code, "S1", "t2")]
     assert trail[-1] == ("丙", "withdraw") and ("甲", "mark") in trail
     with pytest.raises(exams.ExamError):
         raters.withdraw(raters.login("丙", passwords["丙"]), code, "S1", "t2")  # 甲's mark is not 丙's to remove
-    headers, records = gradebook.table(exams.results(code, clock.now), exams.get_exam(code).tasks, "zh")
+    headers, records = gradebook.table(exam_admin.results(code, clock.now), exam_admin.get_exam(code).tasks, "zh")
     assert dict(zip(headers, records[0], strict=True))["t2"] == "待评分"
 
 
@@ -310,27 +310,27 @@ def test_a_fourth_mark_warns_before_it_unsettles_the_final(clock, tmp_path):
 
     code = sat_exam(tmp_path, {"S1": {"t2": "计划 C 的点击率最低,建议换素材。"}})
     for name, score in (("a1", 20), ("a2", 24), ("a3", 22)):
-        exams.manual_grade(code, "S1", "t2", name, score, now=clock.now)
+        exam_grading.manual_grade(code, "S1", "t2", name, score, now=clock.now)
     at = rater_session("a4", raters.add_rater("a4"))
     assert t("exam.mark_unfinalises", "zh", n=3) in texts(at)
     at.form_submit_button[0].click().run()  # not confirmed: refused, final unchanged
-    assert exams.manual_summary(code, "S1", "t2").final == 22
+    assert exam_grading.manual_summary(code, "S1", "t2").final == 22
     at.checkbox(key="instructor.unsettle.S1").check()
     at.form_submit_button[0].click().run()
-    assert exams.manual_summary(code, "S1", "t2").final is None
+    assert exam_grading.manual_summary(code, "S1", "t2").final is None
 
 
 def test_regrade_offers_only_the_exam_scenario_previews_and_undoes(clock, tmp_path):
     save_scenario_version(EXAM_YAML.replace("metric: ctr}", "metric: cvr}"), "v1")
     save_scenario_version(EXAM_YAML.replace("id: app-class", "id: other-class"), "other")
-    code = exams.create_exam("app-class", now=T0).code
+    code = exam_admin.create_exam("app-class", now=T0).code
     save_scenario_version(EXAM_YAML, "v2-fixed")
     ctr = answer_key(load_source(EXAM_YAML), "S1")["tasks"][0]["answer"]["value"]
     exams.join(code, "S1", "", T0)
     exams.save_answer(code, "S1", "t1", f"{ctr:.6f}", T0 + MIN)
     exams.submit(code, "S1", T0 + 2 * MIN)
-    assert exams.wait_for_grading(120)
-    assert exams.results(code, clock.now)[0].tasks["t1"].score == 0
+    assert exam_grading.wait_for_grading(120)
+    assert exam_admin.results(code, clock.now)[0].tasks["t1"].score == 0
     at = logged_in("regrade")
     offered = at.selectbox(key="instructor.fix_source").options  # other-class v1 is not offered
     assert offered == [t("instructor.regrade.frozen", "zh"), "app-class v1", "app-class v2"]
@@ -338,7 +338,7 @@ def test_regrade_offers_only_the_exam_scenario_previews_and_undoes(clock, tmp_pa
     at.button(key="instructor.regrade_check").click().run()
     assert not at.exception, at.exception
     assert t("instructor.regrade.tasks_changed", "zh", tasks="t1") in texts(at)
-    assert exams.get_exam(code).scenario_version == 1  # the preview changed nothing
+    assert exam_admin.get_exam(code).scenario_version == 1  # the preview changed nothing
     totals = frames(at)[0]
     assert list(totals.iloc[0])[:4] == ["S1", "", "0", "60"]
     at.checkbox(key="instructor.regrade_sure").check().run()
@@ -347,10 +347,12 @@ def test_regrade_offers_only_the_exam_scenario_previews_and_undoes(clock, tmp_pa
     at.button(key="instructor.regrade").click().run()
     assert not at.exception, at.exception
     assert t("instructor.regrade.changed", "zh", n=1) in texts(at)
-    assert exams.get_exam(code).scenario_version == 2 and exams.results(code, clock.now)[0].tasks["t1"].score == 60
+    assert exam_admin.get_exam(code).scenario_version == 2
+    assert exam_admin.results(code, clock.now)[0].tasks["t1"].score == 60
     at.button(key="instructor.regrade_undo").click().run()
     assert not at.exception, at.exception
-    assert exams.get_exam(code).scenario_version == 1 and exams.results(code, clock.now)[0].tasks["t1"].score == 0
+    assert exam_admin.get_exam(code).scenario_version == 1
+    assert exam_admin.results(code, clock.now)[0].tasks["t1"].score == 0
 
 
 def test_every_workspace_message_is_in_both_locale_files():

@@ -21,7 +21,7 @@ from app_helpers import new_app
 
 from simulator.assessment.grading import answer_key
 from simulator.core.i18n import t
-from simulator.service import exams, gradebook
+from simulator.service import exam_admin, exam_grading, exams, gradebook
 from simulator.service.store import reset_stores
 from simulator.tasks import get
 
@@ -37,7 +37,7 @@ def sat_class(data_dir: Path):
         mp.setenv("SIMULATOR_DATA_DIR", str(data_dir))
         mp.delenv("SIMULATOR_DATABASE_URL", raising=False)
         reset_stores()
-        code = exams.create_exam("exam-l4-traffic").code
+        code = exam_admin.create_exam("exam-l4-traffic").code
         for i in range(CLASS):
             trainee = f"S{i:02d}"
             exams.join(code, trainee, f"学员{i:02d}")
@@ -47,7 +47,7 @@ def sat_class(data_dir: Path):
                 if (i + n) % 3 and isinstance(raw, str | int | float | dict | list):
                     exams.save_answer(code, trainee, entry["id"], raw)
             exams.submit(code, trainee)
-        assert exams.wait_for_grading(300)
+        assert exam_grading.wait_for_grading(300)
         yield code
         reset_stores()
 
@@ -70,7 +70,7 @@ def admin(monkeypatch):
 
 
 def test_hand_ins_are_graded_in_the_background_and_results_open_in_under_a_second(sat_class, admin):
-    assert exams.ungraded_count(sat_class) == 0  # all graded at hand-in, before anyone looked
+    assert exam_grading.ungraded_count(sat_class) == 0  # all graded at hand-in, before anyone looked
     logged_in("results")  # a server process imports the chart library once; then time a new session
     at = logged_in("exams")
     start = time.perf_counter()
@@ -114,8 +114,8 @@ def test_cold_cli_results_take_under_two_seconds_do_no_grading_and_match_the_exp
     assert len(rows) == CLASS
     assert all((r["pending"], r["passed"], r["t12"]) == ("t12", None, None) for r in rows if r["pending"])
     assert all(isinstance(r["passed"], bool) and r["t12"] == 0 for r in rows if not r["pending"])
-    book = exams.results(sat_class)
-    csv = pd.read_csv(io.BytesIO(gradebook.to_csv_bytes(book, exams.get_exam(sat_class).tasks)),
+    book = exam_admin.results(sat_class)
+    csv = pd.read_csv(io.BytesIO(gradebook.to_csv_bytes(book, exam_admin.get_exam(sat_class).tasks)),
                       dtype={"trainee_id": str})  # fmt: skip
     for record, (_, line) in zip(rows, csv.iterrows(), strict=True):
         assert record["trainee_id"] == line["trainee_id"] and record["total"] == pytest.approx(line["total"])
@@ -133,7 +133,7 @@ def test_english_instructor_pages_show_english_feedback_skills_and_keep_the_sect
 
     chart = json.loads(at.get("plotly_chart")[1].proto.spec)
     labels = {label for bar in chart["data"] for label in bar["y"]}
-    skills = {skill for task in exams.get_exam(sat_class).tasks for skill in task.skills}
+    skills = {skill for task in exam_admin.get_exam(sat_class).tasks for skill in task.skills}
     assert labels == {f"{code} {SKILLS_EN[code]}" for code in skills}  # skill names in English
     assert not [code for code in skills if SKILLS[code] in at.get("plotly_chart")[1].proto.spec]
     at.segmented_control(key="ui.lang").set_value("zh").run()  # switching back keeps the section
@@ -148,13 +148,13 @@ def test_monitor_times_are_in_the_browser_zone_and_say_so(sat_class, monkeypatch
     from simulator.app.ui import instructor_exams
 
     monkeypatch.setattr(instructor_exams, "browser_zone", lambda: ZoneInfo("Asia/Shanghai"))
-    rows = exams.roster_status(sat_class)
+    rows = exam_admin.roster_status(sat_class)
     frame = instructor_exams.roster_frame(rows, "zh")
     column = "交卷时间 (Asia/Shanghai)"
     assert column in frame.columns and not [c for c in frame.columns if "UTC" in c]
     shown = datetime.strptime(frame.loc[0, column], "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Asia/Shanghai"))
     assert abs((shown - rows[0].submitted_at).total_seconds()) < 60  # the same moment, in the zone it names
-    headers, records = gradebook.table(exams.results(sat_class), exams.get_exam(sat_class).tasks, "zh")
+    headers, records = gradebook.table(exam_admin.results(sat_class), exam_admin.get_exam(sat_class).tasks, "zh")
     export = dict(zip(headers, records[0], strict=True))["交卷时间(UTC)"]  # exports stay UTC, and say so
     assert datetime.strptime(export, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC) == rows[0].submitted_at.replace(
         microsecond=0

@@ -12,8 +12,8 @@ from app_helpers import start
 from simulator import answer_key, load_scenario
 from simulator.app.ui import catalog
 from simulator.assessment.scenario import shipped_paths
+from simulator.core.results import TaskContext
 from simulator.tasks import kpi_tree, matrix_review, summary_report
-from simulator.tasks.base import TaskContext
 
 SCENARIO = "l2-team-targets"
 

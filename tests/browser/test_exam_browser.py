@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.service import exams
+from simulator.service import exam_admin, exams
 from simulator.service.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ def _create_exam(data_dir: Path, scenario: Path) -> str:
     """An exam created in the store of an app (as an instructor or the CLI would)."""
     store = Store(f"sqlite:///{data_dir / 'simulator.db'}")
     try:
-        return exams.create_exam(str(scenario), minutes=100, store=store).code
+        return exam_admin.create_exam(str(scenario), minutes=100, store=store).code
     finally:
         store.dispose()
 

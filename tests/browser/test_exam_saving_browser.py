@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from test_exam_browser import SAVED, SCENARIO, _join, _kill, _start_app, _stored
 
-from simulator.service import exams
+from simulator.service import exam_admin
 from simulator.service.store import Store
 
 pytestmark = pytest.mark.browser
@@ -25,7 +25,7 @@ NOTHING_SAVING = """() => document.querySelectorAll('[class*="st-key-exam-status
 def _exam(data_dir, **kwargs) -> str:  # noqa: ANN001
     store = Store(f"sqlite:///{data_dir / 'simulator.db'}")
     try:
-        return exams.create_exam(str(SCENARIO), store=store, **kwargs).code
+        return exam_admin.create_exam(str(SCENARIO), store=store, **kwargs).code
     finally:
         store.dispose()
 

@@ -17,7 +17,7 @@ import pytest
 from data.generators import all_columns
 from simulator.core.i18n import t
 from simulator.engine.metrics import METRICS
-from simulator.service import exams
+from simulator.service import exam_admin
 from simulator.service.store import Store
 
 pytestmark = pytest.mark.browser
@@ -77,7 +77,7 @@ def _words(page) -> list[str]:  # noqa: ANN001 - a Playwright page
 def _exam(data_dir: Path) -> str:
     store = Store(f"sqlite:///{data_dir / 'simulator.db'}")
     try:
-        return exams.create_exam(str(SCENARIOS / "app-mixed.yaml"), minutes=100, store=store).code
+        return exam_admin.create_exam(str(SCENARIOS / "app-mixed.yaml"), minutes=100, store=store).code
     finally:
         store.dispose()
 

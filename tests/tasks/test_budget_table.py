@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from simulator.core.results import AnswerFormatError, TaskContext
 from simulator.tasks import budget_table as bt
-from simulator.tasks.base import AnswerFormatError, TaskContext
 
 CTX = TaskContext()
 PLACEMENTS = ["抖音信息流", "抖音搜索", "今日头条", "穿山甲", "西瓜视频"]

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from simulator.core.results import AnswerFormatError, TaskContext
 from simulator.tasks import choice
-from simulator.tasks.base import AnswerFormatError, TaskContext
 
 CTX = TaskContext()
 CAMPAIGNS = [f"C{i + 1:02d}" for i in range(7)]

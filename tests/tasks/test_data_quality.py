@@ -6,9 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from data.generators.common import Defects, inject_defects
+from simulator.core.results import AnswerFormatError, TaskContext
 from simulator.engine.labels import rename_to_labels
 from simulator.tasks import data_quality as dq
-from simulator.tasks.base import AnswerFormatError, TaskContext
 
 CTX = TaskContext()
 NUMERIC = ["cost", "impressions", "clicks", "conversions", "gmv"]

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from simulator.core.results import AnswerFormatError, TaskContext
 from simulator.tasks import five_a_map as fam
-from simulator.tasks.base import AnswerFormatError, TaskContext
 
 CTX = TaskContext()
 LEVELS = {

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
+from simulator.core.results import AnswerFormatError, TaskContext
 from simulator.tasks import free_text as ft
-from simulator.tasks.base import AnswerFormatError, TaskContext
 
 CTX = TaskContext()
 RUBRIC = [

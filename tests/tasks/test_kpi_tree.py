@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from simulator.core.results import AnswerFormatError, TaskContext
 from simulator.tasks import kpi_tree as kt
-from simulator.tasks.base import AnswerFormatError, TaskContext
 
 CTX = TaskContext()
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from simulator.core.results import AnswerFormatError, TaskContext
 from simulator.tasks import matrix_review as mr
-from simulator.tasks.base import AnswerFormatError, TaskContext
 
 CTX = TaskContext()
 PLATFORMS = ["抖音", "快手", "视频号", "小红书", "微博"]

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from simulator.core.results import AnswerFormatError, TaskContext
 from simulator.tasks import metric
-from simulator.tasks.base import AnswerFormatError, TaskContext
 
 CTX = TaskContext()
 SEEDS = range(100)

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from simulator.core.results import AnswerFormatError, TaskContext
 from simulator.tasks import report_table as rt
-from simulator.tasks.base import AnswerFormatError, TaskContext
 
 CTX = TaskContext()
 NAMED_SEEDS = range(100)  # misconception tests over 100 trainee-like seeds (issue 3)

@@ -11,9 +11,9 @@ import pytest
 from pydantic import ValidationError
 from scipy import optimize
 
+from simulator.core.results import AnswerFormatError, TaskContext
 from simulator.engine.checking import number_matches
 from simulator.tasks import roi_forecast as rf
-from simulator.tasks.base import AnswerFormatError, TaskContext
 
 CTX = TaskContext()
 MODELS = ("linear", "log", "power")

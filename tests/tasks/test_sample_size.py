@@ -10,9 +10,9 @@ import pytest
 from pydantic import ValidationError
 from scipy import stats as sps
 
+from simulator.core.results import AnswerFormatError, TaskContext
 from simulator.engine import stats
 from simulator.tasks import sample_size as ss
-from simulator.tasks.base import AnswerFormatError, TaskContext
 
 CTX = TaskContext()
 

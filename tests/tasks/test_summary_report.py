@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from simulator.core.results import AnswerFormatError, TaskContext
 from simulator.tasks import summary_report as sr
-from simulator.tasks.base import AnswerFormatError, TaskContext
 
 CTX = TaskContext()
 SHEETS = [{"name": "汇总", "name_en": "Summary", "by": "campaign_id", "metrics": ["cost", "gmv", "roi", "ctr"]},

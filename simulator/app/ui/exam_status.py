@@ -24,7 +24,7 @@ from simulator.app.ui.widgets import fmt_points, md_escape, render_msg, status_b
 from simulator.assessment.scenario import Scenario
 from simulator.assessment.tasksheet import task_title
 from simulator.core.i18n import t
-from simulator.service import exams
+from simulator.service import exam_admin, exams
 from simulator.service.gradebook import GradebookRow
 
 log = logging.getLogger("simulator.app.ui")
@@ -115,7 +115,7 @@ def results(code: str, trainee_id: str, scenario: Scenario, lang: str) -> None:
     st.subheader(t("exam.page.results", lang))
     try:
         with st.spinner(t("exam.page.grading", lang)):
-            row = exams.trainee_result(code, trainee_id, exam_clock.now())
+            row = exam_admin.trainee_result(code, trainee_id, exam_clock.now())
     except exams.ExamError as exc:
         st.error(render_msg(exc.message, lang))
         return

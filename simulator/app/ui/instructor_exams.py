@@ -25,7 +25,7 @@ from simulator.app.ui import (
 from simulator.app.ui.instructor_authoring import shipped_scenarios
 from simulator.app.ui.widgets import guard, render_msg
 from simulator.core.i18n import t
-from simulator.service import exams
+from simulator.service import exam_admin, exam_grading, exams
 from simulator.service.scenario_source import list_scenario_versions
 
 NS = "instructor"
@@ -144,7 +144,7 @@ def _window(lang: str) -> tuple[datetime | None, datetime | None]:
 def _create(ref: str, version: int | None, settings: dict[str, Any], lang: str) -> None:
     """Creates the exam (``settings``: create_exam's keyword arguments) and shows its code."""
     try:
-        info = exams.create_exam(ref, version=version, created_by="instructor", now=exam_clock.now(), **settings)
+        info = exam_admin.create_exam(ref, version=version, created_by="instructor", now=exam_clock.now(), **settings)
     except exams.ExamError as exc:
         st.error(render_msg(exc.message, lang))
         return
@@ -221,7 +221,7 @@ def exams_table(items: list[exams.ExamInfo], lang: str) -> pd.DataFrame:
 
 def pick_exam(lang: str) -> exams.ExamInfo | None:
     """The exam the monitoring, results and grading sections work on (newest first)."""
-    items = {e.code: e for e in exams.list_exams()}
+    items = {e.code: e for e in exam_admin.list_exams()}
     if not items:
         st.info(t("instructor.exams.none", lang), icon=":material/event_busy:")
         return None
@@ -243,7 +243,7 @@ def release_control(exam: exams.ExamInfo, lang: str) -> None:
         return
     label = "instructor.exams.unrelease" if exam.released else "instructor.exams.release"
     if st.button(t(label, lang), key=session.key(NS, "release", exam.code), icon=":material/campaign:"):
-        exams.release_results(exam.code, not exam.released)
+        exam_admin.release_results(exam.code, not exam.released)
         st.rerun()
     st.caption(t("instructor.exams.released" if exam.released else "instructor.exams.hidden", lang))
 
@@ -270,10 +270,10 @@ def raters_panel(lang: str) -> None:
 
 def render(lang: str) -> None:
     """Create, list and release; rater accounts."""
-    with st.expander(t("instructor.exams.new", lang), expanded=not exams.list_exams(), icon=":material/add:"):
+    with st.expander(t("instructor.exams.new", lang), expanded=not exam_admin.list_exams(), icon=":material/add:"):
         with guard():
             create_form(lang)
-    items = exams.list_exams()
+    items = exam_admin.list_exams()
     if items:
         st.dataframe(exams_table(items, lang), hide_index=True)
     exam = pick_exam(lang)
@@ -282,7 +282,7 @@ def render(lang: str) -> None:
     raters_panel(lang)
 
 
-def roster_frame(rows: list[exams.RosterRow], lang: str) -> pd.DataFrame:
+def roster_frame(rows: list[exam_admin.RosterRow], lang: str) -> pd.DataFrame:
     tz = browser_zone()
     return pd.DataFrame(
         [
@@ -305,8 +305,9 @@ def roster_frame(rows: list[exams.RosterRow], lang: str) -> pd.DataFrame:
 @st.fragment(run_every=5)
 def monitor(code: str, lang: str) -> None:
     """Roster status (未开始 / 进行中 / 已交卷) and time left, refreshed every 5 seconds."""
-    rows = exams.roster_status(code, exam_clock.now())
-    exams.grade_due_soon(exam_clock.now(), code=code)  # attempts whose time just ran out: graded in the background
+    rows = exam_admin.roster_status(code, exam_clock.now())
+    # attempts whose time just ran out: graded in the background
+    exam_grading.grade_due_soon(exam_clock.now(), code=code)
     counts = {s: sum(1 for r in rows if r.status == s) for s in ("not_started", "in_progress", "submitted")}
     counts["submitted"] += sum(1 for r in rows if r.status == "timed_out")
     for column, (status, n) in zip(st.columns(3), counts.items(), strict=True):

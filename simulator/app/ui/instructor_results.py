@@ -26,7 +26,7 @@ from simulator.app.ui.explore import safe_name
 from simulator.app.ui.instructor_exams import browser_zone
 from simulator.app.ui.widgets import fmt_points, md_escape, status_box, status_label
 from simulator.core.i18n import t
-from simulator.service import exams, gradebook
+from simulator.service import exam_admin, exam_grading, exams, gradebook
 from simulator.service.gradebook import GradebookRow, TaskInfo
 
 NS = "instructor"
@@ -253,9 +253,9 @@ def trainee_detail(code: str, row: GradebookRow, tasks: Sequence[TaskInfo], lang
 
 def render(exam: exams.ExamInfo, lang: str) -> None:
     """The results section of one exam."""
-    rows = exams.results(exam.code, exam_clock.now())
+    rows = exam_admin.results(exam.code, exam_clock.now())
     if any(r.total is None and r.status in gradebook.FINISHED for r in rows):
-        exams.grade_due_soon(exam_clock.now(), code=exam.code)  # queued; this page does not wait
+        exam_grading.grade_due_soon(exam_clock.now(), code=exam.code)  # queued; this page does not wait
     tasks = list(exam.tasks)
     summary(rows, lang)
     left, right = st.columns(2)
