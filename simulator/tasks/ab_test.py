@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from simulator.core.forms import AnswerForm, spec_fields
 from simulator.core.i18n import Msg, msg, register, t
 from simulator.engine import checking, parsing, stats
 from simulator.engine.checking import FieldKind, FieldSpec
@@ -573,3 +574,8 @@ def describe(params: Params, lang: str = "zh") -> str:
     if {"srm_p_value", "srm_detected"} & set(params.fields()):
         text += t("ab_test.describe_srm", lang)
     return text + t("ab_test.describe_fields", lang, fields=fields)
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """One input per asked field: numbers with their unit and decimals, 是/否 for the verdicts."""
+    return AnswerForm(spec_fields(specs(params)))

@@ -37,6 +37,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from simulator.core import misconceptions
+from simulator.core.forms import AnswerForm, Choice, Option, Text, YesNo
 from simulator.core.i18n import msg, register, t
 from simulator.engine import grouping, metrics, parsing
 from simulator.engine.labels import column_label
@@ -497,3 +498,26 @@ def _threshold_text(params: Params, lang: str) -> str:
 
 __all__ = ["KIND", "Params", "make", "parse", "check", "as_raw", "perturb", "malformed", "describe",
            "fragile", "AnswerFormatError"]
+
+
+JUDGE = ("compare", "same_leader")
+"""Questions answered 对/错 (a judgement about the named options)."""
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """Radio for one option, multiselect for several, 对/错 for a judgement (the options noted above it).
+
+    Options come from the public question (letter → entity); without them the letters are typed.
+    """
+    options = {str(k): str(v) for k, v in (question.get("options") or {}).items()}
+    if params.question in JUDGE:
+        listed = " ; ".join(f"{k} = {v}" for k, v in options.items())
+        note = msg("form.choice.judge_options", options=listed) if options else None
+        return AnswerForm((YesNo(None, ("judge",), msg("ui.choice.judge"), words="ui.choice"),), note=note)
+    if not options:
+        return AnswerForm((Text(None, ("letters",), msg("ui.choice.letters"), multiline=False,
+                                hint="ui.choice.letters_hint"),))
+    shown = tuple(Option(k, msg("ui.choice.none") if v == NONE_OPTION else v) for k, v in options.items())
+    if params.question == "above_threshold":
+        return AnswerForm((Choice(None, ("many",), msg("ui.choice.many"), shown, multiple=True),))
+    return AnswerForm((Choice(None, ("one",), msg("ui.choice.one"), shown),))

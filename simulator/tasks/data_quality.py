@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
+from simulator.core.forms import AnswerForm, Number, Upload
 from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, grouping
 from simulator.engine.checking import FieldSpec
@@ -314,3 +315,11 @@ def describe(params: Params, lang: str = "zh") -> str:
     sep = "、" if lang == "zh" else ", "
     fields = sep.join(t(f"data_quality.field.{p}", lang) for p in params.ask)
     return t("data_quality.describe_counts", lang, dataset=params.dataset, fields=fields, rules=rules)
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """The cleaned table as an upload, or one whole-number count per asked problem."""
+    if params.mode == "cleaned":
+        return AnswerForm((Upload(dataset=params.dataset),))
+    return AnswerForm(tuple(Number(p, ("field", p), msg(f"data_quality.field.{p}"), unit="count", precision=0)
+                            for p in params.ask))

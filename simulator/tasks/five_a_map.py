@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
+from simulator.core import forms
+from simulator.core.forms import AnswerForm, Grid, Group, Number
 from simulator.core.i18n import Msg, msg, register, t
 from simulator.engine import checking
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
@@ -686,3 +688,40 @@ def describe(params: Params, lang: str = "zh") -> str:
         segment = t(f"five_a_map.segment.{params.segment}", lang)
         text += t("five_a_map.describe_segment", lang, segment=segment, pen=pen)
     return text + t("five_a_map.describe_rounding", lang, decimals=params.precision, pct=params.precision - 2)
+
+
+def _stage_msg(state: str) -> Msg:
+    return msg(f"five_a_map.stage.{state}")
+
+
+def _flow_grid(name: str) -> Grid:
+    """A T0 × T1 grid of flows (rates have no row for users new at T1)."""
+    rows = tuple((s, msg("form.five_a_map.t0_row", stage=_stage_msg(s))) for s in STATES
+                 if not (name == "flow_rates" and s == "none"))
+    columns = tuple((s, _stage_msg(s)) for s in STATES)
+    return Grid(name, (name,), msg(f"five_a_map.field.{name}"), rows, columns, help=msg("ui.five_a.grid_help"),
+                skip=(("none", "none"),))
+
+
+def _field(name: str, params: Params, question: Mapping[str, Any]) -> forms.Field:
+    label = msg(f"five_a_map.field.{name}")
+    if name in ("counts_t0", "counts_t1"):
+        return Group(name, (name,), label, tuple((s, _stage_msg(s)) for s in STAGES))
+    if name in ("flows", "flow_rates"):
+        return _flow_grid(name)
+    if name == "by_segment":
+        levels = tuple((str(lv), str(lv)) for lv in question.get("segment_levels") or ())
+        columns = tuple((c, msg(f"ui.five_a.{c}")) for c in SEGMENT_METRICS)
+        return Grid(name, (name,), label, levels, columns, help=msg("ui.five_a.segment_help"), joined=False,
+                    row_values=params.segment)
+    if name == "penetration":
+        return Group(name, (name,), label, tuple((str(lv), str(lv)) for lv in question.get("platform_levels") or ()))
+    return Number(name, (name,), label)
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """Inputs for each asked field: stage counts, flow grids, segment grid, penetration per level, numbers.
+
+    Segment levels and platform levels come from the public question (the trainee's data and params).
+    """
+    return AnswerForm(tuple(_field(name, params, question) for name in params.fields()))

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from simulator.core.forms import AnswerForm, Text
 from simulator.core.i18n import msg, register, t
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
 
@@ -140,3 +141,10 @@ def describe(params: Params, lang: str = "zh") -> str:
     question = getattr(params.question, "en" if lang == "en" else "zh") if params.question else \
         t("free_text.default_question", lang)
     return t("free_text.describe", lang, question=question, min=params.min_chars, rubric=rubric)
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """A text area (its shortest graded length in the label), marked by a rater against the rubric."""
+    label = msg("ui.answer.text_min", min=params.min_chars) if params.min_chars else msg("ui.answer.text")
+    return AnswerForm((Text(None, ("text",), label, max_chars=MAX_CHARS, min_chars=params.min_chars),),
+                      graded_by="rater")

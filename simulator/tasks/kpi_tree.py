@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
+from simulator.core.forms import AnswerForm, Upload
 from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, grouping, metrics, plantables
 from simulator.engine.checking import FieldSpec
@@ -295,3 +296,9 @@ def describe(params: Params, lang: str = "zh") -> str:
              target=target, lift=lift, rates=rates, lifted=t("kpi_tree.lifted", lang) if params.lift else "",
              rounding=t("kpi_tree.rounding", lang),
              periods=t("kpi_tree.periods", lang) if params.by in PERIODS else "")
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """The table is uploaded; its line column identifies rows, the asked columns carry their decimals."""
+    decimals = tuple((c, s.precision) for c, s in params.specs().items() if s.precision is not None)
+    return AnswerForm((Upload(dataset=params.dataset, key_columns=(params.by,), precision=decimals),))

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
+from simulator.core.forms import AnswerForm, spec_fields
 from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, metrics
 from simulator.engine.checking import FieldSpec
@@ -356,3 +357,8 @@ def describe(params: Params, lang: str = "zh") -> str:
              filter=filter_clause(params.filter, lang, params.dataset),
              metric=metrics.METRICS[params.metric].label(lang),
              efficiency=metrics.METRICS[params.efficiency].label(lang), n=params.top_n, fields=fields)
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """One input per asked field: numbers with their unit and decimals, text for accounts and platforms."""
+    return AnswerForm(spec_fields(specs(params)))

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from simulator.core.i18n import register, t
+from simulator.core.forms import AnswerForm, Number
+from simulator.core.i18n import msg, register, t
 from simulator.core.misconceptions import date_grain, mean_of_ratios_key
 from simulator.core.value_labels import value_label
 from simulator.engine import checking, grouping, metrics
@@ -503,3 +504,9 @@ def describe(params: Params, lang: str = "zh") -> str:
 
 __all__ = ["KIND", "Params", "make", "parse", "check", "as_raw", "perturb", "malformed", "describe",
            "apply_filter", "describe_filter", "DateRange", "Filter", "AnswerFormatError"]
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """One number in the metric's unit, to the decimals the task asks for."""
+    unit = metrics.METRICS[params.metric].unit if params.metric in metrics.METRICS else None
+    return AnswerForm((Number(None, ("value",), msg("ui.answer.value"), unit=unit, precision=params.digits()),))

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
+from simulator.core.forms import AnswerForm, Upload
 from simulator.core.i18n import msg, register, t
 from simulator.core.misconceptions import date_grain, mean_of_ratios_key
 from simulator.engine import checking, grouping, metrics
@@ -353,3 +354,9 @@ def describe(params: Params, lang: str = "zh") -> str:
     periods = t("report_table.periods", lang) if set(params.by) & {*PERIODS, "date"} else ""
     return t("report_table.describe", lang, dataset=params.dataset, filter=where, by=by,
              metrics=sep.join(items), periods=periods)
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """The table is uploaded; the group columns identify rows, the metric columns carry their decimals."""
+    decimals = tuple((c, s.precision) for c, s in params.specs().items() if s.precision is not None)
+    return AnswerForm((Upload(dataset=params.dataset, key_columns=tuple(params.by), precision=decimals),))

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
+from simulator.core.forms import AnswerForm, Upload
 from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, grouping, metrics, plantables
 from simulator.engine.checking import FieldSpec
@@ -287,3 +288,9 @@ def describe(params: Params, lang: str = "zh") -> str:
     return t("risk_review.describe", lang, filter=filter_clause(params.filter, lang, params.dataset),
              by=column_label(params.by, lang, params.dataset), budget=f"¥{params.daily_budget:,.2f}",
              rules=rules, flag_at=_num(params.flag_at), columns=columns)
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """The table is uploaded; its line column identifies rows, the asked columns carry their decimals."""
+    decimals = tuple((c, s.precision) for c, s in params.specs().items() if s.precision is not None)
+    return AnswerForm((Upload(dataset=params.dataset, key_columns=(params.by,), precision=decimals),))

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
+from simulator.core.forms import AnswerForm, spec_fields
 from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, metrics, stats
 from simulator.engine.checking import FieldSpec
@@ -467,3 +468,8 @@ def describe(params: Params, lang: str = "zh") -> str:
         breakeven=be,
         fields=sep.join(t(f"roi_forecast.field.{f}", lang) for f in params.fields()),
     )
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """One input per asked field: the forecast numbers, and 是/否 for raising the budget."""
+    return AnswerForm(spec_fields(specs(params)))

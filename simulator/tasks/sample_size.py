@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
+from simulator.core.forms import AnswerForm, Number
 from simulator.core.i18n import Msg, msg, register, t
 from simulator.engine import checking, stats
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
@@ -419,3 +420,10 @@ def describe(params: Params, lang: str = "zh") -> str:
         )
         return t("sample_size.describe_mde", lang, n=params.n_per_arm, rounding=rounding, **common)
     return t("sample_size.describe_n", lang, mde=params.mde, **common)
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """One number: users per group (a count), or an MDE (a rate, to its decimals)."""
+    unit = "ratio" if params.asks_mde else "count"
+    return AnswerForm((Number(None, ("value",), msg("ui.answer.value"), unit=unit,
+                              precision=answer_precision(params)),))

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from simulator.core.forms import AnswerForm, Upload
 from simulator.core.i18n import Msg, msg, register, t
 from simulator.engine import checking, metrics
 from simulator.engine.labels import column_label
@@ -249,3 +250,8 @@ def describe(params: Params, lang: str = "zh") -> str:
         items.append(t("summary_report.sheet_item", lang, name=name, by=by, scope=scope,
                        metrics=_metric_items(p, lang)))
     return t("summary_report.describe", lang, dataset=params.dataset, n=len(params.sheets), sheets="".join(items))
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """One workbook is uploaded (its sheets are matched by name)."""
+    return AnswerForm((Upload(dataset=params.dataset),))
