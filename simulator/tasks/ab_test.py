@@ -10,7 +10,7 @@ alternative. ``srm_p_value`` is the χ² goodness of fit of the arm sizes agains
 >>> import pandas as pd
 >>> df = pd.DataFrame({"variant": ["control"] * 5000 + ["treatment"] * 5000,
 ...                    "converted": [1] * 200 + [0] * 4800 + [1] * 250 + [0] * 4750})
->>> key = make(Params(), {"experiment": df}, None)
+>>> key = make(Params(), {"experiment": df}, None).key
 >>> round(key["statistic"], 6), round(key["p_value"], 6), key["significant"]
 (2.411915, 0.015869, True)
 """
@@ -30,7 +30,7 @@ from simulator.core.forms import AnswerForm, spec_fields
 from simulator.core.i18n import Msg, msg, register, t
 from simulator.engine import checking, parsing, stats
 from simulator.engine.checking import FieldKind, FieldSpec
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "ab_test"
 FIELDS = (
@@ -254,7 +254,13 @@ def _test(params: Params, treat: np.ndarray, ctrl: np.ndarray) -> stats.DiffTest
     return stats.means_test(treat, ctrl, params.alternative, params.alpha)
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict[str, Any]:
     """The A/B key: arm sizes and rates (or means), lifts, test, CI, decision and SRM p-value.
 
     Extras for feedback and charts: conversions per arm (``converted``), SDs and df (``revenue``).

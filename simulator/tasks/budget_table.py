@@ -11,7 +11,7 @@ the plan's ROI (total target ÷ total budget).
 
 >>> df = pd.DataFrame({"placement": ["a", "a", "b", "c"], "cost": [100.0, 100, 100, 100],
 ...                    "gmv": [300.0, 500, 100, 200], "clicks": [50, 50, 40, 40], "conversions": [5, 5, 2, 4]})
->>> key = make(Params(growth=0.0, breakeven_roi=1.5), {"ad_delivery": df})
+>>> key = make(Params(growth=0.0, breakeven_roi=1.5), {"ad_delivery": df}).key
 >>> [(r["placement"], r["target_gmv"], r["budget"], r["conversions"]) for r in key["rows"]]
 [('a', 880.0, 220.0, 11.0), ('b', 0.0, 0.0, 0.0), ('c', 220.0, 110.0, 4.4), ('合计', 1100.0, 330.0, 15.4)]
 """
@@ -30,7 +30,7 @@ from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, grouping, metrics, plantables
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label
-from simulator.tasks.base import Check, TaskContext, TaskParams
+from simulator.tasks.base import Check, Made, TaskContext, TaskParams
 from simulator.tasks.choice import MARGIN
 from simulator.tasks.metric import (
     ENTITY_ALIASES,
@@ -198,7 +198,13 @@ def fragile(params: Params, data: Mapping[str, pd.DataFrame]) -> str | None:
     return None
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"columns", "rows" (lines then 合计), "target_total", "cap", "kept", "misconceptions"}``."""
     keys, sums = _history(params, data)
     cost, gmv = sums["cost"], sums["gmv"]

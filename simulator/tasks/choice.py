@@ -41,7 +41,7 @@ from simulator.core.forms import AnswerForm, Choice, Option, Text, YesNo
 from simulator.core.i18n import msg, register, t
 from simulator.engine import grouping, metrics, parsing
 from simulator.engine.labels import column_label
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 from simulator.tasks.metric import (
     DATE_COLUMNS,
     ENTITY_ALIASES,
@@ -379,7 +379,13 @@ def _entity_pair(values: pd.Series, p: Params) -> tuple[str, str]:
     return x, y
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); the question is its options (letter → entity), never the right one."""
+    key = _key(params, data, ctx)
+    return Made({"options": dict(key["options"])}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"value": label | [labels] | bool, "options": {label: entity}, "misconceptions": {key: value}}``."""
     df = frame(data, params)
     sub = apply_filter(frame(data, params, ["day"]) if any(c in df.columns for c in DATE_COLUMNS) else df,

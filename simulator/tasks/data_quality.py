@@ -34,7 +34,7 @@ from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, grouping
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import dataset_columns, rename_to_labels
-from simulator.tasks.base import Check, TaskContext, TaskParams
+from simulator.tasks.base import Check, Made, TaskContext, TaskParams
 from simulator.tasks.report_table import read_upload
 
 KIND = "data_quality"
@@ -211,7 +211,13 @@ def _sum_columns(df: pd.DataFrame, dataset: str) -> list[str]:
     return [c for c, u in _units(df, dataset).items() if u not in ("id", "text", "date", "datetime")]
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """Counts mode: ``{ask…: n, "misconceptions": {field: {key: n}}}``; cleaned: ``{"rows", "sums"}``."""
     df = data[params.dataset]
     found = audit(df, params.dataset)

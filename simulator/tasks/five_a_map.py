@@ -11,7 +11,7 @@ Optionally per segment (gender, age_band or city_tier, 人群细分 L3/5.3.1): a
 >>> import pandas as pd
 >>> days = pd.to_datetime(["2024-10-01", "2024-11-01", "2024-10-01", "2024-11-01"])
 >>> df = pd.DataFrame({"user_id": [1, 1, 2, 3], "stage": ["A1", "A2", "O", "A3"], "snapshot_date": days})
->>> key = make(Params(), {"audience_5a": df}, None)
+>>> key = make(Params(), {"audience_5a": df}, None).key
 >>> key["flows"]["A1>A2"], key["flows"]["none>A3"], key["flows"]["O>none"], key["new"], key["lost"]
 (1, 1, 1, 1, 0)
 """
@@ -32,7 +32,7 @@ from simulator.core import forms
 from simulator.core.forms import AnswerForm, Grid, Group, Number
 from simulator.core.i18n import Msg, msg, register, t
 from simulator.engine import checking
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "five_a_map"
 STAGES = ("O", "A1", "A2", "A3", "A4", "A5")
@@ -294,7 +294,24 @@ def _summary(states: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> Made:
+    """The key (:func:`_key`); the question holds the segment and platform levels the form shows."""
+    key = _key(params, data, ctx)
+    return Made(_question(params, data), key)
+
+
+def _question(params: Params, data: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """The levels a trainee answers per: of ``segment`` in the data, and of the platform population."""
+    question: dict[str, Any] = {}
+    df = data.get(params.dataset)
+    if params.segment and df is not None and params.segment in df:
+        question["segment_levels"] = sorted(map(str, df[params.segment].dropna().unique()))
+    if params.platform_population:
+        question["platform_levels"] = list(params.platform_population)
+    return question
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict[str, Any]:
     """The 5A map key: counts, flows, rates on the T0 base, 新增, 流失 (and segments when asked)."""
     df = data[params.dataset]
     t0, t1 = _dates(params, df)

@@ -8,7 +8,7 @@ compare fairly.
 
 >>> p = Params(rubric=[{"criterion": {"zh": "指出点击率偏低", "en": "Notes the low CTR"}, "points": 2}],
 ...            min_chars=5)
->>> check(make(p, {}), parse("点击率偏低,建议更换素材", p), p).final_status()
+>>> check(make(p, {}).key, parse("点击率偏低,建议更换素材", p), p).final_status()
 'ungraded'
 """
 
@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.core.forms import AnswerForm, Text
 from simulator.core.i18n import msg, register, t
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "free_text"
 MAX_CHARS = 20_000
@@ -80,7 +80,13 @@ class Params(TaskParams):
     question: Bilingual | None = Field(None, description="the question, if not in the task's prompt")
 
 
-def make(params: Params, data: Mapping[str, Any], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, Any], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, Any], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"rubric": [{"criterion": {zh, en}, "points": n}, …]}`` — the instructor's grading guide."""
     return {"rubric": [c.model_dump() for c in params.rubric]}
 

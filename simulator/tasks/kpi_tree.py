@@ -12,7 +12,7 @@ share of actual GMV; the traffic each group then needs is its target ÷ (its rat
 
 >>> df = pd.DataFrame({"account_id": ["A", "A", "B"], "viewers": [100, 300, 200], "buyers": [4, 8, 10],
 ...                    "gmv": [400.0, 800.0, 1000.0]})
->>> key = make(Params(by="account_id", growth=0.1), {"live_sessions": df})
+>>> key = make(Params(by="account_id", growth=0.1), {"live_sessions": df}).key
 >>> [(r["account_id"], round(r["watch_to_buy_rate"], 4), r["target_gmv"]) for r in key["rows"]]
 [('A', 0.03, 1320.0), ('B', 0.05, 1100.0), ('合计', 0.0367, 2420.0)]
 """
@@ -31,7 +31,7 @@ from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, grouping, metrics, plantables
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label
-from simulator.tasks.base import Check, TaskContext, TaskParams
+from simulator.tasks.base import Check, Made, TaskContext, TaskParams
 from simulator.tasks.metric import (
     ENTITY_ALIASES,
     PERIODS,
@@ -172,7 +172,13 @@ def _table(keys: pd.DataFrame, values: dict[str, np.ndarray], total: dict[str, f
     return rows + [{by: plantables.TOTAL, **total}]
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"columns", "rows" (groups, then 合计), "target_total", "misconceptions"}`` (full precision)."""
     sub = _rows(params, data)
     groups = grouping.group_rows(sub, [params.by], dropna=True)

@@ -10,7 +10,7 @@ one to grow.
 
 >>> df = pd.DataFrame({"account_id": ["A1", "A2", "A3"], "platform": ["抖音", "快手", "抖音"],
 ...                    "plays": [600, 300, 100], "likes": [30, 30, 2], "comments": [0, 0, 0], "shares": [0, 0, 0]})
->>> key = make(Params(), {"accounts_daily": df})
+>>> key = make(Params(), {"accounts_daily": df}).key
 >>> key["top_account"], key["top_share"], key["grow"], key["cut"], round(key["hhi"], 2)
 ('A1', 0.6, 'A2', 'A3', 0.46)
 """
@@ -29,7 +29,7 @@ from simulator.core.forms import AnswerForm, spec_fields
 from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, metrics
 from simulator.engine.checking import FieldSpec
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 from simulator.tasks.choice import MARGIN
 from simulator.tasks.metric import (
     PERIODS,
@@ -210,7 +210,13 @@ def fragile(params: Params, data: Mapping[str, pd.DataFrame]) -> str | None:
     return None
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """The fields, plus ``accounts`` (id → name) and ``variants`` (what the usual mistakes give)."""
     periods = [c for c in params.filter if c in PERIODS]
     sub = apply_filter(frame(data, params, periods), params.filter)

@@ -10,9 +10,9 @@ recognised by :mod:`simulator.engine.checking`.
 >>> df = pd.DataFrame({"date": pd.to_datetime(["2024-11-01", "2024-11-02", "2024-11-03"]),
 ...                    "campaign_id": ["C01", "C01", "C02"], "impressions": [50000, 25000, 80000],
 ...                    "clicks": [2500, 3000, 5000], "cost": [6250.0, 3750.0, 10000.0]})
->>> round(make(Params(dataset="ad_delivery", metric="ctr"), {"ad_delivery": df})["value"], 6)
+>>> round(make(Params(dataset="ad_delivery", metric="ctr"), {"ad_delivery": df}).key["value"], 6)
 0.067742
->>> make(Params(dataset="ad_delivery", metric="cost", per="day"), {"ad_delivery": df})["value"]
+>>> make(Params(dataset="ad_delivery", metric="cost", per="day"), {"ad_delivery": df}).key["value"]
 6666.666666666667
 """
 
@@ -33,7 +33,7 @@ from simulator.core.misconceptions import date_grain, mean_of_ratios_key
 from simulator.core.value_labels import value_label
 from simulator.engine import checking, grouping, metrics
 from simulator.engine.labels import column_label, dataset_columns
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "metric"
 PERIODS = ("day", "week", "month")
@@ -404,7 +404,13 @@ def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params) -> dict[str, 
     return {k: [_finite(v) for v in vals] for k, vals in traps.items()}
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"value": …, "misconceptions": {catalog key: [values]}}`` (full precision, canonical units)."""
     df = frame(data, params)
     df = frame(data, params, _periods_needed(params, df))

@@ -8,7 +8,7 @@ variant, or an ignored filter.
 
 >>> df = pd.DataFrame({"date": pd.to_datetime(["2024-11-01", "2024-11-02", "2024-11-09"]),
 ...                    "impressions": [50000, 25000, 80000], "clicks": [2500, 3000, 5000]})
->>> key = make(Params(dataset="ad_delivery", by="week", metrics=["clicks", "ctr"]), {"ad_delivery": df})
+>>> key = make(Params(dataset="ad_delivery", by="week", metrics=["clicks", "ctr"]), {"ad_delivery": df}).key
 >>> key["columns"], [round(r["ctr"], 4) for r in key["rows"]]
 (['week', 'clicks', 'ctr'], [0.0733, 0.0625])
 """
@@ -32,7 +32,7 @@ from simulator.engine import checking, grouping, metrics
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label, rename_to_labels
 from simulator.engine.uploads import TableReadError, read_table
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 from simulator.tasks.metric import (
     DATE_COLUMNS,
     ENTITY_ALIASES,
@@ -214,7 +214,13 @@ def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params, grouped: _Gro
     return {k: _records(v) for k, v in tables.items() if v is not None}
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"columns": by + metrics, "rows": [records], "misconceptions": {key: rows}}`` (full precision)."""
     df = frame(data, params)
     periods = [b for b in params.by + list(params.filter) if b in PERIODS]

@@ -9,7 +9,7 @@ budget), ROI below ``roi_min`` — and a line whose score reaches ``flag_at`` is
 >>> df = pd.DataFrame({"date": pd.to_datetime(["2024-11-01", "2024-11-02", "2024-11-01"]),
 ...                    "campaign_id": ["C1", "C1", "C2"], "cost": [150.0, 100, 30], "gmv": [300.0, 200, 90],
 ...                    "refunds": [60.0, 0, 0]})
->>> key = make(Params(daily_budget=100, roi_min=2.5), {"ad_delivery": df})
+>>> key = make(Params(daily_budget=100, roi_min=2.5), {"ad_delivery": df}).key
 >>> [(r["campaign_id"], r["utilisation"], r["risk_score"], r["flagged"]) for r in key["rows"]]
 [('C1', 1.25, 3.0, 1.0), ('C2', 0.3, 1.0, 0.0)]
 """
@@ -28,7 +28,7 @@ from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, grouping, metrics, plantables
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label
-from simulator.tasks.base import Check, TaskContext, TaskParams
+from simulator.tasks.base import Check, Made, TaskContext, TaskParams
 from simulator.tasks.choice import MARGIN
 from simulator.tasks.metric import (
     ENTITY_ALIASES,
@@ -193,7 +193,13 @@ def fragile(params: Params, data: Mapping[str, pd.DataFrame]) -> str | None:
     return None
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"columns", "rows", "flagged_lines", "misconceptions"}`` (full precision, flags as 1/0)."""
     sub, groups, sums, util, refund, roi = _lines(params, data)
     cols = _columns(params, util, refund, roi)

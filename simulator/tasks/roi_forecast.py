@@ -25,7 +25,7 @@ from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, metrics, stats
 from simulator.engine.checking import FieldSpec
 from simulator.tasks.ab_test import read_fields
-from simulator.tasks.base import Check, TaskContext, TaskParams
+from simulator.tasks.base import Check, Made, TaskContext, TaskParams
 
 KIND = "roi_forecast"
 FIELDS = ("forecast_gmv", "roi", "marginal_roi", "increase_budget")
@@ -281,7 +281,13 @@ def _variants(
     return out
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict[str, Any]:
     """Forecast GMV, ROI and marginal ROI at the budget, and whether to increase it.
 
     Extras: ``breakeven_roi``, the fitted ``coef_a``/``coef_b``, the ``daily`` series and ``variants``.

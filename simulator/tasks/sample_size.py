@@ -7,9 +7,9 @@ trainee's ``experiment`` data (the control arm's conversion rate, rounded to ``b
 so every trainee gets a different number. Feedback names the formula, sidedness or total-vs-per-arm
 mistake that gives the trainee's number.
 
->>> make(Params(baseline=0.04, mde=0.01), {}, None)["n_per_arm"]
+>>> make(Params(baseline=0.04, mde=0.01), {}, None).key["n_per_arm"]
 6745
->>> make(Params(baseline=0.04, mde=0.25, mde_type="relative", method="evan_miller"), {}, None)["n_per_arm"]
+>>> make(Params(baseline=0.04, mde=0.25, mde_type="relative", method="evan_miller"), {}, None).key["n_per_arm"]
 6239
 """
 
@@ -26,7 +26,7 @@ from pydantic import Field, model_validator
 from simulator.core.forms import AnswerForm, Number
 from simulator.core.i18n import Msg, msg, register, t
 from simulator.engine import checking, stats
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "sample_size"
 Method = Literal["pbar", "evan_miller", "unpooled", "cohens_h"]
@@ -208,7 +208,13 @@ def _delta(params: Params, baseline: float | None, mde_type: str | None = None) 
     return params.mde * baseline if kind == "relative" and baseline else params.mde
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict[str, Any]:
     """``{"n_per_arm": int}`` (rounded up; ``n_exact`` unrounded), or in MDE mode also ``mde`` (absolute)
     and ``mde_relative``, with ``baseline`` echoed."""
     baseline = None if params.metric == "mean" else baseline_of(params, data)

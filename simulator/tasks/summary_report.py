@@ -23,7 +23,7 @@ from simulator.engine import checking, metrics
 from simulator.engine.labels import column_label
 from simulator.engine.uploads import TableReadError, read_table
 from simulator.tasks import report_table as rt
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 from simulator.tasks.metric import Filter, describe_filter
 
 KIND = "summary_report"
@@ -91,9 +91,15 @@ class Params(TaskParams):
 
 # --------------------------------------------------------------------------- key
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"sheets": [{"name", "columns", "rows", "misconceptions"}, …]}`` (each as ``report_table``'s key)."""
-    return {"sheets": [{"name": s.name, **rt.make(params.sheet_params(i), data, ctx)}
+    return {"sheets": [{"name": s.name, **rt.make(params.sheet_params(i), data, ctx).key}
                        for i, s in enumerate(params.sheets)]}
 
 
