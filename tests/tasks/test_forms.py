@@ -174,6 +174,6 @@ def test_the_leak_check_sees_a_key_value_in_a_form():
     from simulator.core.forms import Number
 
     key = {"value": 0.067742, "misconceptions": {"choice.x": [12.5]}}
-    leaky = AnswerForm((Number(None, ("value",), Msg("ui.answer.value", hint=0.067742)),))
+    leaky = AnswerForm((Number(None, ("value",), Msg("ui.answer.value", {"hint": 0.067742})),))
     assert _secrets(key, []) == {0.067742, 12.5}
     assert _secrets(key, []) & set(_shown(leaky)) == {0.067742}
