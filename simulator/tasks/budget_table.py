@@ -177,7 +177,7 @@ def _total_row(by: str, plan: dict[str, np.ndarray]) -> dict[str, Any]:
     return {by: plantables.TOTAL, "roi": roi, **sums}
 
 
-def _rows(keys: pd.DataFrame, roi: np.ndarray, plan: dict[str, np.ndarray], by: str) -> list[dict]:
+def _rows(keys: pd.DataFrame, roi: np.ndarray, plan: dict[str, np.ndarray], by: str) -> list[dict[str, Any]]:
     return plantables.records(metrics.keyed(keys, {"roi": roi, **plan})) + [_total_row(by, plan)]
 
 
@@ -213,7 +213,7 @@ def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
         cpa = np.where(sums["conversions"] > 0, cost / sums["conversions"], np.inf)
         cpc = np.where(sums["clicks"] > 0, cost / sums["clicks"], np.inf)
     keep = np.nan_to_num(roi) >= params.breakeven_roi
-    total = params.target_gmv if params.target_gmv is not None else float(gmv.sum()) * (1 + params.growth)
+    total = params.target_gmv if params.target_gmv is not None else float(gmv.sum()) * (1 + (params.growth or 0.0))
     cap = params.budget_cap if params.cap_factor is None else params.cap_factor * float(cost.sum())
     plan = _plan(params, roi, gmv, keep, total, cap, cpa)
     variants = {
@@ -244,7 +244,7 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> pd.DataFr
     return checking.prepare_table(table, [params.by], params.specs())
 
 
-def check(answer: dict, parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:
+def check(answer: dict[str, Any], parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:
     """Per-cell credit (合计 row included); names the allocation, ROI and profit mistakes."""
     result = checking.check_table(parsed, answer["rows"], key_columns=[params.by], value_columns=params.specs(),
                                   tolerance=ctx.tolerance if ctx else 0.005,
@@ -258,13 +258,13 @@ def _labels() -> dict[str, str]:
     return {c: t(f"budget_table.col.{c}", "zh") for c in COLUMNS[1:]}
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
     """The key as a trainee's sheet (Chinese headers, rows reversed, money with commas)."""
     return plantables.typed_sheet(answer["rows"], answer["columns"], params.specs(), params.dataset,
                                   labels=_labels())
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
     """The key with one non-zero cell moved 10–40%."""
     return plantables.shifted(answer["rows"], list(COLUMNS), rng, params.specs())
 

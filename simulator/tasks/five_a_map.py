@@ -451,7 +451,7 @@ def _top_field(token: Any) -> str | None:
     return None
 
 
-def _unflatten(raw: Mapping) -> dict[str, Any]:
+def _unflatten(raw: Mapping[str, Any]) -> dict[str, Any]:
     """``{"flows.A1>A2": 3}`` → ``{"flows": {"A1>A2": 3}}``; other keys are kept."""
     out: dict[str, Any] = {}
     for k, v in raw.items():
@@ -514,7 +514,7 @@ def _matches(given: float, key: float, name: str, params: Params, ctx: TaskConte
     return score >= 1
 
 
-def _alternatives(name: str, answer: dict) -> dict[str, dict[str, float]]:
+def _alternatives(name: str, answer: dict[str, Any]) -> dict[str, dict[str, float]]:
     """Misconception key → the entries that misconception gives, computed from the key itself."""
     flows, c0, c1 = answer["flows"], answer["counts_t0"], answer["counts_t1"]
     if name == "flow_rates":
@@ -545,7 +545,7 @@ def _alternatives(name: str, answer: dict) -> dict[str, dict[str, float]]:
     return {}
 
 
-def probes(answer: dict, params: Params) -> list[checking.Probe]:
+def probes(answer: dict[str, Any], params: Params) -> list[checking.Probe]:
     """Each asked entry with what each misconception gives for it (selftest checks they separate)."""
     out = []
     for name in params.fields():
@@ -553,14 +553,14 @@ def probes(answer: dict, params: Params) -> list[checking.Probe]:
         traps = _alternatives(name, answer)
         precision = params.precision if _units(name) == "ratio" else None
         for entry, value in key.items():
-            alts = {k: alt[entry] for k, alt in traps.items() if entry in alt}
+            alts: dict[str, float | list[float]] = {k: alt[entry] for k, alt in traps.items() if entry in alt}
             spec = checking.FieldSpec(unit=_units(name), precision=precision, alternatives=alts)
             out.append(checking.Probe(f"{name} {entry}" if entry != name else name, value, spec))
     return out
 
 
 def _check_field(
-    name: str, answer: dict, given: Any, params: Params, ctx: TaskContext
+    name: str, answer: dict[str, Any], given: Any, params: Params, ctx: TaskContext
 ) -> tuple[float, list[Msg], list[str]]:
     """Score of one field, its messages and its wrong entries (names only, never values)."""
     key = _flat(name, answer[name])
@@ -598,7 +598,7 @@ def _listing(entries: list[str], most: int = 8) -> str:
     return ", ".join(entries[:most]) + (" …" if len(entries) > most else "")
 
 
-def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext) -> Check:
+def check(answer: dict[str, Any], parsed: dict[str, Any], params: Params, ctx: TaskContext) -> Check:
     """Per-field partial credit (each asked field weighs the same; dict fields by share of entries)."""
     scores: dict[str, float] = {}
     feedback: list[Msg] = []
@@ -625,7 +625,7 @@ def _pct(value: float, params: Params) -> str:
     return f"{round(value * 100, params.precision - 2):.{params.precision - 2}f}%"
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict[str, Any]:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> dict[str, Any]:
     """The key as a trainee would type it: Chinese field names, “→” arrows, rates as percentages."""
     out: dict[str, Any] = {}
     for name in params.fields():
@@ -643,7 +643,7 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict
 
 
 def perturb(
-    answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator
+    answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator
 ) -> dict[str, Any]:
     """A plausible wrong answer: one asked field replaced by a misconception's value or shifted."""
     wrong = {k: (dict(v) if isinstance(v, dict) else v) for k, v in answer.items()}

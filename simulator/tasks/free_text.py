@@ -110,7 +110,7 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> str:
     return text
 
 
-def check(answer: dict, parsed: str, params: Params, ctx: TaskContext | None = None) -> Check:
+def check(answer: dict[str, Any], parsed: str, params: Params, ctx: TaskContext | None = None) -> Check:
     """Always ``ungraded`` (fraction 0) until an instructor scores it; keeps the text in details."""
     n = _chars(parsed)
     notes = [msg("free_text.ungraded", chars=n)]
@@ -121,7 +121,7 @@ def check(answer: dict, parsed: str, params: Params, ctx: TaskContext | None = N
                           "rubric": answer.get("rubric", [])})
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> str:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> str:
     """A text touching every criterion, padded to the minimum length."""
     text = ";".join(c["criterion"]["zh"] for c in answer["rubric"]) + "。"
     while _chars(text) < params.min_chars:
@@ -129,7 +129,7 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> str:
     return text
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> str:
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> str:
     """An off-topic text of acceptable length (still ``ungraded``: only an instructor can score it)."""
     return "今天天气不错。" * (params.min_chars // 6 + 1)
 

@@ -138,7 +138,7 @@ class Params(TaskParams):
         return needed_datasets(self.dataset, [self.metric, self.efficiency], ["account_id", *self.filter])
 
 
-def specs(params: Params, answer: dict | None = None) -> dict[str, FieldSpec]:
+def specs(params: Params, answer: dict[str, Any] | None = None) -> dict[str, FieldSpec]:
     """How each field is checked (text for accounts and platforms), with the HHI-in-points trap."""
     alts = (answer or {}).get("variants", {})
     units = {"total": ("count", 0), "top_share": ("ratio", 4), "top_n_share": ("ratio", 4), "hhi": ("ratio", 4),
@@ -250,9 +250,9 @@ def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
 
 
 def _variants(params: Params, sub: pd.DataFrame, ids: list[str], share: np.ndarray, eff: np.ndarray,
-              key: dict) -> dict[str, dict]:
+              key: dict[str, Any]) -> dict[str, dict[str, Any]]:
     order = np.argsort(share, kind="stable")
-    out: dict[str, dict] = {"matrix_review.hhi_points": {"hhi": key["hhi"] * 10000},
+    out: dict[str, dict[str, Any]] = {"matrix_review.hhi_points": {"hhi": key["hhi"] * 10000},
                             "matrix_review.grow_by_share": {"grow": ids[order[-1]]},
                             "matrix_review.cut_by_share": {"cut": ids[order[0]]}}
     by_eff = np.argsort(-np.nan_to_num(eff, nan=-np.inf), kind="stable")
@@ -289,7 +289,7 @@ def _as_id(value: Any, names: Mapping[str, str]) -> Any:
     return by_id.get(text.casefold()) or by_name.get(text.casefold()) or text
 
 
-def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> Check:
+def check(answer: dict[str, Any], parsed: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> Check:
     """Per-field credit; names share-based choices, mean-of-daily efficiency and HHI in points."""
     names = answer.get("accounts", {})
     given = dict(parsed)
@@ -313,7 +313,7 @@ def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext
     return result
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict[str, Any]:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> dict[str, Any]:
     """The key as typed: Chinese labels, shares as percents, the top account by name."""
     out: dict[str, Any] = {}
     for f in params.fields():
@@ -333,7 +333,9 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict
     return out
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> dict[str, Any]:
+def perturb(
+    answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator
+) -> dict[str, Any]:
     """The key with the share-based recommendation (or a different account, or a shifted share)."""
     wrong = dict(answer)
     field = params.fields()[int(rng.integers(len(params.fields())))]

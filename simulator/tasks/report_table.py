@@ -121,7 +121,7 @@ class Params(TaskParams):
 
 # --------------------------------------------------------------------------- key
 
-def _records(grouped: pd.DataFrame) -> list[dict]:
+def _records(grouped: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-ready rows (NaN and ±inf → None, dates → YYYY-MM-DD)."""
     return metrics.json_records(grouped, inf_as_none=True)
 
@@ -199,7 +199,7 @@ def _same_values(a: pd.DataFrame | None, b: pd.DataFrame | None, by: list[str], 
 
 
 def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params, grouped: _Grouped | None = None
-                   ) -> dict[str, list[dict]]:
+                   ) -> dict[str, list[dict[str, Any]]]:
     """Catalog key → the rows each known mistake gives (group columns plus affected metrics)."""
     g = grouped or _grouped(sub, p)
     ratios = [m for m in p.metrics if not metrics.METRICS[m].is_sum]
@@ -288,7 +288,7 @@ def metric_columns(table: pd.DataFrame, params: Params) -> pd.DataFrame:
     return table.rename(columns=renames) if renames else table
 
 
-def check(answer: dict, parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:
+def check(answer: dict[str, Any], parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:
     """Partial credit per correct cell; wrong rows/columns and per-column mistakes named."""
     return checking.check_table(parsed, answer["rows"], key_columns=params.by, value_columns=params.specs(),
                                 tolerance=ctx.tolerance if ctx else 0.005,
@@ -296,9 +296,9 @@ def check(answer: dict, parsed: pd.DataFrame, params: Params, ctx: TaskContext |
                                 strict=ctx.strict_precision if ctx else True)
 
 
-def probes(answer: dict, params: Params) -> list[checking.Probe]:
+def probes(answer: dict[str, Any], params: Params) -> list[checking.Probe]:
     """Each key cell with what each misconception gives in it (selftest checks they separate)."""
-    def row_key(record: Mapping) -> str:
+    def row_key(record: Mapping[str, Any]) -> str:
         return " / ".join(checking.norm_key(record[c]) for c in params.by)
 
     traps = {k: {row_key(r): r for r in rows} for k, rows in answer.get("misconceptions", {}).items()}
@@ -320,7 +320,7 @@ def _display(value: Any, unit: str, precision: int) -> str:
     return checking.format_number(float(value), unit, precision)
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
     """The key as a trainee's sheet: Chinese headers, rows reversed, numbers typed with % and commas."""
     frame = pd.DataFrame(answer["rows"], columns=answer["columns"]).iloc[::-1]
     for m, spec in params.specs().items():
@@ -328,7 +328,7 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> pd.D
     return rename_to_labels(frame.reset_index(drop=True), "zh", params.dataset)
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
     """The key with one cell moved 10–40%, and by three units of its asked precision at least (or a row
     dropped, when that cell is blank)."""
     frame = pd.DataFrame(answer["rows"], columns=answer["columns"])

@@ -157,7 +157,8 @@ def _columns(params: Params, util: np.ndarray, refund: np.ndarray, roi: np.ndarr
             "flagged": (score >= params.flag_at).astype(float)}
 
 
-def _lines(params: Params, data: Mapping[str, pd.DataFrame]):
+def _lines(params: Params, data: Mapping[str, pd.DataFrame]) -> tuple[
+        pd.DataFrame, grouping.Groups, dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
     """(filtered rows, line groups, sums, utilisation, refund rate, ROI) per line, ratios of sums."""
     periods = [c for c in (params.by, *params.filter) if c in PERIODS]
     sub = apply_filter(frame(data, params, periods), params.filter)
@@ -210,7 +211,7 @@ def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
 
 
 def _misconceptions(params: Params, sub: pd.DataFrame, groups: grouping.Groups, sums: dict[str, np.ndarray],
-                    cols: dict[str, np.ndarray]) -> dict[str, list[dict]]:
+                    cols: dict[str, np.ndarray]) -> dict[str, list[dict[str, Any]]]:
     calendar = sub["date"].nunique()
     out: dict[str, dict[str, np.ndarray]] = {
         "risk_review.calendar_days": {"utilisation": sums["cost"] / (params.daily_budget * calendar)},
@@ -253,7 +254,7 @@ def _inconsistent(parsed: pd.DataFrame, params: Params) -> list[str]:
     return out
 
 
-def check(answer: dict, parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:
+def check(answer: dict[str, Any], parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:
     """Per-cell credit; names day-count, mean-of-daily and unweighted-score mistakes and bad flags."""
     result = checking.check_table(parsed, answer["rows"], key_columns=[params.by], value_columns=params.specs(),
                                   tolerance=ctx.tolerance if ctx else 0.005,
@@ -269,13 +270,13 @@ def _labels() -> dict[str, str]:
     return {c: t(f"risk_review.col.{c}", "zh") for c in ("utilisation", "risk_score", "flagged")}
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
     """The key as a trainee's sheet: Chinese headers, percents, 是/否 flags."""
     return plantables.typed_sheet(answer["rows"], answer["columns"], params.specs(), params.dataset,
                                   yes_no=("flagged",), labels=_labels())
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
     """The key with one rate cell moved 10–40%."""
     return plantables.shifted(answer["rows"], ["utilisation", "refund_rate", "roi"], rng, params.specs())
 

@@ -194,7 +194,7 @@ def test_compare_and_same_leader_by_hand():
         same = choice.make(params(question="same_leader", metric="ctr", metric2="cvr"), data).key
         assert same["value"] == (ctr.idxmax() == cvr.idxmax())
     with pytest.raises(ValueError, match="C99"):
-        choice.make(params(question="compare", metric="cpc", x="C99"), ads(np.random.default_rng(0))).key
+        choice.make(params(question="compare", metric="cpc", x="C99"), ads(np.random.default_rng(0)))
 
 
 @pytest.mark.parametrize("raw, expected", [("b", "B"), ("B.", "B"), ("Ｂ", "B"), ({"value": "C"}, "C")])

@@ -150,7 +150,7 @@ def test_filter_semantics_by_hand():
 def test_empty_filter_is_an_error():
     params = metric.Params(dataset="ad_delivery", metric="ctr", filter={"campaign_id": "C99"})
     with pytest.raises(ValueError, match="no rows"):
-        metric.make(params, {"ad_delivery": ads(np.random.default_rng(1))}).key
+        metric.make(params, {"ad_delivery": ads(np.random.default_rng(1))})
 
 
 # ----------------------------------------------------------------------------- misconceptions
