@@ -21,6 +21,15 @@ from simulator.tasks.base import TaskKind
 
 if TYPE_CHECKING:
     from simulator.engine.checking import Probe
+    from simulator.tasks import (ab_test, budget_table, choice, data_quality, five_a_map, free_text, kpi_tree,
+                                 matrix_review, metric, report_table, risk_review, roi_forecast, sample_size,
+                                 summary_report)
+
+    _CONFORMING: tuple[TaskKind, ...] = (
+        metric, report_table, data_quality, choice, free_text, five_a_map, ab_test, sample_size, roi_forecast,
+        kpi_tree, budget_table, matrix_review, risk_review, summary_report)
+    """Static check only (mypy): each kind module implements :class:`TaskKind`. Discovery does not use it;
+    a new kind is found without being listed here (list it to have mypy check it too)."""
 
 ORDER = ("metric", "report_table", "data_quality", "choice", "free_text",
          "five_a_map", "ab_test", "sample_size", "roi_forecast",
