@@ -21,9 +21,22 @@ from simulator.tasks.base import TaskKind
 
 if TYPE_CHECKING:
     from simulator.engine.checking import Probe
-    from simulator.tasks import (ab_test, budget_table, choice, data_quality, five_a_map, free_text, kpi_tree,
-                                 matrix_review, metric, report_table, risk_review, roi_forecast, sample_size,
-                                 summary_report)
+    from simulator.tasks import (
+        ab_test,
+        budget_table,
+        choice,
+        data_quality,
+        five_a_map,
+        free_text,
+        kpi_tree,
+        matrix_review,
+        metric,
+        report_table,
+        risk_review,
+        roi_forecast,
+        sample_size,
+        summary_report,
+    )
 
     _CONFORMING: tuple[TaskKind, ...] = (
         metric, report_table, data_quality, choice, free_text, five_a_map, ab_test, sample_size, roi_forecast,
