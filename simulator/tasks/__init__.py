@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import importlib
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -70,8 +70,17 @@ def _modules() -> dict[str, ModuleType]:
         if not isinstance(module, TaskKind):
             raise RuntimeError(f"{module.__name__} lacks part of the TaskKind protocol")
         found[kind] = module
+    return {k: found[k] for k in ordered(found)}
+
+
+def ordered(names: Iterable[str]) -> list[str]:
+    """Kind names in :data:`ORDER`, then the others by name.
+
+    >>> ordered(["zeta_kind", "choice", "alpha_kind", "metric"])
+    ['metric', 'choice', 'alpha_kind', 'zeta_kind']
+    """
     rank = {kind: i for i, kind in enumerate(ORDER)}
-    return {k: found[k] for k in sorted(found, key=lambda k: (rank.get(k, len(ORDER)), k))}
+    return sorted(names, key=lambda k: (rank.get(k, len(ORDER)), k))
 
 
 def kinds() -> tuple[str, ...]:
