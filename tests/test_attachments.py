@@ -3,7 +3,6 @@ an exam's frozen text with attached files loads its data (scenario_source.load_s
 
 from __future__ import annotations
 
-import doctest
 import io
 import zipfile
 from pathlib import Path
@@ -28,10 +27,6 @@ sources:
 tasks:
   - {id: t1, kind: metric, points: 100, skills: [L4/5.2.1], params: {dataset: ad_delivery, metric: ctr}}
 """
-
-
-def test_doctests():
-    assert doctest.testmod(attachments).failed == 0
 
 
 def test_embed_split_round_trip_keeps_binary_files_and_a_valid_scenario(tmp_path):

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import doctest
 from pathlib import Path
 
 import pandas as pd
 
-import data.generators.common as common_module
-import data.generators.profiles as profiles_module
-import simulator.assessment.brief as brief_module
 from simulator.assessment.brief import brief_problems, grouping_problems, names_in
 from simulator.assessment.grading import selftest
 from simulator.assessment.scenario import parse_scenario
@@ -36,11 +32,6 @@ tasks:
     skills: [L4/5.2.1]
     params: {dataset: posts, metric: engagement_rate}
 """
-
-
-def test_doctests():
-    for module in (brief_module, profiles_module, common_module):
-        assert doctest.testmod(module).failed == 0, module.__name__
 
 
 def test_latin_names_are_whole_words_and_chinese_names_substrings():

@@ -3,7 +3,6 @@ tasks (the list is simulator/assessment/coverage.py), the three mock exams, and 
 
 from __future__ import annotations
 
-import doctest
 from types import SimpleNamespace
 
 from simulator.assessment import coverage
@@ -12,10 +11,6 @@ from simulator.cli.main import main
 from simulator.core import standard
 
 SHIPPED = [load_scenario(p) for p in shipped_paths()]
-
-
-def test_doctests():
-    assert doctest.testmod(coverage).failed == 0
 
 
 def test_the_list_holds_only_codes_of_the_standard():

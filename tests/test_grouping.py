@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pandas as pd
 import pytest
 
-import simulator.engine.grouping as grouping_module
 from simulator.engine.grouping import aggregate, group_rows, nanmean, nansum, numbers, text_in
 
 
@@ -108,8 +105,3 @@ def test_text_in_matches_astype_str():
             assert text_in(series, wanted).tolist() == texts.isin(wanted).tolist()
             assert text_in(series, wanted, strip=True).tolist() == texts.str.strip().isin(wanted).tolist()
     assert text_in(cats, {"signed"}, strip=True).tolist() == [True, True, False, False]
-
-
-def test_doctests():
-    result = doctest.testmod(grouping_module)
-    assert result.attempted >= 8 and result.failed == 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import pandas as pd
 import pytest
 
@@ -114,8 +112,3 @@ def test_degrades_without_generators(monkeypatch):
         monkeypatch.undo()
         labels.reset_cache()
     assert canonical_column("消耗") == "cost"
-
-
-def test_doctests():
-    result = doctest.testmod(labels)
-    assert result.attempted >= 3 and result.failed == 0

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import doctest
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import simulator.engine.parsing as parsing_module
 from simulator.core.i18n import t
 from simulator.engine.parsing import (
     Number,
@@ -178,8 +176,3 @@ def test_messages_registered_in_both_languages():
     for key in ["parse.empty", "parse.not_a_number", "parse.not_a_bool", "parse.not_a_choice",
                 "parse.one_choice", "parse.not_a_date"]:
         assert t(key, "zh") != key and t(key, "en") != key and t(key, "zh") != t(key, "en")
-
-
-def test_doctests():
-    result = doctest.testmod(parsing_module)
-    assert result.attempted > 3 and result.failed == 0

@@ -284,15 +284,6 @@ def test_encoding_error_says_where():
     assert info.value.message.args["line"] == 3
 
 
-def test_doctests():
-    import doctest
-
-    import simulator.engine.uploads as uploads
-
-    result = doctest.testmod(uploads)
-    assert result.attempted >= 3 and result.failed == 0
-
-
 if __name__ == "__main__":
     make_fixtures(FIXTURES)
     print(f"fixtures written to {FIXTURES}")

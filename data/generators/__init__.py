@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from types import ModuleType
 
 from data.generators.base import Column
@@ -14,7 +15,7 @@ from data.generators.base import Column
 _MODULES = ("accounts", "live", "ads", "audience", "experiment")
 
 
-class _Families(dict):
+class _Families(dict[str, ModuleType]):
     """Imports family modules on first use so a broken module names itself clearly."""
 
     def __missing__(self, name: str) -> ModuleType:
@@ -24,7 +25,7 @@ class _Families(dict):
         self[name] = module
         return module
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(_MODULES)
 
     def __len__(self) -> int:
@@ -33,7 +34,7 @@ class _Families(dict):
     def __contains__(self, name: object) -> bool:
         return name in _MODULES
 
-    def keys(self):  # type: ignore[override]
+    def keys(self) -> list[str]:  # type: ignore[override]
         return list(_MODULES)
 
 

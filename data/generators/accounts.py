@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -237,7 +237,8 @@ def _draw_accounts(rng: np.random.Generator, params: Params, n: int, factors: np
     followers = np.rint(np.expm1(rng.uniform(lo, hi, n))).astype(np.int64)
     reach = _band(rng, params.reach_range, [p.reach for p in profile])
     median_plays = (300 + followers * reach) * reach_mult
-    rates = {r: rng.uniform(*getattr(params, f"{r}_rate"), n) for r in RATES if r != "follow"}
+    rates = {r: rng.uniform(*cast(tuple[float, float], getattr(params, f"{r}_rate")), n)
+             for r in RATES if r != "follow"}
     rates["follow"] = _band(rng, params.follow_rate, [p.follow_rate for p in profile])
     rates["favorite"] = np.minimum(rates["favorite"] * fav_mult, 1.0)
     posts_per_day = params.posts_per_day_mean * rng.uniform(0.7, 1.3, n)
@@ -283,7 +284,8 @@ def _account_names(rng: np.random.Generator, themes: np.ndarray) -> list[str]:
     n = len(themes)
     is_brand = rng.random(n) < BRAND_SHARE
     brand, nick, tpl = (rng.integers(k, size=n) for k in (len(brands), len(nicks), len(BRAND_TEMPLATES)))
-    names, seen = [], {}
+    names: list[str] = []
+    seen: dict[str, int] = {}
     for i, theme in enumerate(themes):
         if is_brand[i]:
             name = BRAND_TEMPLATES[tpl[i]].format(brand=brands[brand[i]], theme=theme_names[theme])
@@ -440,7 +442,7 @@ def _followers_chain(rng: np.random.Generator, accounts: Accounts,
     return followers, unfollows
 
 
-def _defects(rng: np.random.Generator, daily: pd.DataFrame, defects: Defects) -> tuple[pd.DataFrame, dict]:
+def _defects(rng: np.random.Generator, daily: pd.DataFrame, defects: Defects) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Applies ``defects`` to accounts_daily (counts stay int64 when there are none)."""
     if defects == Defects():
         return daily, {"duplicates": [], "missing": [], "out_of_range": []}
@@ -449,7 +451,7 @@ def _defects(rng: np.random.Generator, daily: pd.DataFrame, defects: Defects) ->
 
 
 def _truth(params: Params, accounts: Accounts, dates: pd.DatetimeIndex, factors: np.ndarray,
-           record: dict) -> dict[str, Any]:
+           record: dict[str, Any]) -> dict[str, Any]:
     """Plain-JSON ground truth: account profiles, day factors, promotion lifts, defects."""
     profiles = [
         {"account_id": aid, "account_name": accounts.names[i], "platform": accounts.platforms[i],

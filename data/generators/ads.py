@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -255,7 +255,7 @@ def _pick(rng: np.random.Generator, weights: dict[str, float], names: list[str],
 
 def _log_uniform(rng: np.random.Generator, bounds: tuple[float, float], size: Any) -> np.ndarray:
     """Log-uniform draws within ``bounds``."""
-    return np.exp(rng.uniform(np.log(bounds[0]), np.log(bounds[1]), size))
+    return cast(np.ndarray, np.exp(rng.uniform(np.log(bounds[0]), np.log(bounds[1]), size)))
 
 
 def _campaign_products(rng: np.random.Generator, params: Params, n: int,
@@ -336,7 +336,7 @@ def _daily_spend(rng: np.random.Generator, params: Params, camps: Campaigns,
     common = rng.uniform(lo, hi, (len(factors), 1))
     own = rng.uniform(lo, hi, (len(factors), len(camps.ids)))
     swing = np.exp(params.budget_common * common + (1 - params.budget_common) * own)
-    return camps.base * factors[:, None] * swing
+    return cast(np.ndarray, camps.base * factors[:, None] * swing)
 
 
 def _creative_rates(rng: np.random.Generator, params: Params, camps: Campaigns,
@@ -543,7 +543,7 @@ def _orders_frame(rng: np.random.Generator, lines: Lines, dates: pd.DatetimeInde
     }, copy=False)
 
 
-def _defects(rng: np.random.Generator, frame: pd.DataFrame, defects: Defects) -> tuple[pd.DataFrame, dict]:
+def _defects(rng: np.random.Generator, frame: pd.DataFrame, defects: Defects) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Plants the scenario's defects in ``ad_delivery`` (nothing drawn, dtypes kept when there are none)."""
     if defects == Defects():
         return frame, {"duplicates": [], "missing": [], "out_of_range": []}
@@ -557,7 +557,7 @@ _TRUTH_RATES = {"k": "k", "e": "e", "roi_at_base": "roi", "cpm": "cpm", "ctr": "
 
 
 def _truth(params: Params, camps: Campaigns, product_ids: list[str], cost: np.ndarray, expected: np.ndarray,
-           record: dict) -> dict[str, Any]:
+           record: dict[str, Any]) -> dict[str, Any]:
     """Per-campaign curves, bids and sign-off rates, the aggregate curve and the planted defects."""
     bids, objectives = list(BID_TYPES), list(OBJECTIVES)
     rates = {name: camps.rates[key].tolist() for name, key in _TRUTH_RATES.items()}

@@ -6,7 +6,7 @@ All randomness comes from the ``rng`` passed in; nothing here keeps state.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -88,7 +88,7 @@ def day_factors(dates: pd.DatetimeIndex, promotions: list[Promotion]) -> np.ndar
     lifts = resolve_promotions(promotions, dates)
     for i, d in enumerate(dates):
         factor[i] *= lifts.get(d, 1.0)
-    return factor
+    return cast(np.ndarray, factor)
 
 
 def product_catalog(rng: np.random.Generator, n: int, categories: list[str] | None = None) -> pd.DataFrame:
@@ -192,11 +192,11 @@ def inject_defects(df: pd.DataFrame, rng: np.random.Generator, defects: Defects,
             out.iat[row, out.columns.get_loc(cols[col])] = -abs(value) - 1
             record["out_of_range"].append(where | {"kind": "negative"})
     extra = rng.integers(1, 50, above_rows.size)
-    for row, col, plus in zip(above_rows.tolist(), above_cols, extra.tolist(), strict=True):
-        whole = out.iat[row, out.columns.get_loc(PART_OF[col])]
-        out.iat[row, out.columns.get_loc(col)] = whole + plus
+    for row, part, plus in zip(above_rows.tolist(), above_cols, extra.tolist(), strict=True):
+        whole = out.iat[row, out.columns.get_loc(PART_OF[part])]
+        out.iat[row, out.columns.get_loc(part)] = whole + plus
         record["out_of_range"].append({c: _plain(out.iloc[row][c]) for c in key_cols}
-                                      | {"column": col, "kind": f"above {PART_OF[col]}"})
+                                      | {"column": part, "kind": f"above {PART_OF[part]}"})
     dup_rows = np.sort(rng.choice(n, size=min(n, n_dup), replace=False))
     for row in dup_rows:
         record["duplicates"].append({c: _plain(out.iloc[int(row)][c]) for c in key_cols})

@@ -14,14 +14,14 @@ come first: views are Σ entries, ``peak_online`` is the highest online and ``wa
 >>> from simulator.core.seeding import family_rng
 >>> out = generate(family_rng("demo", 1, "t-1", 1.0, FAMILY), Params())
 >>> sorted(out.frames), len(out.frames["live_sessions"])
-(['live_minutes', 'live_products', 'live_sessions', 'live_traffic'], 81)
+(['live_minutes', 'live_products', 'live_sessions', 'live_traffic'], 80)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -294,8 +294,8 @@ def _profile_band(rate: str, category: str, room_type: str) -> tuple[float, floa
     """The profile band of ``rate`` for an account: category-driven rates from its main category, the
     others from its room type."""
     if rate in _CATEGORY_RATES:
-        return getattr(CATEGORY_PROFILES[category], _CATEGORY_RATES[rate])
-    return getattr(LIVE_TYPES[room_type], rate)
+        return cast(tuple[float, float], getattr(CATEGORY_PROFILES[category], _CATEGORY_RATES[rate]))
+    return cast(tuple[float, float], getattr(LIVE_TYPES[room_type], rate))
 
 
 def _band_draw(rng: np.random.Generator, given: tuple[float, float] | None,
@@ -313,7 +313,8 @@ def _room_names(rng: np.random.Generator, category: list[str]) -> list[str]:
     """
     brand = rng.integers(len(BRAND_PREFIXES), size=len(category))
     suffix = rng.integers(len(ROOM_SUFFIXES), size=len(category))
-    names, seen = [], {}
+    names: list[str] = []
+    seen: dict[str, int] = {}
     for b, c, s in zip(brand, category, suffix, strict=True):
         name = f"{BRAND_PREFIXES[b]}{c}{ROOM_SUFFIXES[s]}"
         seen[name] = seen.get(name, 0) + 1
@@ -368,7 +369,7 @@ def beta_concentration(mean: np.ndarray, cv: float) -> np.ndarray:
     [399.0, 399.0]
     """
     m = np.clip(mean, 1e-9, 1 - 1e-9)
-    return np.maximum(np.maximum(m, 1 - m) / (np.minimum(m, 1 - m) * max(cv, 1e-6) ** 2) - 1, 2.0)
+    return cast(np.ndarray, np.maximum(np.maximum(m, 1 - m) / (np.minimum(m, 1 - m) * max(cv, 1e-6) ** 2) - 1, 2.0))
 
 
 def _beta_around(rng: np.random.Generator, mean: np.ndarray, cv: float) -> np.ndarray:
@@ -492,7 +493,7 @@ def _refund_probability(params: Params, sessions: Sessions, accounts: Accounts, 
     cats = catalog["category"].to_numpy()
     target = np.array([bands[c] for c in cats])[pid]
     position = (rate - own[:, 0]) / (own[:, 1] - own[:, 0])
-    return np.clip(target[:, 0] + position * (target[:, 1] - target[:, 0]), 0.0, 1.0)
+    return cast(np.ndarray, np.clip(target[:, 0] + position * (target[:, 1] - target[:, 0]), 0.0, 1.0))
 
 
 def _session_codes(count: np.ndarray, session_dtype: pd.CategoricalDtype) -> np.ndarray:
@@ -549,7 +550,7 @@ def _curve_weights(rng: np.random.Generator, duration: np.ndarray,
 def _exp_of_product(x: np.ndarray, factor: np.ndarray) -> np.ndarray:
     """exp(x × factor), computed in ``x``."""
     x *= factor
-    return np.exp(x, out=x)
+    return cast(np.ndarray, np.exp(x, out=x))
 
 
 def _bumps(tf: np.ndarray, centres: list[np.ndarray], heights: list[np.ndarray],
@@ -583,7 +584,7 @@ def _scale_to(total: np.ndarray, weight: np.ndarray, duration: np.ndarray) -> np
     [2, 2, 5, 3]
     """
     per_unit = total / np.maximum(_group_sum(weight, duration, dtype=np.float64), 1e-12)
-    return np.rint(weight * np.repeat(per_unit, duration)).astype(np.int64)
+    return cast(np.ndarray, np.rint(weight * np.repeat(per_unit, duration)).astype(np.int64))
 
 
 def _minutes(rng: np.random.Generator, params: Params, sessions: Sessions, accounts: Accounts,
@@ -619,7 +620,7 @@ def _session_frame(sessions: Sessions, accounts: Accounts, ids: np.ndarray) -> p
     return pd.DataFrame({k: frame[k] for k in COLUMNS["live_sessions"]}, copy=False)
 
 
-def _defects(rng: np.random.Generator, frame: pd.DataFrame, defects: Defects) -> tuple[pd.DataFrame, dict]:
+def _defects(rng: np.random.Generator, frame: pd.DataFrame, defects: Defects) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Applies ``defects`` to live_sessions (counts stay int64 when there are none)."""
     if defects == Defects():
         return frame, {"duplicates": [], "missing": [], "out_of_range": []}
@@ -629,7 +630,7 @@ def _defects(rng: np.random.Generator, frame: pd.DataFrame, defects: Defects) ->
 
 
 def _truth(params: Params, accounts: Accounts, sources: list[str], dates: pd.DatetimeIndex,
-           factors: np.ndarray, record: dict) -> dict[str, Any]:
+           factors: np.ndarray, record: dict[str, Any]) -> dict[str, Any]:
     """Plain-JSON ground truth: source mix, account profiles, promotion lifts, day factors, defects."""
     total = sum(params.source_mix.values())
     profiles = [

@@ -9,7 +9,7 @@ with large counts, ``rng.permutation``) costs five to fifty times more.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -106,7 +106,7 @@ class Sampler:
         scaled = values * GUIDE_BUCKETS
         first = (np.diff(cum, axis=1, prepend=-1.0)[:, :-1] > 0).ravel()
         inside = first & (values < 1) & (scaled != np.floor(scaled))
-        return rows[inside] * GUIDE_BUCKETS + np.floor(scaled[inside]).astype(np.int64)
+        return cast(np.ndarray, rows[inside] * GUIDE_BUCKETS + np.floor(scaled[inside]).astype(np.int64))
 
     def codes(self, u: np.ndarray, row: np.ndarray | None = None) -> np.ndarray:
         """Codes for uniforms ``u`` in [0, 1) (consumed: scaled in place), each from distribution ``row``
@@ -152,7 +152,7 @@ def threshold16(p: Any) -> np.ndarray:
     >>> threshold16(np.array([0.0, 0.25, 1.0])).tolist()
     [0, 16384, 65536]
     """
-    return np.rint(np.clip(p, 0.0, 1.0) * 65536).astype(np.int32)
+    return cast(np.ndarray, np.rint(np.clip(p, 0.0, 1.0) * 65536).astype(np.int32))
 
 
 def binomial(rng: np.random.Generator, n: Any, p: Any) -> np.ndarray:

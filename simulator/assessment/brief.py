@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -78,7 +79,7 @@ def brief_problems(scenario: Scenario, frames: Mapping[str, pd.DataFrame], train
     return problems
 
 
-def _reports(entry: Mapping) -> list[tuple[str, list[str], list[Mapping]]]:
+def _reports(entry: Mapping[str, Any]) -> list[tuple[str, list[str], list[Mapping[str, Any]]]]:
     """(label, grouping columns, rows) of each report table a key entry holds: a ``report_table``, or
     each sheet of a ``summary_report`` workbook (its sheets are report tables)."""
     if entry["kind"] == "report_table":
@@ -94,7 +95,7 @@ def _reports(entry: Mapping) -> list[tuple[str, list[str], list[Mapping]]]:
     return []
 
 
-def grouping_problems(key: Mapping, trainee: str) -> list[str]:
+def grouping_problems(key: Mapping[str, Any], trainee: str) -> list[str]:
     """Report tables (and summary-report sheets) whose grouping has fewer than MIN_GROUPS rows or values."""
     problems = []
     for entry in key["tasks"]:

@@ -14,8 +14,12 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from simulator.core import standard
+
+if TYPE_CHECKING:
+    from simulator.assessment.scenario import Scenario
 
 DATA_COMPUTABLE: frozenset[str] = frozenset({
     # L4 流量运营 / 数据优化
@@ -35,7 +39,7 @@ MANUAL_KINDS = frozenset({"free_text"})
 """Kinds an instructor grades: their codes do not count as auto-graded coverage."""
 
 
-def trained(scenarios: Iterable) -> set[str]:
+def trained(scenarios: Iterable[Scenario]) -> set[str]:
     """Codes carried by auto-graded tasks of ``scenarios`` (:class:`simulator.assessment.scenario.Scenario` objects)."""
     return {code for sc in scenarios for task in sc.tasks if task.kind not in MANUAL_KINDS for code in task.skills}
 
@@ -50,7 +54,7 @@ def by_level(codes: Iterable[str]) -> dict[str, list[str]]:
     return {lv: sorted(c for c in codes if c.startswith(lv + "/")) for lv in standard.LEVELS}
 
 
-def report(scenarios: Iterable) -> dict[str, dict[str, object]]:
+def report(scenarios: Iterable[Scenario]) -> dict[str, dict[str, object]]:
     """Per level: the data-computable codes trained by auto-graded tasks, their count and the level's total."""
     done = by_level(trained(scenarios) & DATA_COMPUTABLE)
     possible = by_level(DATA_COMPUTABLE)

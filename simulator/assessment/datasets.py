@@ -11,12 +11,13 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from data.generators import FAMILIES, all_columns, family_of
+from data.generators.base import Generated
 from simulator.assessment.scenario import Problem, Scenario, ScenarioError
 from simulator.core.seeding import family_rng, scale_token
 
@@ -54,7 +55,7 @@ class Bundle:
     truth: dict[str, Any] = field(default_factory=dict)
 
 
-_cache: OrderedDict[tuple, Bundle] = OrderedDict()
+_cache: OrderedDict[tuple[Any, ...], Bundle] = OrderedDict()
 _lock = Lock()
 
 
@@ -112,9 +113,9 @@ def _build(scenario: Scenario, trainee_id: str, scale: float) -> Bundle:
     return bundle
 
 
-def _draw_family(scenario: Scenario, family: str, trainee_id: str, scale: float, attempt: int):
+def _draw_family(scenario: Scenario, family: str, trainee_id: str, scale: float, attempt: int) -> Generated:
     rng = family_rng(scenario.id, scenario.seed, trainee_id, scale, family, attempt)
-    return FAMILIES[family].generate(rng, scenario.family_params(family), scale)
+    return cast(Generated, FAMILIES[family].generate(rng, scenario.family_params(family), scale))
 
 
 def _assemble(scenario: Scenario, outs: dict[str, Any]) -> Bundle:
@@ -294,7 +295,7 @@ def csv_cell(value: object) -> str:
 def _column_cells(values: pd.Series) -> list[str]:
     """A column's CSV fields (integers converted at once; other values one by one)."""
     if pd.api.types.is_integer_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.astype("string").fillna("").tolist()
+        return cast(list[str], values.astype("string").fillna("").tolist())
     if pd.api.types.is_float_dtype(values):
         return [repr(v) if v == v else "" for v in values.astype(float).tolist()]
     return [csv_cell(v) for v in values.astype(object).tolist()]

@@ -22,20 +22,10 @@ from simulator import tasks as registry
 from simulator.assessment.brief import brief_problems, grouping_problems
 from simulator.assessment.datasets import generate_datasets
 from simulator.assessment.scenario import Problem, Scenario, ScenarioError, TaskSpec, load_scenario
-from simulator.core.i18n import Msg, msg, register, render_all
+from simulator.core.i18n import Msg, msg, render_all
 from simulator.core.seeding import derive_seed
 from simulator.engine import checking
 from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskKind
-
-register({
-    "grade.no_answer": {"zh": "未作答。", "en": "No answer given."},
-    "grade.unreadable": {"zh": "无法按本题的格式读取这个答案,请检查填写的格式(数字、选项字母或表格)。",
-                         "en": "This answer cannot be read in this task's format; check how it is written "
-                               "(a number, option letters or a table)."},
-    "grade.too_long": {"zh": "答案太长(超过本题上限 {limit} 个字符),请只填写答案本身。",
-                       "en": "The answer is too long (over this task's limit of {limit} characters); "
-                             "give only the answer itself."},
-})
 
 ANSWER_CHARS = {"metric": 1_000, "choice": 1_000, "sample_size": 1_000, "free_text": 20_000}
 """Characters one answer may have, by task kind (a kind module may set its own ``MAX_ANSWER_CHARS``)."""
@@ -188,7 +178,7 @@ def answer_size(raw: Any, limit: int) -> int:
     return total
 
 
-def grade_task(task: TaskSpec, entry: dict, raw: Any, ctx: TaskContext) -> TaskResult:
+def grade_task(task: TaskSpec, entry: dict[str, Any], raw: Any, ctx: TaskContext) -> TaskResult:
     """Parses and checks one answer against its key entry."""
     module = registry.get(task.kind)
     params = module.Params(**task.params)
@@ -226,7 +216,7 @@ def grade_detailed(scenario: Scenario | str | Path, trainee_id: str, answers: di
 
 
 def grade(scenario: Scenario | str | Path, trainee_id: str, answers: dict[str, Any],
-          base_dir: Path | None = None, lang: str = "zh", exam: bool = False) -> dict:
+          base_dir: Path | None = None, lang: str = "zh", exam: bool = False) -> dict[str, Any]:
     """The grade document (as ``simulator grade --json`` prints)."""
     return grade_detailed(scenario, trainee_id, answers, base_dir, lang, exam).as_dict(lang)
 
@@ -311,7 +301,7 @@ def selftest(scenario: Scenario | str | Path, seeds: int = 5) -> SelftestReport:
     return report
 
 
-def _named_not_full(task: TaskSpec, entry: dict, ctx: TaskContext, trainee: str,
+def _named_not_full(task: TaskSpec, entry: dict[str, Any], ctx: TaskContext, trainee: str,
                     found: list[checking.Separation]) -> list[str]:
     """One-number tasks: each tested misconception, typed as asked, is graded end to end: never full marks."""
     if task.kind != "metric":
@@ -330,7 +320,7 @@ def _named_not_full(task: TaskSpec, entry: dict, ctx: TaskContext, trainee: str,
     return out
 
 
-def _separations(task: TaskSpec, entry: dict, ctx: TaskContext) -> list[checking.Separation]:
+def _separations(task: TaskSpec, entry: dict[str, Any], ctx: TaskContext) -> list[checking.Separation]:
     """The task's misconception values and their margins from the key (kinds with ``probes``)."""
     module = registry.get(task.kind)
     found = registry.probes(task.kind, entry["answer"], module.Params(**task.params))
@@ -339,7 +329,7 @@ def _separations(task: TaskSpec, entry: dict, ctx: TaskContext) -> list[checking
     return checking.separations(found, tolerance=ctx.tolerance, strict=ctx.strict_precision)
 
 
-def _selftest_task(task: TaskSpec, entry: dict, ctx: TaskContext, rng: np.random.Generator,
+def _selftest_task(task: TaskSpec, entry: dict[str, Any], ctx: TaskContext, rng: np.random.Generator,
                    trainee: str) -> list[str]:
     module = registry.get(task.kind)
     params = module.Params(**task.params)

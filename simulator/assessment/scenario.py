@@ -13,13 +13,16 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from data.generators import FAMILIES, family_of
 from simulator import tasks as task_registry
 from simulator.core import safeyaml, standard
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 MAX_SCENARIO_BYTES = 1_000_000
@@ -151,13 +154,17 @@ class ScenarioError(Exception):
 
 # --------------------------------------------------------------------------- line numbers from YAML
 
-def _line_map(text: str) -> dict[tuple, int]:
+_KeyPath = tuple[str | int, ...]
+"""A key path into the YAML document (``("tasks", 2, "params")``), as pydantic's ``loc`` spells it."""
+
+
+def _line_map(text: str) -> dict[_KeyPath, int]:
     """Maps each key path (``("tasks", 2, "params")``) to the 1-based line where it appears."""
     root = safeyaml.compose(text)
-    lines: dict[tuple, int] = {}
+    lines: dict[_KeyPath, int] = {}
     yaml = safeyaml.yaml
 
-    def walk(node: yaml.Node, path: tuple) -> None:
+    def walk(node: yaml.Node, path: _KeyPath) -> None:
         lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
@@ -174,14 +181,14 @@ def _line_map(text: str) -> dict[tuple, int]:
     return lines
 
 
-def _line_for(lines: dict[tuple, int], loc: tuple) -> int:
+def _line_for(lines: dict[_KeyPath, int], loc: _KeyPath) -> int:
     for cut in range(len(loc), -1, -1):
         if tuple(loc[:cut]) in lines:
             return lines[tuple(loc[:cut])]
     return 1
 
 
-def _field_name(loc: tuple) -> str:
+def _field_name(loc: _KeyPath) -> str:
     """``("tasks", 2, "params", "metric")`` → ``tasks[2].params.metric``."""
     out = ""
     for part in loc:
@@ -189,7 +196,7 @@ def _field_name(loc: tuple) -> str:
     return out or "(top level)"
 
 
-def _plain_message(err: dict) -> str:
+def _plain_message(err: ErrorDetails) -> str:
     kind, msg = err["type"], err["msg"]
     if kind == "extra_forbidden":
         return "unknown key (check the spelling; see docs/authoring.md for the allowed keys)"
@@ -230,7 +237,7 @@ def parse_scenario(text: str, name: str = "<scenario>", path: Path | None = None
     return scenario
 
 
-def _problems(exc: ValidationError, lines: dict[tuple, int], name: str, prefix: tuple = ()) -> list[Problem]:
+def _problems(exc: ValidationError, lines: dict[_KeyPath, int], name: str, prefix: _KeyPath = ()) -> list[Problem]:
     out = []
     for err in exc.errors():
         loc = prefix + tuple(err["loc"])
@@ -238,10 +245,10 @@ def _problems(exc: ValidationError, lines: dict[tuple, int], name: str, prefix: 
     return out
 
 
-def valid_parts(data: dict) -> tuple[dict[str, dict], list[tuple[int, TaskSpec]]]:
+def valid_parts(data: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[tuple[int, TaskSpec]]]:
     """The dataset families and the tasks (with their index) of a raw scenario mapping that are valid on
     their own, params included, so that one mistake elsewhere does not hide the checks of the rest."""
-    families: dict[str, dict] = {}
+    families: dict[str, dict[str, Any]] = {}
     datasets = data.get("datasets")
     for family, params in (datasets.items() if isinstance(datasets, dict) else ()):
         try:
@@ -262,7 +269,7 @@ def valid_parts(data: dict) -> tuple[dict[str, dict], list[tuple[int, TaskSpec]]
     return families, tasks
 
 
-def _part_problems(data: dict, lines: dict[tuple, int], name: str) -> list[Problem]:
+def _part_problems(data: dict[str, Any], lines: dict[_KeyPath, int], name: str) -> list[Problem]:
     """Problems inside family and task params, found although the file as a whole failed its schema."""
     problems: list[Problem] = []
     datasets, tasks = data.get("datasets"), data.get("tasks")
@@ -300,11 +307,11 @@ def _date_problem(params: Any) -> str | None:
     return None
 
 
-def _cross_check(sc: Scenario, lines: dict[tuple, int], name: str, path: Path | None) -> list[Problem]:
+def _cross_check(sc: Scenario, lines: dict[_KeyPath, int], name: str, path: Path | None) -> list[Problem]:
     """Checks that need the registries: family params, task params, duplicate ids, dataset coverage."""
     problems: list[Problem] = []
 
-    def add(loc: tuple, message: str) -> None:
+    def add(loc: _KeyPath, message: str) -> None:
         problems.append(Problem(name, _line_for(lines, loc), _field_name(loc), message))
 
     for family, params in sc.datasets.items():
@@ -420,7 +427,7 @@ def read_text(path: Path) -> str:
 _CACHE: dict[tuple[str, float], Scenario] = {}
 
 
-def load_scenario(path_or_id: str | Path) -> Scenario:
+def load_scenario(path_or_id: Scenario | str | Path) -> Scenario:
     """Loads a scenario by shipped id or file path (validated; cached by path and modification time)."""
     if isinstance(path_or_id, Scenario):
         return path_or_id

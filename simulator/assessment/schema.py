@@ -7,7 +7,7 @@ Regenerate with ``python -m simulator.assessment.schema > scenarios/scenario.sch
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from data.generators import FAMILIES
 from simulator import tasks
@@ -42,7 +42,7 @@ def scenario_json_schema() -> dict[str, Any]:
     task_def["allOf"] = branches
     root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     root["title"] = "全媒体运营师 simulator scenario"
-    return json.loads(json.dumps(root, default=str))
+    return cast(dict[str, Any], json.loads(json.dumps(root, default=str)))
 
 
 if __name__ == "__main__":

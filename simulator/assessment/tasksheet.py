@@ -7,23 +7,7 @@ import pandas as pd
 from simulator import tasks as registry
 from simulator.assessment.scenario import Scenario, TaskSpec
 from simulator.core import standard
-from simulator.core.i18n import register, t
-
-register({
-    "sheet.level": {"zh": "等级", "en": "Level"},
-    "sheet.direction": {"zh": "职业方向", "en": "Direction"},
-    "sheet.context": {"zh": "业务背景", "en": "Business context"},
-    "sheet.data": {"zh": "数据说明", "en": "The data"},
-    "sheet.tasks": {"zh": "任务", "en": "Tasks"},
-    "sheet.rows": {"zh": "{rows} 行", "en": "{rows} rows"},
-    "sheet.points": {"zh": "{points} 分", "en": "{points} points"},
-    "sheet.skills": {"zh": "对应技能", "en": "Skills"},
-    "sheet.total": {"zh": "满分 100 分(百分制),{pass_mark} 分及格。",
-                    "en": "Scored out of 100; {pass_mark} passes."},
-    "sheet.duration": {"zh": "考试时长 {minutes} 分钟。", "en": "Time allowed: {minutes} minutes."},
-    "sheet.options": {"zh": "选项", "en": "Options"},
-    "sheet.none_option": {"zh": "以上都不是", "en": "None of these"},
-})
+from simulator.core.i18n import t
 
 
 def public_options(scenario: Scenario, trainee_id: str) -> dict[str, dict[str, str]]:

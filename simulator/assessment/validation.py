@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -54,7 +54,7 @@ def _stand_in(text: str, name: str, path: Path | None) -> tuple[Scenario | None,
     if not isinstance(data, dict):
         return None, []
     families, tasks = valid_parts(data)
-    sources = data.get("sources") if isinstance(data.get("sources"), dict) else {}
+    sources = cast(dict[str, Any], data.get("sources") if isinstance(data.get("sources"), dict) else {})
     good_sources = {k: v for k, v in sources.items() if isinstance(v, dict) and isinstance(v.get("file"), str)
                     and not source_problem(v["file"], path.parent if path else None)}
     if not tasks:

@@ -12,9 +12,16 @@ import argparse
 import csv
 import json
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from simulator.cli.main import EXIT_OK, BadInput
+
+if TYPE_CHECKING:
+    from simulator.service.exam_grading import RegradePlan
+    from simulator.service.exams import ExamInfo
 
 
 def read_roster(path: Path) -> dict[str, str]:
@@ -96,16 +103,16 @@ def results(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _exam(code: str):
+def _exam(code: str) -> ExamInfo:
     from simulator.service import exams
 
     try:
-        return exams.get_exam(code)
+        return cast("ExamInfo", exams.get_exam(code))  # exams re-exports it lazily (module __getattr__)
     except exams.ExamError as exc:
         raise BadInput(f"{code}: {exc.message.render('en')}") from None
 
 
-def _when(value) -> str | None:
+def _when(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
@@ -159,7 +166,7 @@ def release(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _plan_doc(plan) -> dict:
+def _plan_doc(plan: RegradePlan) -> dict[str, Any]:
     return {
         "code": plan.code, "from": list(plan.old_scenario), "to": list(plan.new_scenario),
         "added": list(plan.added), "removed": list(plan.removed), "changed": list(plan.changed),
@@ -246,7 +253,9 @@ def run(args: argparse.Namespace) -> int:
     return COMMANDS[args.exam_command](args)
 
 
-def add_admin_parsers(exam: argparse._SubParsersAction, sub: argparse._SubParsersAction, func) -> None:
+def add_admin_parsers(exam: argparse._SubParsersAction[argparse.ArgumentParser],
+                      sub: argparse._SubParsersAction[argparse.ArgumentParser],
+                      func: Callable[[argparse.Namespace], int]) -> None:
     """``exam list|status|release|regrade`` and ``rater add`` on the CLI's parser."""
     e = exam.add_parser("list", help="every exam, newest first")
     e.add_argument("--json", action="store_true")

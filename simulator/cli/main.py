@@ -11,7 +11,10 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from simulator.assessment.scenario import Scenario, ScenarioError
 
 EXIT_OK, EXIT_BUG, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -20,7 +23,7 @@ class BadInput(Exception):
     """A problem with what the user gave us, reported as one line and exit code 2."""
 
 
-def _scenario(ref: str):
+def _scenario(ref: str) -> Scenario:
     from simulator.assessment.scenario import load_scenario
 
     return load_scenario(ref)
@@ -35,7 +38,8 @@ def _print_json(doc: Any) -> None:
 def cmd_list(args: argparse.Namespace) -> int:
     from simulator.assessment.scenario import shipped_paths
 
-    rows, loaded = [], []
+    rows: list[dict[str, Any]] = []
+    loaded: list[Scenario] = []
     for path in shipped_paths():
         sc = _scenario(str(path))
         loaded.append(sc)
@@ -53,7 +57,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _print_coverage(scenarios: list) -> None:
+def _print_coverage(scenarios: list[Scenario]) -> None:
     """Per level: how many of the data-computable skill codes auto-graded tasks train, and which."""
     from simulator.assessment import coverage
     from simulator.core import standard
@@ -209,7 +213,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _grade_class(sc, folder: Path, args: argparse.Namespace) -> int:
+def _grade_class(sc: Scenario, folder: Path, args: argparse.Namespace) -> int:
     from simulator.service.classgrading import grade_folder
 
     if not folder.is_dir():
@@ -349,7 +353,7 @@ def _guard(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
     try:
         return func(args)
     except _scenario_error() as exc:  # evaluated when an exception arrives
-        for problem in exc.problems:
+        for problem in cast("ScenarioError", exc).problems:  # _NotLoaded is never raised
             print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
     except BadInput as exc:

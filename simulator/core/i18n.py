@@ -1,7 +1,13 @@
 """Message catalogs: zh (default) and en, looked up by key.
 
-Modules register their own messages with :func:`register`; UI strings live in ``locales/*.json``.
-A :class:`Msg` carries a key and arguments and is rendered late, in the reader's language.
+Every message lives in a locale file under ``simulator/locales/`` (see its README.md), all loaded
+once when this module is imported, so a task kind's messages are there before its module is:
+``locales/zh.json`` and ``locales/en.json`` hold the app's UI strings (one file per language), and
+each source module's catalog is one file ``locales/<folder>/<module>.json`` holding
+``{key: {"zh": ..., "en": ...}}`` (task kinds in ``kinds/``). A key in two files is an error.
+Only messages derived from other data (column display names) are added by code with
+:func:`register`. A :class:`Msg` carries a key and arguments and is rendered late, in the reader's
+language.
 
 >>> register({"demo.hello": {"zh": "你好,{name}", "en": "Hello, {name}"}})
 >>> t("demo.hello", "en", name="Li")
@@ -13,6 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 LANGS = ("zh", "en")
@@ -32,16 +39,78 @@ def register(messages: dict[str, dict[str, str]]) -> None:
         _CATALOG[key] = dict(texts)
 
 
-def _load_locale_files() -> None:
-    folder = resources.files("simulator") / "locales"
+UI_FILES = tuple(f"{lang}.json" for lang in LANGS)
+"""The app's UI catalogs, one file per language, directly in ``locales/``."""
+
+
+@dataclass(frozen=True)
+class CatalogFile:
+    """One locale file's messages: ``name`` is its path under ``locales/`` (``kinds/ab_test.json``)."""
+
+    name: str
+    messages: dict[str, dict[str, str]]
+
+
+def locales_folder() -> Traversable:
+    """The installed ``simulator/locales`` folder (works from a checkout and from a wheel)."""
+    return resources.files("simulator") / "locales"
+
+
+def _checked(name: str, data: object) -> dict[str, dict[str, str]]:
+    """``data`` as ``{key: {"zh": str, "en": str}}``; ``ValueError`` naming ``name`` otherwise."""
+    if not isinstance(data, dict):
+        raise ValueError(f"locale file {name}: expected an object of messages")
+    for key, texts in data.items():
+        if not isinstance(texts, dict) or sorted(texts) != sorted(LANGS) or not all(
+                isinstance(text, str) for text in texts.values()):
+            raise ValueError(f"locale file {name}: message {key!r} must map exactly {list(LANGS)} to text")
+    return data
+
+
+def _ui_catalog(folder: Traversable) -> CatalogFile:
+    """``zh.json`` and ``en.json`` merged into one catalog (keys in only one language are skipped)."""
     merged: dict[str, dict[str, str]] = {}
-    for lang in LANGS:
-        path = folder / f"{lang}.json"
-        if not path.is_file():
-            continue
-        for key, text in json.loads(path.read_text("utf-8")).items():
-            merged.setdefault(key, {})[lang] = text
-    register({k: v for k, v in merged.items() if all(lang in v for lang in LANGS)})
+    for lang, file_name in zip(LANGS, UI_FILES, strict=True):
+        path = folder / file_name
+        if path.is_file():
+            for key, text in json.loads(path.read_text("utf-8")).items():
+                merged.setdefault(key, {})[lang] = text
+    return CatalogFile("+".join(UI_FILES), {k: v for k, v in merged.items() if all(lang in v for lang in LANGS)})
+
+
+def catalog_files(folder: Traversable | None = None) -> list[CatalogFile]:
+    """Every per-module locale file ``<subfolder>/<module>.json`` under ``folder``, sorted by name."""
+    folder = folder if folder is not None else locales_folder()
+    found: list[CatalogFile] = []
+    for sub in sorted((entry for entry in folder.iterdir() if entry.is_dir()), key=lambda e: e.name):
+        for path in sorted((p for p in sub.iterdir() if p.name.endswith(".json")), key=lambda p: p.name):
+            name = f"{sub.name}/{path.name}"
+            found.append(CatalogFile(name, _checked(name, json.loads(path.read_text("utf-8")))))
+    return found
+
+
+def merge_catalogs(files: list[CatalogFile]) -> dict[str, dict[str, str]]:
+    """All files' messages in one dict; a key in two files is a ``ValueError`` naming both.
+
+    >>> merge_catalogs([CatalogFile("a.json", {"k": {"zh": "一", "en": "one"}}),
+    ...                 CatalogFile("b.json", {"k": {"zh": "一", "en": "one"}})])
+    Traceback (most recent call last):
+    ValueError: message 'k' is in two locale files: a.json and b.json
+    """
+    merged: dict[str, dict[str, str]] = {}
+    source: dict[str, str] = {}
+    for catalog in files:
+        for key, texts in catalog.messages.items():
+            if key in source:
+                raise ValueError(f"message {key!r} is in two locale files: {source[key]} and {catalog.name}")
+            source[key] = catalog.name
+            merged[key] = texts
+    return merged
+
+
+def _load_locale_files() -> None:
+    folder = locales_folder()
+    register(merge_catalogs([_ui_catalog(folder), *catalog_files(folder)]))
 
 
 def normalise_lang(lang: str | None) -> str:
@@ -61,7 +130,7 @@ def t(key: str, lang: str | None = None, /, **kwargs: Any) -> str:
     return text.format_map(_KeepMissing(kwargs))
 
 
-class _KeepMissing(dict):
+class _KeepMissing(dict[str, Any]):
     """Format arguments that leave a placeholder nobody filled as it is, so ``{{`` always renders as ``{``."""
 
     def __missing__(self, key: str) -> str:

@@ -1,8 +1,9 @@
 """The shared misconception catalog: one message per mistake, the same words in every task kind.
 
-A key records what each common mistake gives on the trainee's data, keyed by a catalog key here
-(``misc.…``); the checkers name a mistake only when the answer matches its value within tolerance and
-that value is told apart from the key (:func:`simulator.engine.checking.separates`). The mean-of-ratios
+A key records what each common mistake gives on the trainee's data, keyed by a catalog key
+(``misc.…``, worded in ``locales/core/misconceptions.json``); the checkers name a mistake only when
+the answer matches its value within tolerance and that value is told apart from the key
+(:func:`simulator.engine.checking.separates`). The mean-of-ratios
 mistake carries the period word of the data it averaged over: each day, week, month or row.
 
 Keys of the kinds' own older names (``metric.mean_of_ratios``, ``report_table.filter_ignored`` …),
@@ -20,29 +21,10 @@ from typing import Literal
 
 import pandas as pd
 
-from simulator.core.i18n import Msg, msg, register
+from simulator.core.i18n import Msg, msg
 
 Grain = Literal["day", "week", "month", "row"]
 GRAINS: tuple[Grain, ...] = ("day", "week", "month", "row")
-
-_PERIOD_WORDS = {"day": ("每天", "daily"), "week": ("每周", "weekly"), "month": ("每月", "monthly"),
-                 "row": ("每一行", "row")}
-
-CATALOG: dict[str, dict[str, str]] = {
-    **{f"misc.mean_of_ratios.{grain}": {
-        "zh": f"看起来是先算{zh}的比率再取平均;比率应为分子合计 ÷ 分母合计(比率的平均不等于合计之比)。",
-        "en": f"This looks like the mean of the {en} ratios; a ratio is the summed numerator ÷ the summed "
-              "denominator (the mean of ratios is not the ratio of the totals)."}
-       for grain, (zh, en) in _PERIOD_WORDS.items()},
-    "misc.filter_ignored": {
-        "zh": "看起来没有按题目的筛选条件取数(或漏了其中一个条件);请只统计符合条件的数据。",
-        "en": "The filter seems to have been ignored (or one of its conditions); count only the "
-              "matching rows."},
-    "misc.total_not_per_arm": {
-        "zh": "给出的是两组合计;本题要求的是每组的数量。",
-        "en": "That is the total of both arms; the task asks per arm."},
-}
-register(CATALOG)
 
 ALIASES = {
     "metric.mean_of_ratios": "misc.mean_of_ratios.day",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import yaml
+import yaml as yaml  # re-exported: callers catch safeyaml.yaml.YAMLError
 
 MAX_NODES = 200_000
 """Nodes of the document once every alias is expanded (a long scenario has ~5,000)."""
@@ -65,10 +65,12 @@ class BoundedLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                raise YamlLimitError(_line(self.peek_event()), f"more than {MAX_ALIASES} aliases (*name)")
+                raise YamlLimitError(_line(self.peek_event()),  # type: ignore[no-untyped-call]
+                                     f"more than {MAX_ALIASES} aliases (*name)")
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise YamlLimitError(_line(self.peek_event()), f"nested more than {MAX_DEPTH} levels deep")
+            raise YamlLimitError(_line(self.peek_event()),  # type: ignore[no-untyped-call]
+                                 f"nested more than {MAX_DEPTH} levels deep")
         try:
             return super().compose_node(parent, index)
         finally:
@@ -142,7 +144,7 @@ BoundedLoader.add_constructor("tag:yaml.org,2002:float", BoundedLoader.construct
 if hasattr(yaml, "CSafeLoader"):
     from yaml._yaml import CParser
 
-    class _FastLoader(CParser, BoundedLoader):  # type: ignore[misc]
+    class _FastLoader(CParser, BoundedLoader):
         """libyaml's scanner and parser (the pure-Python scanner needs ~1 s per MB) under the counting
         composer above: only the event stream comes from C, so every limit still applies."""
 
@@ -162,7 +164,7 @@ else:  # pragma: no cover - PyYAML built without libyaml
     Loader = BoundedLoader
 
 
-class FiniteLoader(Loader):  # type: ignore[misc,valid-type]
+class FiniteLoader(Loader):  # type: ignore[misc]
     """The loader that also refuses infinite and NaN floats (scenario files)."""
 
     finite_only = True

@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -30,68 +30,6 @@ from simulator.core.value_labels import canonical_value
 from simulator.engine import labels, parsing
 from simulator.engine.uploads import NA_TOKENS
 from simulator.tasks.base import AnswerFormatError, Check
-
-register({
-    "check.correct": {"zh": "正确。", "en": "Correct."},
-    "check.too_high": {"zh": "数值偏高。", "en": "The value is too high."},
-    "check.too_low": {"zh": "数值偏低。", "en": "The value is too low."},
-    "check.precision_needed": {
-        "zh": "取舍过粗:只有按更少的小数位取舍后才与正确结果一致。请保留{p}位小数。",
-        "en": "Rounded too coarsely: this matches only at fewer decimals. Give {p} decimals."},
-    "check.precision_needed_ratio": {
-        "zh": "取舍过粗:只有按更少的小数位取舍后才与正确结果一致。请保留{p}位小数(以百分数表示则保留{pp}位小数)。",
-        "en": "Rounded too coarsely: this matches only at fewer decimals. Give {p} decimals (as a percent, "
-              "{pp})."},
-    "check.precision_needed_integer": {
-        "zh": "取舍过粗:只有按十位、百位等取舍后才与正确结果一致。请精确到个位(取整数)。",
-        "en": "Rounded too coarsely: this matches only when rounded to tens or more. Give the whole number."},
-    "check.percent_slip": {
-        "zh": "数值差了100倍:请注意百分数与小数的换算(例如 3.45% = 0.0345)。",
-        "en": "The value is off by a factor of 100: mind percent vs fraction (3.45% = 0.0345)."},
-    "check.not_a_mapping": {
-        "zh": "此题需按字段作答(字段: 值)。", "en": "This task needs an answer per field (field: value)."},
-    "check.field_format": {"zh": "“{field}”:{detail}", "en": "“{field}”: {detail}"},
-    "check.field_missing": {"zh": "缺少“{field}”。", "en": "“{field}” is missing."},
-    "check.field_wrong": {"zh": "“{field}”不正确:{reason}", "en": "“{field}” is wrong: {reason}"},
-    "check.field_mismatch": {"zh": "与正确答案不符。", "en": "does not match."},
-    "check.fields_summary": {
-        "zh": "{right}/{total} 个字段正确。", "en": "{right} of {total} fields are right."},
-    "check.not_a_table": {
-        "zh": "无法读取上传的表格。", "en": "The uploaded table could not be read."},
-    "check.table_missing_key_column": {
-        "zh": "表格缺少分组列“{column}”,无法对应各行。",
-        "en": "The table lacks the grouping column “{column}”, so rows cannot be matched."},
-    "check.table_cell_format": {
-        "zh": "第“{row}”行“{column}”列:{detail}", "en": "Row “{row}”, column “{column}”: {detail}"},
-    "check.table_missing_column": {
-        "zh": "缺少“{column}”列。", "en": "Column “{column}” is missing."},
-    "check.table_missing_rows": {
-        "zh": "缺少 {n} 行:{rows}。", "en": "{n} row(s) missing: {rows}."},
-    "check.table_extra_rows": {
-        "zh": "多出 {n} 行(不应出现或重复):{rows}。",
-        "en": "{n} extra row(s) (not expected, or repeated): {rows}."},
-    "check.table_wrong_column": {
-        "zh": "“{column}”列有 {n} 处错误,所在行:{rows}。",
-        "en": "Column “{column}” has {n} wrong cell(s), in rows: {rows}."},
-    "check.table_column_high": {
-        "zh": "“{column}”列的错误数值整体偏高。",
-        "en": "The wrong values of “{column}” are mostly too high."},
-    "check.table_column_low": {
-        "zh": "“{column}”列的错误数值整体偏低。", "en": "The wrong values of “{column}” are mostly too low."},
-    "check.table_column_slip": {
-        "zh": "“{column}”列差了100倍:请注意百分数与小数的换算。",
-        "en": "Column “{column}” is off by a factor of 100: mind percent vs fraction."},
-    "check.table_column_alternative": {"zh": "“{column}”列:{reason}", "en": "Column “{column}”: {reason}"},
-    "check.round.ratio": {
-        "zh": "以小数表示保留{p}位小数,或以百分数表示保留{pp}位小数(如 {example})",
-        "en": "as a fraction with {p} decimals, or as a percent with {pp} decimals (e.g. {example})"},
-    "check.round.money": {"zh": "单位为元,保留{p}位小数", "en": "in yuan, with {p} decimals"},
-    "check.round.seconds": {"zh": "单位为秒,保留{p}位小数", "en": "in seconds, with {p} decimals"},
-    "check.round.decimals": {"zh": "保留{p}位小数", "en": "with {p} decimals"},
-    "check.round.integer": {"zh": "取整数", "en": "as a whole number"},
-    "check.table_summary": {
-        "zh": "{right}/{total} 个单元格正确。", "en": "{right} of {total} cells are right."},
-})
 
 FieldKind = Literal["number", "bool", "choice", "text"]
 _ABS_TOL = {"money": 0.005, "count": 1e-9, "seconds": 1e-6}
@@ -171,7 +109,7 @@ def abs_tolerance(unit: str) -> float:
 def _on_grid(value: float, decimals: int) -> bool:
     """True when ``value`` has at most ``decimals`` decimals (negative: a multiple of 10, 100, …)."""
     units = value * 10.0 ** decimals
-    return abs(units - round(units)) <= 1e-6 * max(1.0, abs(units)) ** 0.5
+    return bool(abs(units - round(units)) <= 1e-6 * max(1.0, abs(units)) ** 0.5)
 
 
 def precision_matches(given: float, key: float, precision: int) -> bool:
@@ -247,7 +185,8 @@ def acceptance_width(key: float, *, unit: str, tolerance: float, precision: int 
     return width
 
 
-def _matcher(key: float, unit: str, tolerance: float, precision: int | None, strict: bool = True):
+def _matcher(key: float, unit: str, tolerance: float, precision: int | None,
+             strict: bool = True) -> Callable[[float], bool]:
     """A one-argument predicate "matches key" with the unit's rules (whole counts exact)."""
     if unit == "count" and float(key).is_integer():
         return lambda v: abs(v - key) < 0.5 and float(v).is_integer()
@@ -417,7 +356,7 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def _lookup(raw: Mapping, name: str, spec: FieldSpec) -> Any:
+def _lookup(raw: Mapping[str, Any], name: str, spec: FieldSpec) -> Any:
     """The raw value of field ``name``: by name, or by its zh/en label (case/width-insensitive)."""
     if name in raw:
         return raw[name]
@@ -485,7 +424,7 @@ def score_value(value: Any, key: Any, spec: FieldSpec, *, tolerance: float,
     return (1.0, [msg("check.correct")]) if ok else (0.0, [msg("check.field_mismatch")])
 
 
-def check_fields(raw: Mapping, key: Mapping, specs: dict[str, FieldSpec], *, tolerance: float,
+def check_fields(raw: Mapping[str, Any], key: Mapping[str, Any], specs: dict[str, FieldSpec], *, tolerance: float,
                  strict: bool = True) -> Check:
     """Per-field partial credit (by weight); a missing field scores 0 and is named.
 
@@ -526,7 +465,7 @@ def norm_key(value: Any) -> str:
     """
     if isinstance(value, pd.Timestamp) or hasattr(value, "strftime"):
         stamp = pd.Timestamp(value)
-        return stamp.strftime("%Y-%m-%d")
+        return str(stamp.strftime("%Y-%m-%d"))
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -541,7 +480,7 @@ def norm_key(value: Any) -> str:
     return str(canonical_value(text))  # 已签收 / signed, product purchase / 商品购买: either language
 
 
-def _row_key(record: Mapping, key_columns: list[str]) -> str:
+def _row_key(record: Mapping[str, Any], key_columns: list[str]) -> str:
     return " / ".join(norm_key(record[c]) for c in key_columns)
 
 
@@ -554,7 +493,7 @@ def _find_column(frame: pd.DataFrame, name: str, spec: FieldSpec | None = None) 
         wanted |= {_norm_text(spec.label(name).render(lang)) for lang in ("zh", "en")}
     for col in frame.columns:
         if _norm_text(col) in wanted:
-            return col
+            return cast(str, col)
     return None
 
 
@@ -611,16 +550,16 @@ def prepare_table(given: Any, key_columns: list[str], value_columns: Mapping[str
 def _number_column(values: pd.Series, name: str, keys: pd.DataFrame) -> np.ndarray:
     """A value column as floats (see :func:`_number_cell`); ``keys`` name the row of a bad cell."""
     if values.dtype.kind in "fiu":  # already numbers: blanks are NaN, nothing to parse
-        numbers = values.to_numpy(dtype=float)
+        numbers: np.ndarray = values.to_numpy(dtype=float)
         if not np.isinf(numbers).any():
             return numbers
     row_names = [" / ".join(norm_key(v) for v in r) for r in keys.itertuples(index=False)]
     return np.array([_number_cell(v, rk, name) for v, rk in zip(values, row_names, strict=True)], dtype=float)
 
 
-def _given_rows(given: pd.DataFrame, key_columns: list[str]) -> tuple[dict, list[str]]:
+def _given_rows(given: pd.DataFrame, key_columns: list[str]) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Given rows by normalised row key (first occurrence) and the keys of repeated rows."""
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[str, Any]] = {}
     repeated: list[str] = []
     for record in given.to_dict("records"):
         if all(_blank(record[c]) for c in key_columns):
@@ -633,7 +572,7 @@ def _given_rows(given: pd.DataFrame, key_columns: list[str]) -> tuple[dict, list
     return rows, repeated
 
 
-def _cell(record: Mapping, name: str) -> float | None:
+def _cell(record: Mapping[str, Any], name: str) -> float | None:
     value = record.get(name)
     return None if value is None or math.isnan(value) else float(value)
 
@@ -645,7 +584,8 @@ def _cell_ok(value: float | None, key: Any, spec: FieldSpec, tolerance: float, s
     return value is not None and _matcher(float(key), spec.unit, tolerance, spec.precision, strict)(value)
 
 
-def _check_column(name: str, spec: FieldSpec, keyed: dict, given: dict, alt_rows: dict,
+def _check_column(name: str, spec: FieldSpec, keyed: dict[str, dict[str, Any]], given: dict[str, dict[str, Any]],
+                  alt_rows: dict[str, dict[str, dict[str, Any]]],
                   tolerance: float, strict: bool = True) -> _ColumnResult:
     """Compares one value column over the key rows present in the given table."""
     res = _ColumnResult(wrong=[])
@@ -701,9 +641,9 @@ def _row_feedback(missing: list[str], extra: list[str]) -> list[Msg]:
     return out
 
 
-def check_table(given: pd.DataFrame, key_rows: list[dict], *, key_columns: list[str],
+def check_table(given: pd.DataFrame, key_rows: list[dict[str, Any]], *, key_columns: list[str],
                 value_columns: dict[str, FieldSpec], tolerance: float,
-                alternatives: Mapping[str, list[dict]] | None = None, strict: bool = True) -> Check:
+                alternatives: Mapping[str, list[dict[str, Any]]] | None = None, strict: bool = True) -> Check:
     """Grades a table: rows matched on ``key_columns`` in any order, one credit per correct cell.
 
     The score is correct cells / (key cells + cells of extra rows), so extra or repeated rows cost too.

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -31,11 +32,11 @@ def numbers(series: pd.Series) -> np.ndarray:
     """
     dtype = series.dtype
     if isinstance(dtype, np.dtype) and dtype.kind in "fiub":  # plain numpy numbers: no missing-value mask
-        values = series.to_numpy()
+        values: np.ndarray = series.to_numpy()
         return values if dtype == np.float64 else values.astype(np.float64)
     if pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
-        return series.to_numpy(dtype=float, na_value=np.nan)
-    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        return cast(np.ndarray, series.to_numpy(dtype=float, na_value=np.nan))
+    return cast(np.ndarray, pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
 
 
 def nansum(values: np.ndarray) -> float:
@@ -73,9 +74,9 @@ def text_in(series: pd.Series, wanted: set[str], strip: bool = False) -> np.ndar
     if isinstance(dtype, pd.CategoricalDtype) and dtype.categories.inferred_type in ("string", "empty"):
         texts = pd.Series(dtype.categories, dtype=object)
         ok = np.append((texts.str.strip() if strip else texts).isin(wanted).to_numpy(), "nan" in wanted)
-        return ok[series.cat.codes.to_numpy()]  # code -1 (missing) reads the last entry: "nan"
+        return cast(np.ndarray, ok[series.cat.codes.to_numpy()])  # code -1 (missing) reads the last entry: "nan"
     texts = series.astype(str)
-    return (texts.str.strip() if strip else texts).isin(wanted).to_numpy()
+    return cast(np.ndarray, (texts.str.strip() if strip else texts).isin(wanted).to_numpy())
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,8 @@ class _Level:
             else self.uniques
         if isinstance(values.dtype, pd.CategoricalDtype):  # look each category up once
             per_category = np.append(known.get_indexer(values.dtype.categories), -1)
-            return per_category[np.asarray(values.array.codes, dtype=np.int64)]  # type: ignore[attr-defined]
-        return known.get_indexer(values)
+            return per_category[np.asarray(values.array.codes, dtype=np.int64)]
+        return cast(np.ndarray, known.get_indexer(values))
 
 
 def _level(name: str, values: pd.Series, sort: bool = True) -> _Level:
@@ -116,7 +117,7 @@ def _level(name: str, values: pd.Series, sort: bool = True) -> _Level:
     order of appearance without ``sort`` (for values that cannot be ordered, e.g. text mixed with dates)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         size = len(values.dtype.categories)
-        codes = np.asarray(values.array.codes, dtype=np.int64)  # type: ignore[attr-defined]
+        codes = np.asarray(values.array.codes, dtype=np.int64)
         return _Level(name, np.where(codes < 0, size, codes), size, values.dtype)
     raw, found = pd.factorize(values, sort=sort)
     codes = np.asarray(raw, dtype=np.int64)
@@ -164,7 +165,7 @@ class Groups:
 
     def parent(self, coarser: Groups) -> np.ndarray:
         """For each group, the group of ``coarser`` (same rows, a subset of the keys) it falls in."""
-        return coarser.codes[self.first]
+        return cast(np.ndarray, coarser.codes[self.first])
 
     def lookup(self, other: pd.DataFrame) -> np.ndarray:
         """For each row of ``other`` (a frame with the same key columns), the group with that key

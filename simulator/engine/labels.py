@@ -17,10 +17,14 @@ import functools
 import importlib
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from simulator.engine.metrics import METRICS
+
+if TYPE_CHECKING:
+    from data.generators.base import Column
 
 GROUP_LABELS: dict[str, str] = {
     "day": "日期", "week": "周", "month": "月份", "date": "日期", "period": "周期", "total": "合计",
@@ -145,9 +149,9 @@ def _raw_key(header: object) -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def dataset_columns() -> dict[str, dict[str, object]]:
+def dataset_columns() -> dict[str, dict[str, Column]]:
     """Every generator family's ``COLUMNS`` that imports; a family that fails to import is skipped."""
-    out: dict[str, dict[str, object]] = {}
+    out: dict[str, dict[str, Column]] = {}
     try:
         from data.generators import _MODULES
     except Exception:  # noqa: BLE001 - generators are optional for labels
@@ -170,14 +174,14 @@ def column_label(column: str, lang: str, dataset: str | None = None) -> str:
         return column
     tables = dataset_columns()
     if dataset and column in tables.get(dataset, {}):
-        return tables[dataset][column].zh  # type: ignore[attr-defined]
+        return tables[dataset][column].zh
     if column in METRICS:
         return METRICS[column].zh
     if column in GROUP_LABELS:
         return GROUP_LABELS[column]
     for columns in tables.values():
         if column in columns:
-            return columns[column].zh  # type: ignore[attr-defined]
+            return columns[column].zh
     return column
 
 
@@ -188,7 +192,7 @@ def _index(dataset: str | None) -> dict[str, str]:
     index: dict[str, str] = {}
     for columns in tables.values():
         for column, doc in columns.items():
-            index[header_key(doc.zh)] = column  # type: ignore[attr-defined]
+            index[header_key(doc.zh)] = column
             index[header_key(column)] = column
     for column, names in SYNONYMS.items():
         for name in names:
@@ -204,7 +208,7 @@ def _index(dataset: str | None) -> dict[str, str]:
         for name, column in DATASET_SYNONYMS.get(dataset, {}).items():
             index[header_key(name)] = column
         for column, doc in tables.get(dataset, {}).items():
-            index[header_key(doc.zh)] = column  # type: ignore[attr-defined]
+            index[header_key(doc.zh)] = column
             index[header_key(column)] = column
     return index
 

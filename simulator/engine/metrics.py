@@ -23,12 +23,12 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from threading import Lock
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
 
-from simulator.core.i18n import Msg, msg, register
+from simulator.core.i18n import Msg, msg
 from simulator.engine import grouping
 
 Unit = Literal["ratio", "money", "count", "seconds", "multiple"]
@@ -400,7 +400,7 @@ def frame_for(data: Mapping[str, pd.DataFrame], dataset: str) -> pd.DataFrame:
 
 
 _PREPARED_SIZE = 32
-_prepared: OrderedDict[tuple, tuple[Mapping[str, pd.DataFrame], tuple[pd.DataFrame, ...], pd.DataFrame]] = \
+_prepared: OrderedDict[tuple[Any, ...], tuple[Mapping[str, pd.DataFrame], tuple[pd.DataFrame, ...], pd.DataFrame]] = \
     OrderedDict()
 _prepared_lock = Lock()
 
@@ -507,7 +507,7 @@ def _plain_column(values: pd.Series, inf_as_none: bool) -> list[Any]:
             numbers = np.where(np.isinf(numbers), np.nan, numbers)
         return [None if v != v else v for v in numbers.tolist()]
     if values.dtype.kind in "iub" and isinstance(values.dtype, np.dtype):
-        return values.tolist()
+        return cast(list[Any], values.tolist())
     return [_plain(v) for v in values.tolist()]
 
 
@@ -546,47 +546,25 @@ def _v(name: str, of: str, num: dict[str, float] | str, den: dict[str, float] | 
                                 base.precision))
 
 
-_VARIANT_DEFS: tuple[tuple[Variant, str, str], ...] = (
-    (_v("gpm_uv", "gpm", "gmv", "viewers", 1000),
-     "GPM 按观看人数(UV)计算了,本题按观看次数(PV)计算",
-     "GPM was computed per viewer (UV); this task uses views (PV)"),
-    (_v("gpm_exposure", "gpm", "gmv", "product_exposure_users", 1000),
-     "GPM 按商品曝光人数计算了,本题按观看次数计算",
-     "GPM was computed per product exposure; this task uses views"),
-    (_v("cvr_impressions", "cvr", "conversions", "impressions"),
-     "转化率的分母用了展示数,应为点击数", "CVR was divided by impressions; it is conversions / clicks"),
-    (_v("cpm_no_thousand", "cpm", "cost", "impressions"),
-     "CPM 少乘了 1000(千次展示费用)", "CPM is missing the ×1000 (cost per thousand impressions)"),
-    (_v("cpc_impressions", "cpc", "cost", "impressions"),
-     "点击单价的分母用了展示数,应为点击数", "CPC was divided by impressions; it is cost / clicks"),
-    (_v("cpa_orders", "cpa", "cost", "orders"),
-     "转化成本按订单数计算了,应按转化数", "CPA was divided by orders; it is cost / conversions"),
-    (_v("roi_net", "roi", {"gmv": 1, "refunds": -1}, "cost"),
-     "支付ROI 扣除了退款,支付ROI 用全部成交金额", "Refunds were deducted; paid ROI uses all GMV"),
-    (_v("net_roi_gross", "net_roi", "gmv", "cost"),
-     "净成交ROI 没有扣除退款", "Net ROI must deduct refunds from GMV"),
-    (_v("signed_roi_paid", "signed_roi", "gmv", "cost"),
-     "签收ROI 用了全部支付金额,应只计签收订单的金额",
-     "Signed-for ROI used all paid GMV; count only signed-for orders"),
-    (_v("engagement_with_favorites", "engagement_rate", {"likes": 1, "comments": 1, "shares": 1,
-                                                         "favorites": 1}, "plays"),
-     "互动率把收藏也算进去了,本题只计点赞、评论、分享",
-     "Favourites were included; this task counts likes, comments and shares"),
-    (_v("conversion_orders", "watch_to_buy_rate", "orders", "viewers"),
-     "转化率的分子用了订单数,应为成交人数", "Orders were used as the numerator; use buyers"),
-    (_v("conversion_orders", "click_to_buy_rate", "orders", "product_click_users"),
-     "转化率的分子用了订单数,应为成交人数", "Orders were used as the numerator; use buyers"),
-    (_v("aov_orders", "avg_order_value", "gmv", "orders"),
-     "客单价按订单数计算了,本题按成交人数计算", "AOV was divided by orders; this task divides by buyers"),
-    (_v("uv_value_views", "uv_value", "gmv", "views"),
-     "UV价值按观看次数计算了,应按观看人数", "UV value was divided by views; divide by viewers"),
-    (_v("follow_rate_views", "follow_rate", "new_followers", "views"),
-     "转粉率按观看次数计算了,应按观看人数", "Follow rate was divided by views; divide by viewers"),
-    (_v("watch_to_buy_views", "watch_to_buy_rate", "buyers", "views"),
-     "观看-成交率按观看次数计算了,应按观看人数", "Watch-to-buy rate was divided by views; divide by viewers"),
-    (_v("refund_rate_net", "refund_rate", "refunds", {"gmv": 1, "refunds": -1}),
-     "退款率的分母扣除了退款,应为全部成交金额",
-     "Refunds were deducted from the denominator; divide by all GMV"),
+_VARIANT_DEFS: tuple[Variant, ...] = (
+    _v("gpm_uv", "gpm", "gmv", "viewers", 1000),
+    _v("gpm_exposure", "gpm", "gmv", "product_exposure_users", 1000),
+    _v("cvr_impressions", "cvr", "conversions", "impressions"),
+    _v("cpm_no_thousand", "cpm", "cost", "impressions"),
+    _v("cpc_impressions", "cpc", "cost", "impressions"),
+    _v("cpa_orders", "cpa", "cost", "orders"),
+    _v("roi_net", "roi", {"gmv": 1, "refunds": -1}, "cost"),
+    _v("net_roi_gross", "net_roi", "gmv", "cost"),
+    _v("signed_roi_paid", "signed_roi", "gmv", "cost"),
+    _v("engagement_with_favorites", "engagement_rate", {"likes": 1, "comments": 1, "shares": 1,
+                                                        "favorites": 1}, "plays"),
+    _v("conversion_orders", "watch_to_buy_rate", "orders", "viewers"),
+    _v("conversion_orders", "click_to_buy_rate", "orders", "product_click_users"),
+    _v("aov_orders", "avg_order_value", "gmv", "orders"),
+    _v("uv_value_views", "uv_value", "gmv", "views"),
+    _v("follow_rate_views", "follow_rate", "new_followers", "views"),
+    _v("watch_to_buy_views", "watch_to_buy_rate", "buyers", "views"),
+    _v("refund_rate_net", "refund_rate", "refunds", {"gmv": 1, "refunds": -1}),
 )
 
 VARIANTS: dict[str, dict[str, Variant]] = {}
@@ -600,13 +578,8 @@ conversion_orders (orders instead of buyers); watch_to_buy_rate: watch_to_buy_vi
 avg_order_value: aov_orders; uv_value: uv_value_views; follow_rate: follow_rate_views;
 refund_rate: refund_rate_net. The mean of per-period ratios is :func:`mean_of_ratios`.
 """
-for _variant, _zh, _en in _VARIANT_DEFS:
+for _variant in _VARIANT_DEFS:
     VARIANTS.setdefault(_variant.of, {})[_variant.name] = _variant
-    register({f"metrics.variant.{_variant.name}": {"zh": _zh, "en": _en}})
-register({"metrics.variant.mean_of_ratios": {
-    "zh": "看起来是先按{period}求比率再取平均,应为总和之比(如 总点击/总展示)",
-    "en": "This looks like the mean of per-{period} ratios; use the ratio of the sums "
-          "(e.g. total clicks / total impressions)"}})
 
 
 def variants_for(name: str) -> list[Variant]:

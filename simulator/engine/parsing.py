@@ -19,28 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from simulator.core.i18n import msg, register
+from simulator.core.i18n import msg
 from simulator.tasks.base import AnswerFormatError
-
-register({
-    "parse.empty": {"zh": "答案为空,请填写后再提交",
-                    "en": "The answer is empty; fill it in before submitting"},
-    "parse.not_a_number": {
-        "zh": "无法识别数字「{text}」:请输入数字,例如 3.45% 或 0.0345",
-        "en": "Cannot read \"{text}\" as a number: enter a number, e.g. 3.45% or 0.0345"},
-    "parse.not_a_bool": {
-        "zh": "无法识别「{text}」:请回答 是/否(对/错)",
-        "en": "Cannot read \"{text}\": answer yes or no (true/false)"},
-    "parse.not_a_choice": {
-        "zh": "无法识别选项「{text}」:请填写选项字母 {letters}",
-        "en": "Cannot read option \"{text}\": enter option letters {letters}"},
-    "parse.one_choice": {
-        "zh": "本题为单选题,只能选一个选项(收到「{text}」)",
-        "en": "This is a single-choice question; choose one option (got \"{text}\")"},
-    "parse.not_a_date": {
-        "zh": "无法识别日期「{text}」:请按 2024-11-11 的格式填写",
-        "en": "Cannot read \"{text}\" as a date: write it as 2024-11-11"},
-})
 
 _MULTIPLIERS = {"万": 1e4, "w": 1e4, "亿": 1e8, "千": 1e3, "k": 1e3, "百万": 1e6, "m": 1e6}
 _CURRENCY = re.compile(r"^(?:rmb|cny|¥|\$|元)|(?:元|rmb|cny|¥)$")
@@ -262,7 +242,7 @@ def parse_date(raw: Any) -> str:
     if isinstance(raw, dt.datetime | dt.date):
         return raw.strftime("%Y-%m-%d")
     if hasattr(raw, "strftime"):  # pandas Timestamp, numpy datetime handled by pandas
-        return raw.strftime("%Y-%m-%d")
+        return str(raw.strftime("%Y-%m-%d"))
     text = normalise_text("" if raw is None else str(raw)).casefold()
     if not text:
         raise AnswerFormatError(msg("parse.empty"))

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.core.i18n import Msg, msg, register
+from simulator.core.i18n import Msg, msg
 from simulator.engine import checking
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import rename_to_labels
@@ -29,15 +29,6 @@ TOTAL = "合计"
 _TOTAL_WORDS = {"合计", "总计", "汇总", "总和", "全部", "total", "totals", "sum", "all", "grand total"}
 _YES = {"是", "y", "yes", "true", "1", "1.0", "√", "✓", "flag", "flagged", "预警", "高风险"}
 _NO = {"否", "n", "no", "false", "0", "0.0", "×", "", "正常", "低风险"}
-
-register({
-    "plan.total_row_missing": {
-        "zh": "缺少合计行:请在分组列填写“合计”,该行为各组的汇总。",
-        "en": "The total row is missing: add a row whose group cell reads 合计 (or Total)."},
-    "plan.not_yes_no": {
-        "zh": "第 {row} 行“{column}”应填 是 或 否(也可填 1 / 0)。",
-        "en": "Row {row}, column “{column}”: write 是/否 (yes/no, or 1/0)."},
-})
 
 
 def _norm(value: Any) -> str:
@@ -105,14 +96,14 @@ def has_total_row(table: pd.DataFrame, key_columns: list[str]) -> bool:
     return found is not None and bool((table[found].astype(object) == TOTAL).any())
 
 
-def records(frame: pd.DataFrame) -> list[dict]:
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-ready rows (NaN/inf → None, dates → YYYY-MM-DD)."""
     from simulator.engine import metrics
 
     return metrics.json_records(frame, inf_as_none=True)
 
 
-def typed_sheet(rows: list[dict], columns: list[str], specs: Mapping[str, FieldSpec], dataset: str | None,
+def typed_sheet(rows: list[dict[str, Any]], columns: list[str], specs: Mapping[str, FieldSpec], dataset: str | None,
                 yes_no: Iterable[str] = (), labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The key as a trainee's sheet: rows reversed, numbers typed with % and commas, Chinese headers.
 
@@ -129,7 +120,7 @@ def typed_sheet(rows: list[dict], columns: list[str], specs: Mapping[str, FieldS
     return frame.rename(columns=dict(labels or {}))
 
 
-def shifted(rows: list[dict], columns: list[str], rng: np.random.Generator,
+def shifted(rows: list[dict[str, Any]], columns: list[str], rng: np.random.Generator,
             specs: Mapping[str, FieldSpec]) -> pd.DataFrame:
     """The key with one number cell of a non-total row moved 10–40% (for selftest's "scores less").
 

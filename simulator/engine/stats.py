@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 from scipy import optimize, stats
@@ -334,7 +334,7 @@ class CurveFit:
             return self.a + self.b * spend
         if self.model == "log":
             return self.a + self.b * math.log(spend)
-        return self.a * spend**self.b
+        return cast(float, self.a * spend**self.b)  # float ** float is typed Any (it may be complex)
 
     def marginal(self, spend: float) -> float:
         """dGMV/dspend at ``spend`` (marginal ROI): b; b/S; e·GMV/S."""

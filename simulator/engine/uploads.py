@@ -25,46 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.core.i18n import Msg, msg, register
+from simulator.core.i18n import Msg, msg
 from simulator.engine.labels import canonical_column, rename_to_canonical
 from simulator.engine.parsing import parse_date, parse_month, parse_number, parse_week
 from simulator.tasks.base import AnswerFormatError
-
-register({
-    "upload.empty": {"zh": "文件 {name} 是空的", "en": "File {name} is empty"},
-    "upload.too_large": {"zh": "文件 {name} 太大({size} MB),上限 {limit} MB",
-                         "en": "File {name} is too large ({size} MB); the limit is {limit} MB"},
-    "upload.not_found": {"zh": "找不到文件 {name}", "en": "File {name} not found"},
-    "upload.not_table": {"zh": "文件 {name} 不是 CSV 或 XLSX 表格,请在 Excel/WPS 中另存为 CSV 或 XLSX",
-                         "en": "File {name} is not a CSV or XLSX table; "
-                               "save it from Excel/WPS as CSV or XLSX"},
-    "upload.old_xls": {"zh": "文件 {name} 是旧版 .xls 格式,请另存为 .xlsx 或 CSV",
-                       "en": "File {name} is an old .xls workbook; save it as .xlsx or CSV"},
-    "upload.bad_xlsx": {"zh": "无法打开 XLSX 文件 {name}:文件可能已损坏",
-                        "en": "Cannot open XLSX file {name}: it may be damaged"},
-    "upload.encoding": {"zh": "无法识别文件 {name} 的编码(第 {line} 行附近),请另存为 UTF-8 CSV",
-                        "en": "Cannot read the text encoding of {name} (near line {line}); "
-                              "save it as UTF-8 CSV"},
-    "upload.no_header": {"zh": "文件 {name} 中找不到表头行(列名),请把列名放在数据上方的一行",
-                         "en": "No header row (column names) found in {name}; "
-                               "put the column names in one row above the data"},
-    "upload.sheet_not_found": {"zh": "工作簿 {name} 中没有名为「{sheet}」的工作表(现有:{sheets})",
-                               "en": "Workbook {name} has no sheet \"{sheet}\" (sheets: {sheets})"},
-    "upload.no_sheets": {"zh": "工作簿 {name} 中没有工作表", "en": "Workbook {name} has no sheets"},
-    "upload.too_many_rows": {"zh": "文件 {name} 的行数超过上限 {limit} 行,请只保留需要的数据",
-                             "en": "File {name} has more than {limit} rows (the limit); keep only the data needed"},
-    "upload.too_many_columns": {"zh": "文件 {name} 第 {row} 行的列数超过上限 {limit} 列",
-                                "en": "Row {row} of {name} has more than {limit} columns (the limit)"},
-    "upload.too_many_cells": {"zh": "文件 {name} 的单元格数超过上限 {limit} 个",
-                              "en": "File {name} has more than {limit} cells (the limit)"},
-    "upload.cell_too_long": {"zh": "文件 {name} 第 {row} 行附近有单元格超过 {limit} 个字符(Excel 单元格上限)",
-                             "en": "A cell near row {row} of {name} is longer than {limit} characters "
-                                   "(Excel's cell limit)"},
-    "upload.bad_csv": {"zh": "文件 {name} 第 {row} 行无法按 CSV 读取:{reason}",
-                       "en": "Row {row} of {name} cannot be read as CSV: {reason}"},
-    "upload.too_slow": {"zh": "读取文件 {name} 超过 {limit} 秒仍未完成,请减少数据量后再上传",
-                        "en": "Reading {name} took more than {limit} s (the limit); upload less data"},
-})
 
 NA_TOKENS = {"", "-", "--", "—", "——", "n/a", "na", "nan", "null", "none", "#div/0!", "#n/a", "#value!",
              "#num!", "/"}
@@ -251,7 +215,8 @@ def _sniff_delimiter(text: str) -> str:
 def _csv_grid(text: str, name: str = "upload") -> list[list[Any]]:
     text = text.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    budget, grid = _Budget(name), []
+    budget = _Budget(name)
+    grid: list[list[Any]] = []
     try:
         for row in reader:
             values = _trim(row)
@@ -465,7 +430,7 @@ def convert_column(column: str, values: pd.Series, percent: bool = False) -> pd.
     if typed is not None:
         return typed / 100 if percent and typed.dtype.kind in "if" else typed
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    cells = [None if _blank(v) else v for v in uniques]
+    cells: list[Any] = [None if _blank(v) else v for v in uniques]
     if column in DATE_COLUMNS or column.endswith("_date"):
         return _expand([_or_text(parse_date, v) for v in cells], codes, values.index, None)
     if column in MONTH_COLUMNS:

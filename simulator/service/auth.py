@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
-from simulator.core.i18n import Msg, msg, register
+from simulator.core.i18n import Msg, msg
 from simulator.service.store import FailedAttempt, InstructorSession, Setting, Store, get_store, utcnow
 
 ENV_PASSWORD = "SIMULATOR_INSTRUCTOR_PASSWORD"
@@ -37,30 +37,6 @@ GLOBAL_FREE_TRIES, GLOBAL_BACKOFF_CAP = 20, timedelta(seconds=60)
 """Wrong passwords from all sessions together within ``LOGIN_WINDOW`` before every try waits
 2, 4, 8 … seconds after the latest failure, never longer than the cap (so nobody is locked out)."""
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-
-register(
-    {
-        "auth.wrong_password": {"zh": "密码不正确。", "en": "Wrong password."},
-        "auth.not_set_up": {
-            "zh": "尚未设置教师密码,请先完成首次设置。",
-            "en": "No instructor password yet: complete the first-run set-up.",
-        },
-        "auth.already_set_up": {"zh": "教师密码已设置。", "en": "The instructor password is already set."},
-        "auth.too_short": {
-            "zh": "密码至少需要 {n} 个字符。",
-            "en": "The password needs at least {n} characters.",
-        },
-        "auth.expired": {"zh": "登录已过期,请重新登录。", "en": "Your session has expired: log in again."},
-        "auth.throttled": {
-            "zh": "尝试次数过多,请在 {minutes} 分钟后再试。",
-            "en": "Too many tries: try again in {minutes} min.",
-        },
-        "auth.throttled_seconds": {
-            "zh": "最近错误密码较多,请在 {seconds} 秒后再试。",
-            "en": "Many wrong passwords lately: try again in {seconds} s.",
-        },
-    }
-)
 
 
 class AuthError(Exception):

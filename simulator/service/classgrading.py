@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from simulator.assessment.grading import GradeResult, grade_detailed
@@ -75,7 +76,7 @@ def default_workers() -> int:
     return min(2, usable)
 
 
-def _rows(scenario: Scenario, files: list[Path], lang: str, workers: int):
+def _rows(scenario: Scenario, files: list[Path], lang: str, workers: int) -> Iterator[gradebook.GradebookRow | str]:
     """Yields each file's result in order; several processes when the class is large enough."""
     if workers <= 1 or scenario.path is None or len(files) < MIN_FILES_PER_POOL:
         for path in files:

@@ -37,7 +37,7 @@ import yaml
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from simulator.core.i18n import Msg, msg, register
+from simulator.core.i18n import Msg, msg
 from simulator.service.exams import (
     ExamError,
     UnknownExam,
@@ -82,45 +82,6 @@ SWEEP_SECONDS_ENV = "SIMULATOR_GRADING_SWEEP_SECONDS"
 """How often the app's sweeper looks for attempts whose time ran out (default 15; 0 turns it off)."""
 BACKGROUND_ENV = "SIMULATOR_BACKGROUND_GRADING"
 """``0`` turns off grading at hand-in (then results show such attempts as not graded yet)."""
-
-register(
-    {
-        "exam.not_finished": {
-            "zh": "该考生尚未交卷,答题时间也未结束。",
-            "en": "This trainee has not handed in and their time is not up.",
-        },
-        "exam.bad_score": {
-            "zh": "分数须在 0 到 {max} 之间,评分人不能为空。",
-            "en": "The score must be between 0 and {max}, with a rater name.",
-        },
-        "exam.mark_unfinalises": {
-            "zh": "已有 {n} 位评分人给出最终得分;再加一位会使人数变为偶数,最终得分将暂时取消,"
-            "直到再有一位评分人评分。请确认后再提交。",
-            "en": "{n} raters have already settled the final mark; a further mark makes the number even and "
-            "un-settles it until one more rater marks. Confirm to go on.",
-        },
-        "exam.no_own_mark": {
-            "zh": "你还没有给这道题评分,无可撤回。",
-            "en": "You have not marked this task, so there is nothing to withdraw.",
-        },
-        "exam.regrade_other_scenario": {
-            "zh": "不能用情景 {other} 重新评分:本场考试的情景是 {exam},只能使用它的其他版本。",
-            "en": "Cannot regrade with scenario {other}: this exam is {exam}; only versions of it may be used.",
-        },
-        "exam.regrade_confirm": {
-            "zh": "此次重新评分会删除或更改任务 {tasks};请明确确认这些任务后再执行。",
-            "en": "This regrade removes or changes tasks {tasks}; confirm them by name to go on.",
-        },
-        "exam.regrade_stale": {
-            "zh": "考试在预览之后已被改动,请重新预览差异。",
-            "en": "The exam changed since the preview; preview the differences again.",
-        },
-        "exam.nothing_to_undo": {
-            "zh": "没有可撤销的重新评分。",
-            "en": "There is no regrade to undo.",
-        },
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -662,7 +623,8 @@ def _task_signature(info: TaskInfo, raw: dict[str, Any] | None) -> tuple[Any, ..
     return (info.kind, float(info.points), tuple(info.skills), params)
 
 
-def task_diff(old_tasks: Sequence[TaskInfo], old_yaml: str, new_tasks: Sequence[TaskInfo], new_yaml: str):
+def task_diff(old_tasks: Sequence[TaskInfo], old_yaml: str, new_tasks: Sequence[TaskInfo],
+              new_yaml: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """``(added, removed, changed)`` task ids between two versions of an exam's scenario."""
     old = {t.id: t for t in old_tasks}
     new = {t.id: t for t in new_tasks}

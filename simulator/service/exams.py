@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from simulator.core.i18n import Msg, msg, register
+from simulator.core.i18n import Msg, msg
 from simulator.service.auth import Throttle, Throttled
 from simulator.service.gradebook import TaskInfo
 from simulator.service.store import Answer, AnswerHistory, Attempt, Exam, Store, Trainee, get_store, utcnow
@@ -40,35 +40,6 @@ JOIN_LIMIT, JOIN_WINDOW = 5, timedelta(minutes=10)
 MAX_UPLOAD_BYTES = int(float(os.environ.get("SIMULATOR_MAX_UPLOAD_MB", "5")) * 1024 * 1024)
 MAX_TEXT_CHARS = 20_000
 FEEDBACK_POLICIES = ("release", "instant")
-
-register(
-    {
-        "exam.unknown_code": {"zh": "考试码无效。", "en": "Unknown exam code."},
-        "exam.throttled": {
-            "zh": "考试码错误次数过多,请 {minutes} 分钟后再试。",
-            "en": "Too many wrong codes: try again in {minutes} min.",
-        },
-        "exam.not_open": {"zh": "考试将于 {opens} (UTC) 开始。", "en": "The exam opens at {opens} (UTC)."},
-        "exam.closed": {"zh": "考试已结束。", "en": "The exam is closed."},
-        "exam.locked": {
-            "zh": "答题时间已到或已交卷,答案不能再修改。",
-            "en": "Time is up or you have handed in: answers can no longer change.",
-        },
-        "exam.not_on_roster": {"zh": "你不在本场考试的名单中。", "en": "You are not on this exam's roster."},
-        "exam.not_joined": {"zh": "请先用考试码进入考试。", "en": "Join the exam with its code first."},
-        "exam.unknown_task": {"zh": "本场考试没有题目 {task}。", "en": "This exam has no task {task}."},
-        "exam.too_large": {
-            "zh": "文件太大(上限 {mb} MB)。",
-            "en": "The file is too large (limit {mb} MB).",
-        },
-        "exam.bad_answer": {"zh": "无法保存此答案。", "en": "This answer cannot be saved."},
-        "exam.bad_id": {
-            "zh": "请输入学号(最多 64 个字符)。",
-            "en": "Enter your trainee ID (at most 64 chars).",
-        },
-        "exam.bad_settings": {"zh": "考试设置无效:{what}", "en": "Invalid exam settings: {what}"},
-    }
-)
 
 
 class ExamError(Exception):

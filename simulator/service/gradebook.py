@@ -25,34 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from simulator.core.formula_guard import FORMULA_PREFIXES, neutralise  # noqa: F401 - re-exported
-from simulator.core.i18n import Msg, register, t
+from simulator.core.i18n import Msg, t
 
 PASS_MARK = 60.0
 """Scores are out of 100 (百分制); 60 passes."""
 STATUSES = ("not_started", "in_progress", "submitted", "timed_out")
-
-register(
-    {
-        "exam.status.not_started": {"zh": "未开始", "en": "Not started"},
-        "exam.status.in_progress": {"zh": "进行中", "en": "In progress"},
-        "exam.status.submitted": {"zh": "已交卷", "en": "Handed in"},
-        "exam.status.timed_out": {"zh": "已交卷(到时)", "en": "Handed in (time up)"},
-        "gradebook.col.trainee_id": {"zh": "学号", "en": "Trainee ID"},
-        "gradebook.col.name": {"zh": "姓名", "en": "Name"},
-        "gradebook.col.status": {"zh": "状态", "en": "Status"},
-        "gradebook.col.total": {"zh": "总分", "en": "Total"},
-        "gradebook.col.max_score": {"zh": "满分", "en": "Max score"},
-        "gradebook.col.passed": {"zh": "是否通过", "en": "Passed"},
-        "gradebook.col.submitted_at": {"zh": "交卷时间(UTC)", "en": "Handed in at (UTC)"},
-        "gradebook.col.handed_in": {"zh": "交卷时间", "en": "Handed in at"},
-        "gradebook.col.pending": {"zh": "暂定原因", "en": "Provisional because"},
-        "gradebook.pending": {"zh": "待评分", "en": "pending"},
-        "gradebook.pending_tasks": {"zh": "待评分: {tasks}", "en": "pending: {tasks}"},
-        "gradebook.grading": {"zh": "评分中", "en": "grading"},
-        "gradebook.yes": {"zh": "是", "en": "yes"},
-        "gradebook.no": {"zh": "否", "en": "no"},
-    }
-)
 
 
 @dataclass(frozen=True)

@@ -16,34 +16,20 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
-from simulator.core.i18n import msg, register
+from simulator.core.i18n import msg
 from simulator.service import auth
 from simulator.service.exam_grading import ADMIN_RATER
 from simulator.service.store import InstructorSession, Rater, Store, get_store, utcnow
 
+if TYPE_CHECKING:
+    from simulator.service.gradebook import ManualSummary
+
 NAME_PATTERN = re.compile(r"^[\w.\-\u4e00-\u9fff]{1,50}$")
 """Letters (Chinese too), digits, ``_ . -``; at most 50 characters."""
-
-register(
-    {
-        "rater.bad_name": {
-            "zh": "评分员账号须为 1–50 个字母、汉字、数字或 _ . -,且不能是 {admin}。",
-            "en": "A rater name is 1–50 letters, Chinese characters, digits or _ . -, and not {admin}.",
-        },
-        "rater.exists": {
-            "zh": "评分员账号 {name} 已存在。",
-            "en": "The rater account {name} exists already.",
-        },
-        "rater.unknown": {
-            "zh": "没有评分员账号 {name}。",
-            "en": "There is no rater account {name}.",
-        },
-        "rater.admin": {"zh": "管理员", "en": "administrator"},
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -143,7 +129,8 @@ def identity(token: str | None, *, store: Store | None = None, now: datetime | N
 
 
 def mark(token: str | None, code: str, trainee_id: str, task_id: str, score: float, comment: str = "",
-         now: datetime | None = None, *, store: Store | None = None, confirm_unfinalise: bool = False):  # fmt: skip
+         now: datetime | None = None, *, store: Store | None = None,
+         confirm_unfinalise: bool = False) -> ManualSummary:  # fmt: skip
     """Saves a mark signed by the session's rater (there is no way to name another)."""
     from simulator.service.exam_grading import manual_grade
 
@@ -155,7 +142,7 @@ def mark(token: str | None, code: str, trainee_id: str, task_id: str, score: flo
 
 
 def withdraw(token: str | None, code: str, trainee_id: str, task_id: str, reason: str = "",
-             now: datetime | None = None, *, store: Store | None = None):  # fmt: skip
+             now: datetime | None = None, *, store: Store | None = None) -> ManualSummary:  # fmt: skip
     """Withdraws the session's rater's own mark (the audit trail keeps it)."""
     from simulator.service.exam_grading import withdraw_mark
 

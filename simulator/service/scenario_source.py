@@ -21,22 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from simulator.core import safeyaml
-from simulator.core.i18n import Msg, msg, register
+from simulator.core.i18n import Msg, msg
 from simulator.service.gradebook import TaskInfo
 from simulator.service.store import ScenarioVersion, Store, get_store, utcnow
-
-register(
-    {
-        "scenario_source.unknown": {
-            "zh": "找不到情景 {ref}(既不是文件,也不是已保存或内置的情景)。",
-            "en": "No scenario {ref}: not a file, a saved scenario or a shipped one.",
-        },
-        "scenario_source.bad_yaml": {
-            "zh": "情景文件无法读取:需要一个带 id 的 YAML 映射。",
-            "en": "Unreadable scenario file: a YAML mapping with an id is needed.",
-        },
-    }
-)
 
 
 class ScenarioSourceError(ValueError):

@@ -27,7 +27,7 @@ import pandas as pd
 from pydantic import Field
 
 from simulator.core.forms import AnswerForm, spec_fields
-from simulator.core.i18n import Msg, msg, register, t
+from simulator.core.i18n import Msg, msg, t
 from simulator.engine import checking, parsing, stats
 from simulator.engine.checking import FieldKind, FieldSpec
 from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
@@ -63,137 +63,6 @@ FieldName = Literal[
     "srm_detected",
 ]
 
-register(
-    {
-        "ab_test.field.n_control": {"zh": "对照组样本量", "en": "Control users"},
-        "ab_test.field.n_treatment": {"zh": "实验组样本量", "en": "Treatment users"},
-        "ab_test.field.rate_control": {"zh": "对照组转化率", "en": "Control conversion rate"},
-        "ab_test.field.rate_treatment": {"zh": "实验组转化率", "en": "Treatment conversion rate"},
-        "ab_test.field.mean_control": {"zh": "对照组人均收入", "en": "Control revenue per user"},
-        "ab_test.field.mean_treatment": {"zh": "实验组人均收入", "en": "Treatment revenue per user"},
-        "ab_test.field.abs_lift": {"zh": "绝对提升", "en": "Absolute lift"},
-        "ab_test.field.rel_lift": {"zh": "相对提升", "en": "Relative lift"},
-        "ab_test.field.statistic": {"zh": "检验统计量", "en": "Test statistic"},
-        "ab_test.field.p_value": {"zh": "P值", "en": "p-value"},
-        "ab_test.field.ci_low": {"zh": "置信区间下限", "en": "CI lower bound"},
-        "ab_test.field.ci_high": {"zh": "置信区间上限", "en": "CI upper bound"},
-        "ab_test.field.significant": {"zh": "是否显著", "en": "Significant"},
-        "ab_test.field.srm_p_value": {"zh": "SRM检验P值", "en": "SRM p-value"},
-        "ab_test.field.srm_detected": {"zh": "是否存在样本比例失衡(SRM)", "en": "Sample-ratio mismatch"},
-        "ab_test.unpooled": {
-            "zh": "看起来用了非合并(unpooled)标准误;本题要求合并比例(pooled)的双比例z检验。",
-            "en": "This looks like the unpooled standard error; the task asks for the pooled two-proportion "
-            "z-test.",
-        },
-        "ab_test.one_sided_given": {
-            "zh": "给出的是单侧检验的P值;本题为双侧检验(约为单侧P值的2倍)。",
-            "en": "That is a one-sided p-value; the task asks for a two-sided test (about twice the "
-            "one-sided p).",
-        },
-        "ab_test.two_sided_given": {
-            "zh": "给出的是双侧检验的P值;本题为单侧检验(备择假设:实验组更高)。",
-            "en": "That is a two-sided p-value; the task asks for a one-sided test (treatment larger).",
-        },
-        "ab_test.arms_swapped": {
-            "zh": "对照组与实验组弄反了(差值符号相反);差值应为 实验组 − 对照组,相对提升以对照组为基数。",
-            "en": "Control and treatment are swapped (the sign is flipped); use treatment − control, and "
-            "the relative lift over control.",
-        },
-        "ab_test.rel_over_treatment": {
-            "zh": "相对提升的分母用了实验组;应为 (实验组 − 对照组) ÷ 对照组。",
-            "en": "The relative lift divides by the treatment arm; it is (treatment − control) ÷ control.",
-        },
-        "ab_test.yates": {
-            "zh": "看起来用了带Yates连续性校正的卡方检验;本题不做连续性校正。",
-            "en": "This looks like the χ² test with Yates' continuity correction; the task uses none.",
-        },
-        "ab_test.student_t": {
-            "zh": "看起来用了等方差的Student t检验;本题要求Welch t检验(不假设方差相等)。",
-            "en": "This looks like Student's t-test (equal variances); the task asks for Welch's t-test.",
-        },
-        "ab_test.ci_method.wald": {
-            "zh": "置信区间用了Wald法;请按题目指定的方法计算。",
-            "en": "The CI is the Wald interval; use the method the task names.",
-        },
-        "ab_test.ci_method.newcomb": {
-            "zh": "置信区间用了Newcombe法;请按题目指定的方法计算。",
-            "en": "The CI is Newcombe's interval; use the method the task names.",
-        },
-        "ab_test.ci_method.agresti-caffo": {
-            "zh": "置信区间用了Agresti-Caffo法;请按题目指定的方法计算。",
-            "en": "The CI is the Agresti-Caffo interval; use the method the task names.",
-        },
-        "ab_test.ci_method.score": {
-            "zh": "置信区间用了score法;请按题目指定的方法计算。",
-            "en": "The CI is the score interval; use the method the task names.",
-        },
-        "ab_test.ci_level": {
-            "zh": "置信水平不对:本题要求置信水平为 1 − α 的双侧区间。",
-            "en": "Wrong confidence level: the task asks for the two-sided 1 − α interval.",
-        },
-        "ab_test.srm_even": {
-            "zh": "SRM检验的期望比例用了50/50;应按计划分流比例计算期望人数。",
-            "en": "The SRM test used a 50/50 split; expected counts follow the planned split.",
-        },
-        "ab_test.srm_statistic": {
-            "zh": "SRM一项给出的是卡方统计量;本题要P值。",
-            "en": "For SRM you gave the χ² statistic; the task asks for the p-value.",
-        },
-        "ab_test.decision": {
-            "zh": "显著性结论与P值不一致:P值小于α时才判定为显著。",
-            "en": "The decision does not follow from the p-value: significant only when p < α.",
-        },
-        "ab_test.not_mapping": {
-            "zh": "请按字段作答,每个字段一行,例如 p_value: 0.0159 和 significant: 是。",
-            "en": "Answer per field, one field a line, e.g. p_value: 0.0159 and significant: yes.",
-        },
-        "ab_test.describe": {
-            "zh": "数据集 experiment 为一次A/B测试(分对照组、实验组,计划分流:"
-            "实验组占{split})。指标:{metric}。{test}显著性水平 α = {alpha},{sides}。差值一律为 实验组 − "
-            "对照组,相对提升 = 差值 ÷ 对照组;置信区间为差值的 {level} 双侧区间({ci})。",
-            "en": "Dataset experiment holds an A/B test (arms control and treatment; planned share in "
-            "treatment {split}). Metric: {metric}. {test}Significance level α = {alpha}, {sides}. "
-            "Differences are treatment − control, relative lift = difference ÷ control; the CI is the "
-            "two-sided {level} interval of the difference ({ci}).",
-        },
-        "ab_test.describe_srm": {
-            "zh": "另做样本比例失衡(SRM)检验:按计划分流比例做卡方拟合优度检验,P < 0.001 视为存在SRM。",
-            "en": " Also check for a sample-ratio mismatch: χ² goodness of fit against the planned split, "
-            "SRM when p < 0.001.",
-        },
-        "ab_test.describe_fields": {
-            "zh": "请填写:{fields}。比率与P值保留4位小数(或百分数2位),金额保留2位小数,统计量保留3位小数。",
-            "en": " Give: {fields}. Rates and p-values to 4 decimals (or 2 as a percentage), money to 2 "
-            "decimals, statistics to 3 decimals.",
-        },
-        "ab_test.metric.converted": {
-            "zh": "转化率(converted 的均值)",
-            "en": "conversion rate (mean of converted)",
-        },
-        "ab_test.metric.revenue": {
-            "zh": "人均收入(revenue 按进组用户平均,未转化记0)",
-            "en": "revenue per assigned user (non-converters count as 0)",
-        },
-        "ab_test.test.converted": {
-            "zh": "用合并比例(pooled)的双比例z检验,不做连续性校正。",
-            "en": "Use the pooled two-proportion z-test, no continuity correction. ",
-        },
-        "ab_test.test.revenue": {
-            "zh": "用Welch t检验(不假设方差相等)。",
-            "en": "Use Welch's t-test (unequal variances). ",
-        },
-        "ab_test.sides.two-sided": {"zh": "双侧检验", "en": "two-sided test"},
-        "ab_test.sides.larger": {
-            "zh": "单侧检验(备择假设:实验组更高)",
-            "en": "one-sided test (alternative: treatment larger)",
-        },
-        "ab_test.ci.wald": {"zh": "Wald法", "en": "Wald"},
-        "ab_test.ci.newcomb": {"zh": "Newcombe法", "en": "Newcombe"},
-        "ab_test.ci.agresti-caffo": {"zh": "Agresti-Caffo法", "en": "Agresti-Caffo"},
-        "ab_test.ci.score": {"zh": "score法", "en": "score"},
-        "ab_test.ci.welch": {"zh": "Welch t区间", "en": "Welch t interval"},
-    }
-)
 
 _SIG_WORDS = {
     "显著": True,

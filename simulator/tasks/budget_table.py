@@ -26,7 +26,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from simulator.core.forms import AnswerForm, Upload
-from simulator.core.i18n import msg, register, t
+from simulator.core.i18n import msg, t
 from simulator.engine import checking, grouping, metrics, plantables
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label
@@ -47,63 +47,6 @@ from simulator.tasks.report_table import read_upload
 
 KIND = "budget_table"
 COLUMNS = ("roi", "target_gmv", "budget", "conversions", "profit")
-
-register({
-    "budget_table.col.target_gmv": {"zh": "目标GMV", "en": "Target GMV"},
-    "budget_table.col.budget": {"zh": "预算", "en": "Budget"},
-    "budget_table.col.profit": {"zh": "预计利润", "en": "Expected profit"},
-    "budget_table.col.conversions": {"zh": "预计转化数", "en": "Expected conversions"},
-    "budget_table.clicks_not_conversions": {
-        "zh": "预计转化数看起来是 预算 ÷ 点击单价(那是点击数);应为 预算 ÷ 历史转化成本(CPA)。",
-        "en": "Expected conversions look like budget ÷ CPC (that is clicks); use budget ÷ historical CPA."},
-    "budget_table.not_cut": {
-        "zh": "ROI低于保本ROI的渠道也分到了目标和预算;这些渠道每花1元都在亏损,本题要求不再给它们预算。",
-        "en": "Lines below break-even ROI still got a target and budget; each yuan there loses money, so "
-              "they get none."},
-    "budget_table.cost_share": {
-        "zh": "目标看起来是按历史消耗占比分配的;本题要求按保留渠道的历史GMV占比分配。",
-        "en": "The target seems split by historical spend; split it by the kept lines' historical GMV."},
-    "budget_table.even_split": {
-        "zh": "目标看起来是平均分给各渠道的;本题要求按保留渠道的历史GMV占比分配。",
-        "en": "The target seems split evenly; split it by the kept lines' historical GMV."},
-    "budget_table.budget_times_roi": {
-        "zh": "预算看起来是 目标GMV × ROI;预算应为 目标GMV ÷ ROI。",
-        "en": "The budget looks like target GMV × ROI; it is target GMV ÷ ROI."},
-    "budget_table.profit_no_margin": {
-        "zh": "预计利润看起来是 GMV − 预算,没有扣除货品成本;利润 = 目标GMV ÷ 保本ROI − 预算。",
-        "en": "Profit looks like GMV − budget, ignoring the cost of goods; profit = target GMV ÷ "
-              "break-even ROI − budget."},
-    "budget_table.cap_ignored": {
-        "zh": "总预算超出了上限;超出时应把各渠道预算和目标按 上限 ÷ 总预算 同比例缩减。",
-        "en": "The total exceeds the cap; scale every budget and target by cap ÷ total."},
-    "budget_table.mean_roi": {
-        "zh": "合计行的ROI看起来是各渠道ROI的平均;应为 合计目标GMV ÷ 合计预算。",
-        "en": "The total row's ROI looks like the mean of the lines' ROI; it is total target ÷ total budget."},
-    "budget_table.describe": {
-        "zh": "根据数据表 ad_delivery{filter},按{by}编制项目预算表。各{by}的历史ROI = 成交金额合计 ÷ 消耗合计;"
-              "保本ROI为 {breakeven},历史ROI低于保本ROI的{by}不再分配预算(目标与预算填0)。"
-              "项目GMV目标为{target},按保留各{by}的历史成交金额占比分配;预算 = 目标GMV ÷ 历史ROI。{cap}"
-              "预计转化数 = 预算 ÷ 历史转化成本(消耗合计 ÷ 转化数合计)。"
-              "预计利润 = 目标GMV ÷ 保本ROI − 预算。每个{by}一行,再加一行“合计”(目标、预算、利润为各行之和,"
-              "ROI为 合计目标GMV ÷ 合计预算)。列出:{columns}。ROI保留2位小数,金额保留2位小数,转化数保留1位小数。"
-              "上传 CSV 或 XLSX 文件,表头可用中文或英文。",
-        "en": "From table ad_delivery{filter}, draw up the project budget by {by}. Each line's historical "
-              "ROI = its summed GMV ÷ its summed cost; break-even ROI is {breakeven}, and a line whose "
-              "historical ROI is below it gets no budget (target and budget 0). The project's GMV target is "
-              "{target}, split over the kept lines by their share of historical GMV; budget = target GMV ÷ "
-              "historical ROI; expected conversions = budget ÷ historical CPA (summed cost ÷ summed conversions). "
-              "{cap}Expected profit = target GMV ÷ break-even ROI − budget. One row per line "
-              "plus a 合计 (Total) row (sums of target, budget and profit; ROI = total target ÷ total "
-              "budget). Columns: {columns}. ROI and money to 2 decimals, conversions to 1. Upload a CSV or XLSX file; "
-              "headers may be Chinese or English."},
-    "budget_table.target_growth": {"zh": "历史成交金额合计 × (1 + {growth})",
-                                   "en": "historical GMV × (1 + {growth})"},
-    "budget_table.cap": {
-        "zh": "总预算上限为{cap};若各行预算之和超过上限,各行预算与目标按 上限 ÷ 预算之和 同比例缩减。",
-        "en": "The total budget is capped at {cap}; if the lines' budgets add up to more, scale every "
-              "budget and target by cap ÷ that sum. "},
-    "budget_table.cap_factor": {"zh": "历史消耗合计的 {factor} 倍", "en": "{factor} × historical spend"},
-})
 
 
 class Params(TaskParams):

@@ -38,7 +38,7 @@ from pydantic import Field, field_validator, model_validator
 
 from simulator.core import misconceptions
 from simulator.core.forms import AnswerForm, Choice, Option, Text, YesNo
-from simulator.core.i18n import msg, register, t
+from simulator.core.i18n import msg, t
 from simulator.engine import grouping, metrics, parsing
 from simulator.engine.labels import column_label
 from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
@@ -65,58 +65,6 @@ Question = Literal["top_by_metric", "above_threshold", "compare", "same_leader"]
 LETTERS = "ABCDEFGHIJ"
 MARGIN = 0.02
 """Smallest gap, relative to the larger value (or the threshold), between the right option and any other."""
-
-register({
-    "choice.correct": {"zh": "正确。", "en": "Correct."},
-    "choice.wrong": {"zh": "不正确。", "en": "Not correct."},
-    "choice.partial": {"zh": "选对 {right} 项,选错 {wrong} 项,漏选 {missed} 项。",
-                       "en": "{right} right pick(s), {wrong} wrong pick(s), {missed} missed."},
-    "choice.no_such_option": {"zh": "选项 {label} 不存在。", "en": "There is no option {label}."},
-    "choice.mean_of_ratios": {
-        "zh": "看起来是按每天比率的平均值来比较的;每个对象的比率应为其分子合计 ÷ 分母合计。",
-        "en": "This looks like a comparison of mean daily ratios; each entity's ratio is the ratio of its "
-              "totals."},
-    "choice.reversed_order": {
-        "zh": "看起来把最高和最低弄反了,请看清题目问的是最高还是最低。",
-        "en": "Highest and lowest seem swapped; check which one the question asks for."},
-    "choice.numerator_only": {
-        "zh": "看起来只比较了分子(如 成交金额),没有除以分母;比率要用分子合计 ÷ 分母合计。",
-        "en": "This looks like a ranking by the numerator alone (e.g. GMV); divide by the denominator."},
-    "choice.describe_top": {
-        "zh": "根据数据表 {dataset}{filter},按{entity}汇总计算{metric}({formula}),"
-              "哪个{entity}的{metric}{order}?(单选,填写选项字母)",
-        "en": "From table {dataset}{filter}, compute {metric} ({formula}) per {entity}. "
-              "Which {entity} has the {order} {metric}? (single choice: give the option letter)"},
-    "choice.describe_above": {
-        "zh": "根据数据表 {dataset}{filter},按{entity}汇总计算{metric}({formula}),哪些{entity}的{metric}"
-              "不低于{threshold}?(多选,选项中包含全部符合条件的{entity};填写全部符合的选项字母,如 A、C;"
-              "都不符合时选“以上都不是”对应的字母。"
-              "评分:每选对一项得 1 份、每选错一项扣 1 份,最低 0 分)",
-        "en": "From table {dataset}{filter}, compute {metric} ({formula}) per {entity}. "
-              "Which {entity} values have {metric} at least {threshold}? (multiple choice; the options include "
-              "every {entity} that qualifies: give every "
-              "matching letter, e.g. A, C; if none matches, the letter of 'none of the above'. Scoring: +1 share per "
-              "right pick, −1 per wrong pick, never below 0)"},
-    "choice.describe_compare": {
-        "zh": "根据数据表 {dataset}{filter},按{entity}汇总计算{metric}({formula})。判断:{entity} X 的{metric}"
-              "高于{entity} Y(X、Y 见选项)。(回答 对 或 错)",
-        "en": "From table {dataset}{filter}, compute {metric} ({formula}) per {entity}. True or false: "
-              "{entity} X has a higher {metric} than {entity} Y (X and Y are shown as options)."},
-    "choice.describe_same": {
-        "zh": "根据数据表 {dataset}{filter},按{entity}汇总。判断:{metric}({formula})最高的{entity},"
-              "也是{metric2}({formula2})最高的{entity}。(回答 对 或 错)",
-        "en": "From table {dataset}{filter}, aggregate per {entity}. True or false: the {entity} with the "
-              "highest {metric} ({formula}) also has the highest {metric2} ({formula2})."},
-    "choice.order.max": {"zh": "最高", "en": "highest"},
-    "choice.order.min": {"zh": "最低", "en": "lowest"},
-    "choice.breakeven": {
-        "zh": "其自身的保本ROI(1 ÷ 毛利率;毛利率 = (该计划全部订单成交金额 − 商品成本{extra})÷ 成交金额,"
-              "商品成本 = 成本价 × 件数,取自 ad_orders 与 products)",
-        "en": "its own break-even ROI (1 ÷ gross margin rate; margin = (all its orders' amount − goods "
-              "cost{extra}) ÷ amount, goods cost = unit cost × quantity, from ad_orders and products)"},
-    "choice.breakeven_extra": {"zh": " − 每单运费 {shipping} 元 − 成交金额 × 平台扣点 {fee}",
-                               "en": " − shipping ¥{shipping} per order − amount × platform fee {fee}"},
-})
 
 
 class Params(TaskParams):
@@ -242,7 +190,7 @@ def _leader(values: pd.Series, order: str) -> str:
 def _gap(a: float | np.ndarray, b: float | np.ndarray) -> np.ndarray:
     """|a − b| relative to the larger magnitude (0 when both are 0).
 
-    >>> _gap(0.1921, 0.1917) < MARGIN < _gap(0.20, 0.19)
+    >>> bool(_gap(0.1921, 0.1917) < MARGIN < _gap(0.20, 0.19))
     True
     """
     scale = np.maximum(np.abs(a), np.abs(b))

@@ -30,7 +30,7 @@ import pandas as pd
 from pydantic import Field, field_validator
 
 from simulator.core.forms import AnswerForm, Number, Upload
-from simulator.core.i18n import msg, register, t
+from simulator.core.i18n import msg, t
 from simulator.engine import checking, grouping
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import dataset_columns, rename_to_labels
@@ -48,58 +48,6 @@ PARTS: tuple[tuple[str, str], ...] = (
     ("refunds", "gmv"))
 """(part, whole) pairs: the part can never exceed the whole in the same row."""
 SUM_TOLERANCE = 1e-6
-
-register({
-    "data_quality.field.duplicates": {"zh": "重复行数", "en": "duplicate rows"},
-    "data_quality.field.missing": {"zh": "缺失值个数", "en": "missing cells"},
-    "data_quality.field.out_of_range": {"zh": "异常值个数", "en": "out-of-range cells"},
-    "data_quality.field.rows": {"zh": "行数", "en": "rows"},
-    "data_quality.duplicates_all_copies": {
-        "zh": "把重复行的每一份(包括第一次出现的那行)都算进去了;只计多出来的副本。",
-        "en": "Every copy of a duplicated row was counted, the first one too; count only the extra copies."},
-    "data_quality.counted_in_duplicates": {
-        "zh": "把重复行里的问题也重复计数了;请先删除重复行再统计。",
-        "en": "Problems inside duplicate rows were counted again; remove duplicates first, then count."},
-    "data_quality.counted_rows": {
-        "zh": "统计的是有问题的行数;本题统计的是单元格个数。",
-        "en": "That counts rows with a problem; the task counts cells."},
-    "data_quality.only_negatives": {
-        "zh": "只统计了负数;部分大于整体的值(如 点击数 > 展示数)也是异常值。",
-        "en": "Only negative values were counted; a part larger than its whole (e.g. clicks > impressions) "
-              "is out of range too."},
-    "data_quality.still_duplicates": {
-        "zh": "上传的表格中仍有 {n} 行重复数据。",
-        "en": "The uploaded table still has {n} duplicate row(s)."},
-    "data_quality.still_missing": {
-        "zh": "上传的表格中仍有 {n} 个空单元格。", "en": "The uploaded table still has {n} empty cell(s)."},
-    "data_quality.still_out_of_range": {
-        "zh": "上传的表格中仍有 {n} 个异常值(负数或部分大于整体)。",
-        "en": "The uploaded table still has {n} out-of-range value(s) (negative, or a part above its "
-              "whole)."},
-    "data_quality.dropped_too_many": {
-        "zh": "删除的行太多了:只应删除重复行和含缺失值、异常值的行。",
-        "en": "Too many rows were removed: remove only duplicates and rows with missing or out-of-range "
-              "cells."},
-    "data_quality.rules": {
-        "zh": "规则:①重复行 = 所有列都与前面某行完全相同的行,只计多出来的副本;②缺失值 = 空单元格;"
-              "③异常值 = 计数、金额、时长为负数,0/1 标记不是 0 或 1,比率不在 0~1 之间,或部分大于整体"
-              "(如 点击数 > 展示数、转化数 > 点击数、观看人数 > 观看次数,计部分那一格)。"
-              "②③在删除重复行之后统计,按单元格计数。",
-        "en": "Rules: (1) a duplicate is a row identical in every column to an earlier row; count only the "
-              "extra copies; (2) missing = an empty cell; (3) out of range = a negative count, amount or "
-              "duration, a 0/1 flag that is not 0 or 1, a ratio outside 0–1, or a part larger than its whole "
-              "(clicks > impressions, conversions > clicks, viewers > views …; the part is the bad cell). "
-              "Count (2) and (3) in cells, after removing the duplicate rows."},
-    "data_quality.describe_counts": {
-        "zh": "检查数据表 {dataset} 的数据质量,填写:{fields}(均为整数)。{rules}",
-        "en": "Check the quality of table {dataset} and give: {fields} (whole numbers). {rules}"},
-    "data_quality.describe_cleaned": {
-        "zh": "清洗数据表 {dataset}:先删除重复行,再删除含缺失值或异常值的行,其余行与列保持原样,"
-              "上传清洗后的表格(CSV 或 XLSX)。{rules}",
-        "en": "Clean table {dataset}: remove the duplicate rows, then every row with a missing or "
-              "out-of-range cell; keep the other rows and columns as they are, and upload the cleaned "
-              "table (CSV or XLSX). {rules}"},
-})
 
 
 @dataclass
@@ -128,7 +76,7 @@ def _units(df: pd.DataFrame, dataset: str | None) -> dict[str, str]:
     for col in df.columns:
         doc = documented.get(col)
         if doc is not None:
-            out[col] = doc.unit  # type: ignore[attr-defined]
+            out[col] = doc.unit
         elif pd.api.types.is_numeric_dtype(df[col]) and not str(col).endswith("_id"):
             out[col] = "count"
     return out

@@ -30,7 +30,7 @@ from pydantic import Field, model_validator
 
 from simulator.core import forms
 from simulator.core.forms import AnswerForm, Grid, Group, Number
-from simulator.core.i18n import Msg, msg, register, t
+from simulator.core.i18n import Msg, msg, t
 from simulator.engine import checking
 from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
@@ -45,119 +45,6 @@ FieldName = Literal[
 ]
 SEGMENT_METRICS = ("asset_t0", "asset_t1", "new", "lost")
 
-register(
-    {
-        "five_a_map.field.counts_t0": {"zh": "T0各阶段人数", "en": "Users per stage at T0"},
-        "five_a_map.field.counts_t1": {"zh": "T1各阶段人数", "en": "Users per stage at T1"},
-        "five_a_map.field.flows": {"zh": "流转人数", "en": "Flows (users)"},
-        "five_a_map.field.flow_rates": {"zh": "流转率", "en": "Flow rates"},
-        "five_a_map.field.new": {"zh": "新增人数", "en": "New users (新增)"},
-        "five_a_map.field.lost": {"zh": "流失人数", "en": "Lost users (流失)"},
-        "five_a_map.field.by_segment": {"zh": "分人群资产", "en": "Asset by segment"},
-        "five_a_map.field.penetration": {"zh": "渗透率", "en": "Penetration"},
-        "five_a_map.stage.none": {"zh": "资产外", "en": "outside"},
-        "five_a_map.stage.O": {"zh": "O 机会人群", "en": "O Opportunity"},
-        "five_a_map.stage.A1": {"zh": "A1 了解", "en": "A1 Aware"},
-        "five_a_map.stage.A2": {"zh": "A2 吸引", "en": "A2 Appeal"},
-        "five_a_map.stage.A3": {"zh": "A3 问询", "en": "A3 Ask"},
-        "five_a_map.stage.A4": {"zh": "A4 行动", "en": "A4 Act"},
-        "five_a_map.stage.A5": {"zh": "A5 拥护", "en": "A5 Advocate"},
-        "five_a_map.not_mapping": {
-            "zh": "请按字段作答,每个字段一行,例如 counts_t0 下写 A1: 120 …,flows 下写 A1>A2: 30 …,new: 80。",
-            "en": "Answer per field, one field a line, e.g. under counts_t0 write A1: 120 …, under flows "
-            "A1>A2: 30 …, and new: 80.",
-        },
-        "five_a_map.bad_entry": {
-            "zh": "“{field}”中无法识别“{entry}”:阶段写作 O、A1…A5 或 none(资产外),流转写作 A1>A2。",
-            "en": "In “{field}”, “{entry}” is not understood: stages are O, A1…A5 or none (outside); flows "
-            "are written A1>A2.",
-        },
-        "five_a_map.bad_value": {
-            "zh": "“{field}”中“{entry}”:{detail}",
-            "en": "In “{field}”, “{entry}”: {detail}",
-        },
-        "five_a_map.entries_wrong": {
-            "zh": "“{field}”有 {n} 处不正确:{entries}。",
-            "en": "“{field}” has {n} wrong entr(ies): {entries}.",
-        },
-        "five_a_map.entries_missing": {
-            "zh": "“{field}”缺少 {n} 项:{entries}。",
-            "en": "“{field}” lacks {n} entr(ies): {entries}.",
-        },
-        "five_a_map.value_wrong": {"zh": "“{field}”不正确。", "en": "“{field}” is wrong."},
-        "five_a_map.t1_base": {
-            "zh": "流转率的分母用了T1的阶段人数;流转率(i→j)应以T0时阶段i的人数为基数。",
-            "en": "The flow rates divide by stage sizes at T1; a flow rate i→j is over the users in i at T0.",
-        },
-        "five_a_map.reversed": {
-            "zh": "流转方向颠倒了:“A1>A2”指T0在A1、T1在A2的用户。",
-            "en": "The flows are reversed: “A1>A2” means users in A1 at T0 and in A2 at T1.",
-        },
-        "five_a_map.new_absent_only": {
-            "zh": "新增只统计了T0无记录的用户;T0为O机会人群、T1进入A1–A5的用户也算新增。",
-            "en": "新增 counts only users absent at T0; users in O at T0 who reach A1–A5 at T1 are new too.",
-        },
-        "five_a_map.new_with_o": {
-            "zh": "新增把T1进入O机会人群的用户也算进去了;O不属于5A人群资产(A1–A5)。",
-            "en": "新增 includes users who only reached O; O is not part of the 5A asset (A1–A5).",
-        },
-        "five_a_map.new_net": {
-            "zh": "新增不是资产总量的净变化;净变化 = 新增 − 流失。",
-            "en": "新增 is not the net change of the asset; net change = 新增 − 流失.",
-        },
-        "five_a_map.lost_absent_only": {
-            "zh": "流失只统计了T1无记录的用户;从A1–A5退回O机会人群的用户也算流失。",
-            "en": "流失 counts only users absent at T1; users who fell back from A1–A5 to O are lost too.",
-        },
-        "five_a_map.lost_with_o": {
-            "zh": "流失把O机会人群中消失的用户也算进去了;流失只看T0在A1–A5的用户。",
-            "en": "流失 includes users who left from O; only users in A1–A5 at T0 can be lost.",
-        },
-        "five_a_map.describe": {
-            "zh": "根据数据集 audience_5a(5A人群资产快照),以 T0 = {t0}、T1 = {t1} 编制5A关系资产图。"
-            "5A人群资产指A1–A5;O为机会人群;某日无记录的用户视为资产外(none)。"
-            "同一用户同日多条记录按最深阶段计。请填写:{fields}。",
-            "en": "From dataset audience_5a (5A asset snapshots), build the 5A relationship-asset map "
-            "between T0 = {t0} and T1 = {t1}. The 5A asset is A1–A5; O is the opportunity pool; a user with "
-            "no row on a date is outside (none). A user with several rows on a date counts in the deepest "
-            "stage. Give: {fields}.",
-        },
-        "five_a_map.describe_flows": {
-            "zh": "流转人数写作“A1>A2”(T0在A1、T1在A2),含“none>A1”(从资产外进入)和“A3>none”(离开)。",
-            "en": " Flows are written “A1>A2” (A1 at T0, A2 at T1), including “none>A1” (entered from "
-            "outside) and “A3>none” (left).",
-        },
-        "five_a_map.describe_rates": {
-            "zh": "流转率(i→j) = 流转人数(i→j) ÷ T0时阶段i的人数。",
-            "en": " Flow rate i→j = flow(i→j) ÷ users in i at T0.",
-        },
-        "five_a_map.describe_new_lost": {
-            "zh": "新增 = T1在A1–A5、T0为O或无记录的用户;流失 = T0在A1–A5、T1为O或无记录的用户。",
-            "en": " 新增 (new) = users in A1–A5 at T1 who were O or absent at T0; 流失 (lost) = users in "
-            "A1–A5 at T0 who are O or absent at T1.",
-        },
-        "five_a_map.describe_rounding": {
-            "zh": "人数填整数;比率保留{decimals}位小数或以百分数保留{pct}位小数。",
-            "en": " Counts as whole numbers; rates to {decimals} decimals (or {pct} as a percentage).",
-        },
-        "five_a_map.describe_segment": {
-            "zh": "另按“{segment}”分人群,给出每个人群的T0资产人数、T1资产人数(T0/T1 的A1–A5人数)、新增、"
-            "流失{pen}。",
-            "en": " Also split by “{segment}”: for each level give asset_t0, asset_t1 (A1–A5 users at T0/T1)"
-            ", new and lost{pen}.",
-        },
-        "five_a_map.describe_penetration": {
-            "zh": ",以及渗透率 = T1的A1–A5人数 ÷ 平台该人群用户数(平台用户数:{population})",
-            "en": ", and penetration = A1–A5 users at T1 ÷ the platform's users in that level (platform "
-            "users: {population})",
-        },
-        "five_a_map.first_snapshot": {"zh": "最早的快照日期", "en": "the earliest snapshot date"},
-        "five_a_map.last_snapshot": {"zh": "最晚的快照日期", "en": "the latest snapshot date"},
-        "five_a_map.segment.gender": {"zh": "性别", "en": "gender"},
-        "five_a_map.segment.age_band": {"zh": "年龄段", "en": "age band"},
-        "five_a_map.segment.city_tier": {"zh": "城市等级", "en": "city tier"},
-    }
-)
 
 _STAGE_WORDS = {
     "o": "O",

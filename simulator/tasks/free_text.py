@@ -23,37 +23,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.core.forms import AnswerForm, Text
-from simulator.core.i18n import msg, register, t
+from simulator.core.i18n import msg, t
 from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "free_text"
 MAX_CHARS = 20_000
-
-register({
-    "free_text.ungraded": {
-        "zh": "已收到你的作答({chars} 字),将由老师按评分要点批阅。",
-        "en": "Your answer ({chars} characters) was received; an instructor will grade it against the "
-              "rubric."},
-    "free_text.empty": {"zh": "作答为空,请写下你的分析和建议。",
-                        "en": "The answer is empty; write your analysis."},
-    "free_text.too_short": {
-        "zh": "作答太短({chars} 字),至少需要 {min} 字。",
-        "en": "The answer is too short ({chars} characters); write at least {min}."},
-    "free_text.short_note": {
-        "zh": "作答只有 {chars} 字,少于要求的 {min} 字;仍已提交给老师批阅,可能因此失分。",
-        "en": "The answer has {chars} characters, fewer than the {min} asked; it still goes to the "
-              "instructor, who may take points off for it."},
-    "free_text.too_long": {
-        "zh": "作答太长(超过 {max} 字),请精简。", "en": "The answer is too long (over {max} characters)."},
-    "free_text.describe": {
-        "zh": "{question}请用文字作答,不少于 {min} 字;由老师按以下要点评分:{rubric}",
-        "en": "{question} Answer in writing, at least {min} characters; an instructor grades it on: "
-              "{rubric}"},
-    "free_text.criterion": {"zh": "{text}({points} 分)", "en": "{text} ({points} pt)"},
-    "free_text.default_question": {
-        "zh": "结合数据分析结果,提出具体的优化建议。",
-        "en": "Using your analysis, propose concrete improvements."},
-})
 
 
 class Bilingual(BaseModel):

@@ -27,7 +27,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from simulator.core.forms import AnswerForm, Upload
-from simulator.core.i18n import msg, register, t
+from simulator.core.i18n import msg, t
 from simulator.engine import checking, grouping, metrics, plantables
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label
@@ -52,51 +52,6 @@ TREES: dict[str, tuple[str, ...]] = {
     "live_products": ("product_exposure_users", "product_ctr", "click_to_buy_rate", "avg_order_value"),
 }
 """Dataset → the tree's nodes: the traffic count first, then the rates whose product with it is GMV."""
-
-register({
-    "kpi_tree.col.target_gmv": {"zh": "目标GMV", "en": "Target GMV"},
-    "kpi_tree.col.target_traffic": {"zh": "目标流量", "en": "Target traffic"},
-    "kpi_tree.mean_of_ratios": {
-        "zh": "合计行的比率看起来是各组比率的平均;合计行应按全部数据的合计重新计算(分子合计 ÷ 分母合计)。",
-        "en": "The total row's rate looks like the mean of the groups' rates; compute it from the totals "
-              "(summed numerator ÷ summed denominator)."},
-    "kpi_tree.even_split": {
-        "zh": "目标看起来是平均分给各组的;本题要求按各组实际GMV占比分解总目标。",
-        "en": "The target seems split evenly; split it by each group's share of actual GMV."},
-    "kpi_tree.lift_ignored": {
-        "zh": "目标流量看起来没有考虑转化指标的提升;应为 目标GMV ÷(提升后的各比率之积)。",
-        "en": "The target traffic ignores the rate improvements; divide the target GMV by the product "
-              "of the improved rates."},
-    "kpi_tree.lift_added": {
-        "zh": "目标流量看起来是把提升加到了流量上;提升作用于比率,流量需求应相应减少。",
-        "en": "The improvement seems applied to traffic; it raises the rates, so less traffic is needed."},
-    "kpi_tree.identity": {
-        "zh": "第 {rows} 行的各节点相乘不等于该行的GMV(允许2%舍入误差);请检查拆解公式 GMV = {formula}。",
-        "en": "In row(s) {rows} the nodes do not multiply to the row's GMV (2% rounding allowed); check "
-              "the identity GMV = {formula}."},
-    "kpi_tree.describe": {
-        "zh": "根据数据表 {dataset}{filter},按{by}拆解GMV指标树:GMV = {formula}。每组一行,并加一行“合计”"
-              "(合计行的比率按全部数据的合计计算)。列出:{columns}。"
-              "总目标GMV为{target};按各组实际GMV占比分解到各组(合计行填总目标)。{lift}"
-              "目标流量 = 该组目标GMV ÷ {rates}{lifted},合计行为各组目标流量之和。"
-              "{rounding}{periods}上传 CSV 或 XLSX 文件,表头可用中文或英文。",
-        "en": "From table {dataset}{filter}, break GMV down by {by}: GMV = {formula}. One row per group "
-              "plus a 合计 (Total) row, whose rates come from the overall totals. Columns: {columns}. "
-              "The total target GMV is {target}; split it over the groups by their share of actual GMV "
-              "(the total row holds the whole target). {lift}Target traffic = the group's target GMV ÷ "
-              "{rates}{lifted}; the total row holds the sum of the groups' target traffic. {rounding}"
-              "{periods}Upload a CSV or XLSX file; headers may be Chinese or English."},
-    "kpi_tree.target_growth": {"zh": "实际总GMV × (1 + {growth})", "en": "actual total GMV × (1 + {growth})"},
-    "kpi_tree.lift": {"zh": "下一期{items}。", "en": "Next period {items}. "},
-    "kpi_tree.lift_item": {"zh": "{label}相对提升 {pct}", "en": "{label} improves by {pct} (relative)"},
-    "kpi_tree.lifted": {"zh": "(按提升后的比率)", "en": " (at the improved rates)"},
-    "kpi_tree.rounding": {
-        "zh": "比率保留4位小数(或百分数2位),金额保留2位小数,人数取整。",
-        "en": "Rates to 4 decimals (or percent to 2), money to 2 decimals, people as whole numbers. "},
-    "kpi_tree.periods": {
-        "zh": "周列填写该周周一的日期(YYYY-MM-DD),月列填写 YYYY-MM。",
-        "en": "Write a week as its Monday's date (YYYY-MM-DD), a month as YYYY-MM. "},
-})
 
 
 class Params(TaskParams):

@@ -26,7 +26,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from simulator.core.forms import AnswerForm, spec_fields
-from simulator.core.i18n import msg, register, t
+from simulator.core.i18n import msg, t
 from simulator.engine import checking, metrics
 from simulator.engine.checking import FieldSpec
 from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
@@ -49,58 +49,6 @@ FIELDS = ("total", "ranking", "top_account", "top_share", "top_n_share", "hhi", 
 TEXT = ("ranking", "top_account", "top_platform", "grow", "cut")
 _SEPARATORS = re.compile(r"[\s,，、>＞;；/|]+")
 _DATE = {"accounts_daily": "date", "posts": "publish_date"}
-
-register({
-    "matrix_review.field.total": {"zh": "矩阵合计", "en": "Matrix total"},
-    "matrix_review.field.ranking": {"zh": "账号贡献排名", "en": "Ranking by contribution"},
-    "matrix_review.field.top_account": {"zh": "贡献最大的账号", "en": "Top account"},
-    "matrix_review.rank_by_efficiency": {
-        "zh": "排名看起来是按效率指标排的;本题的排名按各账号的贡献({metric}合计)从高到低。",
-        "en": "The ranking seems to follow the efficiency rate; rank by each account's {metric} total."},
-    "matrix_review.field.top_share": {"zh": "最大账号占比", "en": "Top account's share"},
-    "matrix_review.field.top_n_share": {"zh": "前N账号合计占比", "en": "Top-N share"},
-    "matrix_review.field.hhi": {"zh": "集中度HHI", "en": "Concentration (HHI)"},
-    "matrix_review.field.top_platform": {"zh": "贡献最大的平台", "en": "Top platform"},
-    "matrix_review.field.top_platform_share": {"zh": "最大平台占比", "en": "Top platform's share"},
-    "matrix_review.field.grow": {"zh": "建议加码的账号", "en": "Account to grow"},
-    "matrix_review.field.cut": {"zh": "建议收缩的账号", "en": "Account to cut"},
-    "matrix_review.grow_by_share": {
-        "zh": "加码账号看起来是按贡献份额选的;本题要求选效率指标最高的账号(份额大不等于效率高)。",
-        "en": "The account to grow seems chosen by share; grow the account with the best efficiency rate."},
-    "matrix_review.cut_by_share": {
-        "zh": "收缩账号看起来是按份额最小选的;本题要求在份额低于平均的账号中选效率最低者。",
-        "en": "The account to cut seems the smallest by share; cut the least efficient of the "
-              "below-average-share accounts."},
-    "matrix_review.mean_of_daily": {
-        "zh": "效率看起来是按每天比率的平均算的;各账号效率应为 分子合计 ÷ 分母合计。",
-        "en": "Efficiency looks like a mean of daily rates; use each account's summed numerator ÷ "
-              "summed denominator."},
-    "matrix_review.hhi_points": {
-        "zh": "HHI 用百分数的平方(如 3600)表示了;本题要求用份额小数的平方和(0~1之间,如 0.36)。",
-        "en": "HHI was written in percentage points squared (e.g. 3600); give Σ share² of fractions "
-              "(0–1, e.g. 0.36)."},
-    "matrix_review.unknown_account": {
-        "zh": "“{field}”填写的“{value}”不是数据中的账号;请填写账号ID(如 A01)或账号名称。",
-        "en": "“{value}” in “{field}” is not an account in the data; give an account ID (e.g. A01) or name."},
-    "matrix_review.not_mapping": {
-        "zh": "请按字段作答,每个字段一行,例如 top_account: A01、top_share: 35.20%、grow: A03、cut: A05。",
-        "en": "Answer per field, one per line, e.g. top_account: A01, top_share: 35.20%, grow: A03, cut: A05."},
-    "matrix_review.describe": {
-        "zh": "根据数据表 {dataset}{filter},评估由各账号组成的传播矩阵。以“{metric}”衡量各账号的贡献:"
-              "账号占比 = 该账号{metric}合计 ÷ 全部账号合计;HHI = 各账号占比(小数)的平方和;前N账号合计占比"
-              "取贡献最大的 {n} 个账号;账号贡献排名按{metric}合计从高到低列出全部账号ID(用“、”或“>”分隔);"
-              "平台占比按平台汇总后计算。效率指标为“{efficiency}”(按各账号的合计计算)。"
-              "建议加码:效率最高的账号;建议收缩:占比低于平均占比(1 ÷ 账号数)的账号中效率最低者(不含加码账号)。"
-              "请填写:{fields}。占比与HHI保留4位小数(或百分数2位),{metric}合计取整;账号填写账号ID。",
-        "en": "From table {dataset}{filter}, review the matrix of accounts. Contribution is measured by "
-              "“{metric}”: an account's share = its total ÷ all accounts' total; HHI = the sum of the "
-              "squared shares (fractions); the top-N share covers the {n} largest accounts; the ranking lists every "
-              "account ID from the largest total to the smallest (separated by commas or >); platform shares come "
-              "from totals per platform. Efficiency is “{efficiency}” (from each account's totals). Grow: "
-              "the most efficient account; cut: the least efficient of the accounts whose share is below "
-              "the average share (1 ÷ number of accounts), other than the one to grow. Give: {fields}. "
-              "Shares and HHI to 4 decimals (or percent to 2), the total as a whole number; accounts by ID."},
-})
 
 
 class Params(TaskParams):

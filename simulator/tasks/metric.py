@@ -28,7 +28,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulator.core.forms import AnswerForm, Number
-from simulator.core.i18n import msg, register, t
+from simulator.core.i18n import msg, t
 from simulator.core.misconceptions import date_grain, mean_of_ratios_key
 from simulator.core.value_labels import value_label
 from simulator.engine import checking, grouping, metrics
@@ -42,54 +42,6 @@ ENTITY_ALIASES = {"campaign": "campaign_id", "adgroup": "adgroup_id", "creative"
                   "account": "account_id", "session": "session_id", "product": "product_id",
                   "post": "post_id"}
 """Short names instructors may write for ``per``/``by``: ``campaign`` → ``campaign_id``."""
-
-register({
-    "metric.sum_not_mean": {
-        "zh": "给出的是合计值;本题要求的是平均值(合计 ÷ 分组个数)。",
-        "en": "That is the total; the task asks for the mean per group (total ÷ number of groups)."},
-    "metric.mean_not_sum": {
-        "zh": "给出的是平均值;本题要求的是合计值。", "en": "That is a mean; the task asks for the total."},
-    "metric.wrong_period": {
-        "zh": "平均的周期不对(例如按周平均而不是按天);请按题目要求的周期平均。",
-        "en": "Averaged over the wrong period (e.g. per week instead of per day); use the period asked."},
-    "metric.standard_definition": {
-        "zh": "用的是常规口径;本题指定了另一种口径,请按题目给出的分子、分母计算。",
-        "en": "That is the usual definition; this task specifies another one: use its numerator and "
-              "denominator."},
-    "metric.describe": {
-        "zh": "根据数据表 {dataset}{filter},计算{what}。结果{rounding}。",
-        "en": "From table {dataset}{filter}, compute {what}. Give the result {rounding}."},
-    "metric.describe_filter": {"zh": " 中{conditions}的数据", "en": " for the rows where {conditions}"},
-    "metric.what": {"zh": "{label}({formula})", "en": "{label} ({formula})"},
-    "metric.per_period": {
-        "zh": "{prefix}{label}:先按{period}汇总{label},再对有数据的各{period}取平均{note}",
-        "en": "the {prefix} average {label}: the total per {period}, averaged over the {period}s that "
-              "have data{note}"},
-    "metric.week_note": {"zh": "(每周从周一到周日)", "en": " (weeks run Monday to Sunday)"},
-    "metric.per_column": {
-        "zh": "平均每个{entity}的{label}(各{entity}合计之和 ÷ {entity}个数)",
-        "en": "the mean {label} per {entity} (each {entity}'s total, averaged over the {entity}s)"},
-    "metric.period.day": {"zh": "天", "en": "day"},
-    "metric.period.week": {"zh": "周", "en": "week"},
-    "metric.period.month": {"zh": "月", "en": "month"},
-    "metric.prefix.day": {"zh": "日均", "en": "daily"},
-    "metric.prefix.week": {"zh": "周均", "en": "weekly"},
-    "metric.prefix.month": {"zh": "月均", "en": "monthly"},
-    "metric.cond.eq": {"zh": "{column}为{value}", "en": "{column} is {value}"},
-    "metric.cond.in": {"zh": "{column}为{values}之一", "en": "{column} is one of {values}"},
-    "metric.cond.range": {"zh": "{column}在{start}至{end}之间(含首尾)",
-                          "en": "{column} is from {start} to {end} (inclusive)"},
-    "metric.cond.sep": {"zh": "且", "en": " and "},
-    "metric.sum_of": {"zh": "Σ{cols}", "en": "Σ{cols}"},
-    "metric.from_orders.signed_gmv": {
-        "zh": ";ad_delivery 没有{column}列,{column}取自 ad_orders:状态为已签收的订单金额,按日期和计划汇总",
-        "en": "; ad_delivery has no {column} column: take it from ad_orders, the amounts of orders with "
-              "status signed, summed per date and campaign"},
-    "metric.from_orders.signed_orders": {
-        "zh": ";ad_delivery 没有{column}列,{column}取自 ad_orders:状态为已签收的订单数,按日期和计划汇总",
-        "en": "; ad_delivery has no {column} column: take it from ad_orders, the number of orders with "
-              "status signed, per date and campaign"},
-})
 
 
 # --------------------------------------------------------------------------- filters

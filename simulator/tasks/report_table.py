@@ -26,7 +26,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from simulator.core.forms import AnswerForm, Upload
-from simulator.core.i18n import msg, register, t
+from simulator.core.i18n import msg, t
 from simulator.core.misconceptions import date_grain, mean_of_ratios_key
 from simulator.engine import checking, grouping, metrics
 from simulator.engine.checking import FieldSpec
@@ -52,25 +52,6 @@ from simulator.tasks.metric import (
 )
 
 KIND = "report_table"
-
-register({
-    "report_table.describe": {
-        "zh": "根据数据表 {dataset}{filter},按{by}分组制作运营数据统计报表,列出:{metrics}。"
-              "表格第一行为表头,先放分组列({by}),再放各指标列;每组一行,顺序不限。"
-              "比率类指标一律用该组的合计计算(如 点击率 = 该组点击数合计 ÷ 展示数合计),"
-              "不要对每天的比率求平均。"
-              "{periods}上传 CSV 或 XLSX 文件,表头可用中文或英文。",
-        "en": "From table {dataset}{filter}, build an operations report grouped by {by}, with: {metrics}. "
-              "Put the headers in the first row, the group columns ({by}) first, then the metrics; one row "
-              "per group, in any order. Compute every ratio from the group's totals (e.g. CTR = the group's "
-              "clicks ÷ its impressions), never as a mean of daily ratios. {periods}Upload a CSV or XLSX "
-              "file; headers may be Chinese or English."},
-    "report_table.metric_item": {"zh": "{label}({rounding})", "en": "{label} ({rounding})"},
-    "report_table.periods": {
-        "zh": "周列填写该周周一的日期(YYYY-MM-DD,周一至周日为一周),月列填写 YYYY-MM,日期列填写 YYYY-MM-DD。",
-        "en": "Write a week as its Monday's date (YYYY-MM-DD; weeks run Monday to Sunday), a month as "
-              "YYYY-MM and a day as YYYY-MM-DD. "},
-})
 
 
 class Params(TaskParams):

@@ -24,7 +24,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from simulator.core.forms import AnswerForm, Upload
-from simulator.core.i18n import msg, register, t
+from simulator.core.i18n import msg, t
 from simulator.engine import checking, grouping, metrics, plantables
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label
@@ -46,45 +46,6 @@ from simulator.tasks.report_table import read_upload
 KIND = "risk_review"
 COLUMNS = ("utilisation", "refund_rate", "roi", "risk_score", "flagged")
 RULES = ("refund", "overrun", "idle", "roi")
-
-register({
-    "risk_review.col.utilisation": {"zh": "预算利用率", "en": "Budget utilisation"},
-    "risk_review.col.risk_score": {"zh": "风险分", "en": "Risk score"},
-    "risk_review.col.flagged": {"zh": "是否预警", "en": "Flagged"},
-    "risk_review.rule.refund": {"zh": "退款金额占比 > {v}", "en": "refund rate > {v}"},
-    "risk_review.rule.overrun": {"zh": "预算利用率 > {v}(超支)", "en": "utilisation > {v} (overspend)"},
-    "risk_review.rule.idle": {"zh": "预算利用率 < {v}(资源闲置)", "en": "utilisation < {v} (idle budget)"},
-    "risk_review.rule.roi": {"zh": "支付ROI < {v}", "en": "ROI < {v}"},
-    "risk_review.rule_item": {"zh": "{rule} 记 {w} 分", "en": "{rule}: {w} point(s)"},
-    "risk_review.calendar_days": {
-        "zh": "计划预算看起来按统计期的全部天数计算;应只按该计划实际有投放的天数 × 日预算。",
-        "en": "The planned budget seems to use every day of the period; use only the days the line "
-              "delivered × the daily budget."},
-    "risk_review.mean_of_daily": {
-        "zh": "看起来是先算每天的比率再取平均;各计划的比率应为 分子合计 ÷ 分母合计。",
-        "en": "This looks like the mean of daily rates; use each line's summed numerator ÷ summed "
-              "denominator."},
-    "risk_review.unweighted": {
-        "zh": "风险分看起来是触发规则的条数;每条规则应按题目给定的分值计分。",
-        "en": "The risk score looks like a count of breached rules; each rule scores its given weight."},
-    "risk_review.flag_inconsistent": {
-        "zh": "第 {rows} 行的“是否预警”与该行自己的风险分不一致:风险分 ≥ {flag_at} 时预警。",
-        "en": "In row(s) {rows} the flag does not follow the row's own risk score: flag when the score "
-              "≥ {flag_at}."},
-    "risk_review.describe": {
-        "zh": "根据数据表 ad_delivery{filter},按{by}评估资源利用率与风险。各{by}的计划预算 = 日预算 {budget} × "
-              "该{by}有投放记录的天数;预算利用率 = 消耗合计 ÷ 计划预算;退款金额占比 = 退款金额合计 ÷ 成交金额合计;"
-              "支付ROI = 成交金额合计 ÷ 消耗合计。风控规则:{rules}。风险分为所触发规则的分值之和,风险分 ≥ {flag_at} "
-              "时预警。每个{by}一行,列出:{columns}(是否预警填 是/否)。比率保留4位小数(或百分数2位),ROI保留2位"
-              "小数。上传 CSV 或 XLSX 文件,表头可用中文或英文。",
-        "en": "From table ad_delivery{filter}, assess resource utilisation and risk by {by}. Each line's "
-              "planned budget = the daily budget {budget} × the days it has delivery rows; utilisation = "
-              "summed cost ÷ planned budget; refund rate = summed refunds ÷ summed GMV; ROI = summed GMV ÷ "
-              "summed cost. Risk rules: {rules}. The risk score is the sum of the breached rules' points; "
-              "flag the line when it is ≥ {flag_at}. One row per line with: {columns} (flag as 是/否 or "
-              "yes/no). Rates to 4 decimals (or percent to 2), ROI to 2 decimals. Upload a CSV or XLSX "
-              "file; headers may be Chinese or English."},
-})
 
 
 class Params(TaskParams):

@@ -21,7 +21,7 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from simulator.core.forms import AnswerForm, spec_fields
-from simulator.core.i18n import msg, register, t
+from simulator.core.i18n import msg, t
 from simulator.engine import checking, metrics, stats
 from simulator.engine.checking import FieldSpec
 from simulator.tasks.ab_test import read_fields
@@ -30,116 +30,6 @@ from simulator.tasks.base import Check, Made, TaskContext, TaskParams
 KIND = "roi_forecast"
 FIELDS = ("forecast_gmv", "roi", "marginal_roi", "increase_budget")
 NUMBERS = ("forecast_gmv", "roi", "marginal_roi")
-
-register(
-    {
-        "roi_forecast.field.forecast_gmv": {"zh": "预测成交金额", "en": "Forecast GMV"},
-        "roi_forecast.field.roi": {"zh": "预测ROI", "en": "Forecast ROI"},
-        "roi_forecast.field.marginal_roi": {"zh": "边际ROI", "en": "Marginal ROI"},
-        "roi_forecast.field.increase_budget": {"zh": "是否建议增加预算", "en": "Increase the budget"},
-        "roi_forecast.model.linear": {
-            "zh": "线性模型 GMV = a + b·消耗",
-            "en": "linear model GMV = a + b·spend",
-        },
-        "roi_forecast.model.log": {
-            "zh": "对数模型 GMV = a + b·ln(消耗)",
-            "en": "log model GMV = a + b·ln(spend)",
-        },
-        "roi_forecast.model.power": {
-            "zh": "幂函数模型 GMV = k·消耗^e(对 ln消耗、lnGMV 做最小二乘)",
-            "en": "power model GMV = k·spend^e (least squares on ln spend, ln GMV)",
-        },
-        "roi_forecast.variant.linear": {
-            "zh": "结果对应线性模型,与题目要求的模型不符。",
-            "en": "This matches the linear model, not the model the task asks for.",
-        },
-        "roi_forecast.variant.log": {
-            "zh": "结果对应对数模型,与题目要求的模型不符。",
-            "en": "This matches the log model, not the model the task asks for.",
-        },
-        "roi_forecast.variant.power": {
-            "zh": "结果对应幂函数模型,与题目要求的模型不符。",
-            "en": "This matches the power model, not the model the task asks for.",
-        },
-        "roi_forecast.variant.power_nonlinear": {
-            "zh": "幂函数是在原始尺度上非线性拟合的;本题要求对 ln消耗、lnGMV 做线性最小二乘。",
-            "en": "The power curve was fitted on the original scale; the task fits ln GMV on ln spend by "
-            "least squares.",
-        },
-        "roi_forecast.variant.average_roi": {
-            "zh": "边际ROI算成了平均ROI(GMV÷消耗);边际ROI是多投1元带来的GMV,即曲线在该预算处的斜率。",
-            "en": "That is the average ROI (GMV ÷ spend); marginal ROI is the extra GMV per extra yuan, the "
-            "curve's slope at the budget.",
-        },
-        "roi_forecast.variant.log_slope": {
-            "zh": "对数模型的边际ROI应为 b ÷ 消耗,不是系数 b 本身。",
-            "en": "For the log model the marginal ROI is b ÷ spend, not b itself.",
-        },
-        "roi_forecast.variant.power_exponent": {
-            "zh": "幂函数模型的边际ROI应为 e × GMV ÷ 消耗,不是指数 e 本身。",
-            "en": "For the power model the marginal ROI is e × GMV ÷ spend, not the exponent e itself.",
-        },
-        "roi_forecast.variant.paid_gmv": {
-            "zh": "用的是支付GMV;本题要求按签收GMV(ad_orders 中订单状态为已签收的订单金额)预测。",
-            "en": "This uses paid GMV; the task forecasts signed GMV (ad_orders rows with status signed).",
-        },
-        "roi_forecast.variant.not_daily": {
-            "zh": "拟合时没有先按日期汇总;应先把筛选范围内每天的消耗和GMV各自求和,再拟合。",
-            "en": "The fit was not on daily totals; sum spend and GMV per date over the filter first, then "
-            "fit.",
-        },
-        "roi_forecast.decision": {
-            "zh": "加预算的判断应比较边际ROI与保本ROI:边际ROI ≥ 保本ROI 时才建议增加预算。",
-            "en": "Decide by comparing marginal ROI with break-even ROI: increase only when marginal ROI ≥ "
-            "break-even.",
-        },
-        "roi_forecast.decision_average": {
-            "zh": "看起来用平均ROI与保本ROI比较做了判断;应比较边际ROI。",
-            "en": "This looks decided on the average ROI; compare the marginal ROI with break-even ROI.",
-        },
-        "roi_forecast.not_mapping": {
-            "zh": "请按字段作答,每个字段一行,例如 forecast_gmv: 94628.29、roi: 1.58、marginal_roi: 0.55、"
-            "increase_budget: 否。",
-            "en": "Answer per field, one field a line, e.g. forecast_gmv: 94628.29, roi: 1.58, "
-            "marginal_roi: 0.55, increase_budget: no.",
-        },
-        "roi_forecast.describe": {
-            "zh": "用数据集 ad_delivery{filter}预测日预算为 {budget} 时的产出。"
-            "先按日期汇总每天的消耗和{gmv}(剔除消耗或GMV为0的日期),再用{model}拟合。请填写:{fields}。"
-            "预测ROI = 预测GMV ÷ 预算;边际ROI = 曲线在该预算处的斜率(多投1元带来的GMV);{breakeven}边际ROI ≥ "
-            "保本ROI 时建议增加预算。金额保留2位小数,预测ROI保留2位小数,边际ROI保留4位小数。",
-            "en": "Using dataset ad_delivery{filter}, forecast the result of a daily budget of {budget}. "
-            "Sum spend and {gmv} per date (leave out days with no spend or no GMV), then fit the {model}. "
-            "Give: {fields}. Forecast ROI = forecast GMV ÷ budget; marginal ROI = the curve's slope at the "
-            "budget (extra GMV per extra yuan); {breakeven}increase the budget when marginal ROI ≥ "
-            "break-even ROI. Money to 2 decimals, forecast ROI to 2 decimals, marginal ROI to 4 decimals.",
-        },
-        "roi_forecast.budget_factor": {
-            "zh": "拟合所用各日日均消耗的 {factor} 倍(四舍五入到元)",
-            "en": "{factor} × the fitted days' mean daily spend (rounded to whole yuan)",
-        },
-        "roi_forecast.filter_campaign": {"zh": "中计划 {ids} 的数据,", "en": " for campaign(s) {ids}"},
-        "roi_forecast.filter_objective": {
-            "zh": "中优化目标为“{objective}”的计划,",
-            "en": " for campaigns with objective “{objective}”",
-        },
-        "roi_forecast.gmv.paid": {"zh": "成交金额(gmv)", "en": "paid GMV (gmv)"},
-        "roi_forecast.gmv.signed": {
-            "zh": "签收GMV(ad_orders 中订单状态为已签收的订单金额)",
-            "en": "signed GMV (amount of ad_orders rows with status signed)",
-        },
-        "roi_forecast.breakeven_given": {"zh": "保本ROI = {value};", "en": "break-even ROI = {value}; "},
-        "roi_forecast.breakeven_margin": {
-            "zh": "保本ROI = 1 ÷ 毛利率,毛利率按 products 表的售价与成本{extra}、以所筛订单金额加权;",
-            "en": "break-even ROI = 1 ÷ gross margin rate, from the products table's price and unit "
-            "cost{extra}, weighted by the filtered orders' amounts; ",
-        },
-        "roi_forecast.breakeven_extra": {
-            "zh": "(另计运费 ¥{shipping}/单、平台费率 {fee}、退货率 {ret})",
-            "en": " (plus shipping ¥{shipping} per unit, platform fee {fee}, returns {ret})",
-        },
-    }
-)
 
 
 class Params(TaskParams):

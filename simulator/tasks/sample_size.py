@@ -24,100 +24,12 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from simulator.core.forms import AnswerForm, Number
-from simulator.core.i18n import Msg, msg, register, t
+from simulator.core.i18n import Msg, msg, t
 from simulator.engine import checking, stats
 from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "sample_size"
 Method = Literal["pbar", "evan_miller", "unpooled", "cohens_h"]
-
-register(
-    {
-        "sample_size.method.pbar": {
-            "zh": "合并比例 p̄ = (p1+p2)/2 的正态近似公式(原假设下方差 2p̄(1−p̄),备择假设下 p1(1−p1)+p2(1−p2))",
-            "en": "the pooled p̄ = (p1+p2)/2 normal-approximation formula (variance 2p̄(1−p̄) under H0, "
-            "p1(1−p1)+p2(1−p2) under H1)",
-        },
-        "sample_size.method.evan_miller": {
-            "zh": "Evan Miller 在线计算器的公式(H0 下用 2·p1·(1−p1))",
-            "en": "Evan Miller's calculator formula (2·p1·(1−p1) under H0)",
-        },
-        "sample_size.method.unpooled": {
-            "zh": "非合并方差 p1(1−p1)+p2(1−p2) 的公式",
-            "en": "the unpooled-variance formula p1(1−p1)+p2(1−p2)",
-        },
-        "sample_size.method.cohens_h": {
-            "zh": "Cohen's h 效应量(反正弦变换)的公式",
-            "en": "Cohen's h (arcsine) effect-size formula",
-        },
-        "sample_size.method.means": {
-            "zh": "均值差公式 n = 2(z₁₋α/₂ + z₁₋β)²σ²/Δ²",
-            "en": "the means formula n = 2(z₁₋α/₂ + z₁₋β)²σ²/Δ²",
-        },
-        "sample_size.used_method": {
-            "zh": "你的结果对应{method};本题要求{wanted}。",
-            "en": "Your number matches {method}; the task asks for {wanted}.",
-        },
-        "sample_size.sides": {
-            "zh": "单侧/双侧弄错了:本题为{sides},临界值应为 z(1−α{half})。",
-            "en": "One- vs two-sided mixed up: the task is {sides}, so the critical value is z(1−α{half}).",
-        },
-        "sample_size.total": {
-            "zh": "给出的是两组合计;本题要每组样本量。",
-            "en": "That is the total of both arms; the task asks per arm.",
-        },
-        "sample_size.half": {
-            "zh": "结果只有应有值的一半左右:每组样本量不要再除以2。",
-            "en": "That is about half the answer: do not halve the per-arm size.",
-        },
-        "sample_size.mde_type": {
-            "zh": "最小可检测效应(MDE)的绝对值/相对值弄混了:本题MDE为{kind}。",
-            "en": "Absolute and relative MDE are mixed up: the task's MDE is {kind}.",
-        },
-        "sample_size.round_up": {
-            "zh": "样本量应向上取整(不足1人也要补足)。",
-            "en": "Round the sample size up, never down.",
-        },
-        "sample_size.too_high": {"zh": "结果偏大。", "en": "The number is too large."},
-        "sample_size.too_low": {"zh": "结果偏小。", "en": "The number is too small."},
-        "sample_size.kind.absolute": {"zh": "绝对值(百分点)", "en": "absolute (percentage points)"},
-        "sample_size.kind.relative": {
-            "zh": "相对值(相对基线的比例)",
-            "en": "relative (share of the baseline)",
-        },
-        "sample_size.kind.means": {"zh": "均值之差,与σ同单位", "en": "difference of means, in σ's units"},
-        "sample_size.two_sided": {"zh": "双侧检验", "en": "a two-sided test"},
-        "sample_size.one_sided": {"zh": "单侧检验", "en": "a one-sided test"},
-        "sample_size.baseline_data": {
-            "zh": "基线转化率取数据集 experiment 中对照组的转化率,先四舍五入保留{d}位小数",
-            "en": "The baseline is the control arm's conversion rate in dataset experiment, first rounded "
-            "to {d} decimals",
-        },
-        "sample_size.describe_n": {
-            "zh": "计算A/B测试每组所需样本量。{baseline};最小可检测效应 MDE = {mde}({kind});α = {alpha},"
-            "{sides},统计功效 1 − β = {power};两组等量。使用{method}。结果向上取整为整数(每组人数)。",
-            "en": "Compute the users needed per arm of an A/B test. {baseline}; minimum detectable effect "
-            "MDE = {mde} ({kind}); α = {alpha}, {sides}, power 1 − β = {power}; equal arms. Use {method}. "
-            "Round up to a whole number of users per arm.",
-        },
-        "sample_size.describe_mde": {
-            "zh": "每组 {n} 人时,计算A/B测试的最小可检测效应(MDE,{kind})。{baseline};α = {alpha},{sides},"
-            "统计功效 1 − β = {power};两组等量。使用{method}。{rounding}",
-            "en": "With {n} users per arm, compute the minimum detectable effect (MDE, {kind}). {baseline}; "
-            "α = {alpha}, {sides}, power 1 − β = {power}; equal arms. Use {method}. {rounding}",
-        },
-        "sample_size.baseline_given": {
-            "zh": "基线转化率 p1 = {p}",
-            "en": "Baseline conversion rate p1 = {p}",
-        },
-        "sample_size.sigma_given": {"zh": "指标标准差 σ = {s}", "en": "Standard deviation σ = {s}"},
-        "sample_size.round_ratio": {
-            "zh": "保留4位小数或以百分数保留2位小数。",
-            "en": "Give it to 4 decimals (or 2 as a percentage).",
-        },
-        "sample_size.round_money": {"zh": "保留2位小数。", "en": "Give it to 2 decimals."},
-    }
-)
 
 
 class Params(TaskParams):

@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simulator.core.forms import AnswerForm, Upload
-from simulator.core.i18n import Msg, msg, register, t
+from simulator.core.i18n import Msg, msg, t
 from simulator.engine import checking, metrics
 from simulator.engine.labels import column_label
 from simulator.engine.uploads import TableReadError, read_table
@@ -27,27 +27,6 @@ from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, Ta
 from simulator.tasks.metric import Filter, describe_filter
 
 KIND = "summary_report"
-
-register({
-    "summary_report.sheet": {"zh": "【{sheet}】{detail}", "en": "[{sheet}] {detail}"},
-    "summary_report.sheet_missing": {
-        "zh": "工作簿中没有找到工作表“{sheet}”(按名称或顺序);该表的单元格不得分。",
-        "en": "Sheet “{sheet}” was not found in the workbook (by name or position); its cells score 0."},
-    "summary_report.summary": {"zh": "全部工作表共 {right}/{total} 个单元格正确。",
-                               "en": "{right}/{total} cells right across all sheets."},
-    "summary_report.describe": {
-        "zh": "根据数据表 {dataset} 制作一份运营数据汇总报表(一个 XLSX 工作簿),包含 {n} 个工作表:{sheets}"
-              "各表第一行为表头,先放分组列,再放指标列,每组一行;比率类指标一律用该组的合计计算,不要对每天的比率"
-              "求平均。周列填写该周周一的日期(YYYY-MM-DD),月列填写 YYYY-MM。工作表名称按上面的名称填写。",
-        "en": "From table {dataset}, build an operations summary report (one XLSX workbook) with {n} sheets: "
-              "{sheets}each sheet has its headers in the first row, group columns first, then the metrics, one "
-              "row per group; compute every ratio from the group's totals, never as a mean of daily ratios. "
-              "Write a week as its Monday's date (YYYY-MM-DD), a month as YYYY-MM. Name the sheets as above."},
-    "summary_report.sheet_item": {
-        "zh": "工作表“{name}”:{scope}按{by}列出 {metrics};",
-        "en": "sheet “{name}”: {scope}by {by}, with {metrics}; "},
-    "summary_report.scope": {"zh": "只取{conditions}的数据,", "en": "only the rows where {conditions}, "},
-})
 
 
 class Sheet(BaseModel):

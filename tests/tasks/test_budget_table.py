@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -55,10 +53,6 @@ def grade(p, key, raw):
 def named(result) -> set[str]:
     return {m.key for m in result.feedback} | {
         v.key for m in result.feedback for v in m.args.values() if hasattr(v, "key")}
-
-
-def test_doctests():
-    assert doctest.testmod(bt).failed == 0
 
 
 @pytest.mark.parametrize(("seed", "cap"), [(0, None), (1, None), (2, 1.0), (3, 0.5), (4, 2.0)])

@@ -3,8 +3,6 @@ the target split, the named mistakes, and full marks / less / invalid over 100 s
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -57,10 +55,6 @@ def grade(p, key, raw):
 def named(result) -> set[str]:
     return {m.key for m in result.feedback} | {
         v.key for m in result.feedback for v in m.args.values() if hasattr(v, "key")}
-
-
-def test_doctests():
-    assert doctest.testmod(kt).failed == 0
 
 
 @pytest.mark.parametrize("seed", range(5))

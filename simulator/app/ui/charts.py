@@ -16,40 +16,9 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from simulator.core.i18n import register, t
+from simulator.core.i18n import t
 from simulator.engine import stats
 from simulator.tasks.five_a_map import STAGES, STATES
-
-register(
-    {
-        "charts.t0": {"zh": "T0", "en": "T0"},
-        "charts.t1": {"zh": "T1", "en": "T1"},
-        "charts.sankey_title": {"zh": "5A人群资产流转", "en": "5A relationship-asset flows"},
-        "charts.bars_title": {"zh": "5A各阶段人数", "en": "Users per 5A stage"},
-        "charts.users": {"zh": "人数", "en": "Users"},
-        "charts.stage": {"zh": "阶段", "en": "Stage"},
-        "charts.roi_title": {"zh": "消耗—成交响应曲线", "en": "Spend → GMV response curve"},
-        "charts.spend": {"zh": "日消耗(元)", "en": "Daily spend (yuan)"},
-        "charts.gmv": {"zh": "日成交金额(元)", "en": "Daily GMV (yuan)"},
-        "charts.days": {"zh": "每日数据", "en": "Days"},
-        "charts.fit": {"zh": "拟合曲线", "en": "Fitted curve"},
-        "charts.forecast": {"zh": "预算处预测", "en": "Forecast at the budget"},
-        "charts.breakeven": {
-            "zh": "保本线(GMV = 保本ROI × 消耗)",
-            "en": "Break-even (GMV = break-even ROI × spend)",
-        },
-        "charts.ab_title": {"zh": "实验组 − 对照组(含置信区间)", "en": "Treatment − control (with CI)"},
-        "charts.control": {"zh": "对照组", "en": "Control"},
-        "charts.treatment": {"zh": "实验组", "en": "Treatment"},
-        "charts.difference": {"zh": "差值", "en": "Difference"},
-        "charts.ss_title": {
-            "zh": "每组样本量与最小可检测效应",
-            "en": "Users per arm vs minimum detectable effect",
-        },
-        "charts.mde_rel": {"zh": "相对MDE", "en": "Relative MDE"},
-        "charts.n_per_arm": {"zh": "每组样本量", "en": "Users per arm"},
-    }
-)
 
 STAGE_COLORS = {
     "none": "#b0b0b0",
