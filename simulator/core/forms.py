@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from simulator.core.i18n import Msg
 
@@ -63,6 +63,8 @@ class Text:
     max_chars: int = 20_000
     min_chars: int | None = None
     """Shortest answer graded (shown in the label); None when any length is taken."""
+    hint: str | None = None
+    """Catalog key of the placeholder of a one-line box (e.g. ``ui.answer.text_hint``); None: no placeholder."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,9 @@ class Grid:
     help: Msg | None = None
     joined: bool = True
     skip: tuple[tuple[str, str], ...] = ()
+    row_values: str | None = None
+    """When the rows are values of a data column (e.g. ``gender``): that column, so each row is shown
+    with its value label in the trainee's language (``女`` / ``female``); the row codes stay canonical."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,53 @@ class Upload:
 
 
 Field = Number | Text | YesNo | Choice | Group | Grid | Upload
+
+
+class SpecLike(Protocol):
+    """What :func:`spec_fields` reads of a field spec (:class:`simulator.engine.checking.FieldSpec`)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def unit(self) -> str: ...
+
+    @property
+    def precision(self) -> int | None: ...
+
+    @property
+    def options(self) -> tuple[str, ...]: ...
+
+    def label(self, name: str) -> Msg: ...
+
+
+def spec_field(name: str, spec: SpecLike) -> Field:
+    """The input of one graded field of a multi-field answer, under the widget key ``("field", name)``.
+
+    是/否 for a bool, a lettered multiselect for a choice with options, a number box (with the field's
+    unit and precision) for a number, else a one-line text box.
+
+    >>> from types import SimpleNamespace
+    >>> spec = SimpleNamespace(kind="bool", unit="ratio", precision=None, options=(),
+    ...                        label=lambda n: Msg(f"f.{n}"))
+    >>> spec_field("significant", spec)
+    YesNo(name='significant', key=('field', 'significant'), label=Msg(key='f.significant', args={}), words='ui.answer')
+    """
+    key = ("field", name)
+    label = spec.label(name)
+    if spec.kind == "bool":
+        return YesNo(name, key, label)
+    if spec.kind == "choice" and spec.options:
+        options = tuple(Option(o, o) for o in spec.options)
+        return Choice(name, key, label, options, multiple=True)
+    if spec.kind == "number":
+        return Number(name, key, label, unit=spec.unit, precision=spec.precision)
+    return Text(name, key, label, multiline=False, hint="ui.answer.text_hint")
+
+
+def spec_fields(specs: Mapping[str, SpecLike]) -> tuple[Field, ...]:
+    """One input per graded field, in the specs' order (see :func:`spec_field`)."""
+    return tuple(spec_field(name, spec) for name, spec in specs.items())
 
 
 @dataclass(frozen=True)

@@ -29,12 +29,13 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
+from simulator.core.forms import AnswerForm, Number, Upload
 from simulator.core.i18n import msg, t
 from simulator.engine import checking, grouping
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import dataset_columns, rename_to_labels
 from simulator.engine.submissions import read_upload
-from simulator.tasks.base import Check, TaskContext, TaskParams
+from simulator.tasks.base import Check, Made, TaskContext, TaskParams
 
 KIND = "data_quality"
 Problem = Literal["duplicates", "missing", "out_of_range"]
@@ -75,7 +76,7 @@ def _units(df: pd.DataFrame, dataset: str | None) -> dict[str, str]:
     for col in df.columns:
         doc = documented.get(col)
         if doc is not None:
-            out[col] = doc.unit  # type: ignore[attr-defined]
+            out[col] = doc.unit
         elif pd.api.types.is_numeric_dtype(df[col]) and not str(col).endswith("_id"):
             out[col] = "count"
     return out
@@ -109,7 +110,7 @@ def _bad_cells(df: pd.DataFrame, dataset: str | None) -> tuple[np.ndarray, np.nd
 
 def _empty(df: pd.DataFrame) -> np.ndarray:
     """Boolean (rows × columns) array of empty cells (NaN, None, blank text)."""
-    blank = df.isna().to_numpy()
+    blank: np.ndarray = df.isna().to_numpy()
     for j, col in enumerate(df.columns):
         if df[col].dtype == object:
             blank[:, j] |= np.array([isinstance(v, str) and not v.strip() for v in df[col]], dtype=bool)
@@ -158,7 +159,13 @@ def _sum_columns(df: pd.DataFrame, dataset: str) -> list[str]:
     return [c for c, u in _units(df, dataset).items() if u not in ("id", "text", "date", "datetime")]
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """Counts mode: ``{ask…: n, "misconceptions": {field: {key: n}}}``; cleaned: ``{"rows", "sums"}``."""
     df = data[params.dataset]
     found = audit(df, params.dataset)
@@ -172,13 +179,13 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
 
 # --------------------------------------------------------------------------- answers
 
-def _count_specs(params: Params, answer: dict | None = None) -> dict[str, FieldSpec]:
+def _count_specs(params: Params, answer: dict[str, Any] | None = None) -> dict[str, FieldSpec]:
     traps = (answer or {}).get("misconceptions", {})
     return {p: FieldSpec(unit="count", precision=0, label_key=f"data_quality.field.{p}",
                          alternatives=traps.get(p)) for p in params.ask}
 
 
-def probes(answer: dict, params: Params) -> list[checking.Probe]:
+def probes(answer: dict[str, Any], params: Params) -> list[checking.Probe]:
     """Each asked count with the miscounts it recognises (selftest checks they separate)."""
     if params.mode == "cleaned":
         return []
@@ -194,7 +201,7 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> Any:
     return checking.parse_fields(raw, _count_specs(params))
 
 
-def _check_cleaned(answer: dict, table: pd.DataFrame, params: Params) -> Check:
+def _check_cleaned(answer: dict[str, Any], table: pd.DataFrame, params: Params) -> Check:
     specs = {"rows": FieldSpec(unit="count", precision=0, label_key="data_quality.field.rows",
                                weight=max(len(answer["sums"]), 1))}
     given: dict[str, Any] = {"rows": len(table)}
@@ -212,7 +219,7 @@ def _check_cleaned(answer: dict, table: pd.DataFrame, params: Params) -> Check:
     return Check(result.fraction, notes + result.feedback, details=result.details)
 
 
-def check(answer: dict, parsed: Any, params: Params, ctx: TaskContext | None = None) -> Check:
+def check(answer: dict[str, Any], parsed: Any, params: Params, ctx: TaskContext | None = None) -> Check:
     """Counts: per-count credit with miscounts named. Cleaned: row count (half) and column sums (half)."""
     if params.mode == "cleaned":
         return _check_cleaned(answer, parsed, params)
@@ -220,7 +227,7 @@ def check(answer: dict, parsed: Any, params: Params, ctx: TaskContext | None = N
                                  tolerance=ctx.tolerance if ctx else 0.005)
 
 
-def _synthetic_clean(answer: dict, params: Params) -> pd.DataFrame:
+def _synthetic_clean(answer: dict[str, Any], params: Params) -> pd.DataFrame:
     """A table with the key's row count and column sums (first row carries the sums), for selftest."""
     n = max(int(answer["rows"]), 1)
     frame = pd.DataFrame({"row_no": np.arange(1, n + 1)})
@@ -230,14 +237,14 @@ def _synthetic_clean(answer: dict, params: Params) -> pd.DataFrame:
     return frame
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> Any:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> Any:
     """Counts with Chinese field names; for cleaned mode a synthetic table with the key's sums."""
     if params.mode == "cleaned":
         return rename_to_labels(_synthetic_clean(answer, params), "zh", params.dataset)
     return {t(f"data_quality.field.{p}", "zh"): str(answer[p]) for p in params.ask}
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> Any:
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> Any:
     """One count off by 1–3; for cleaned mode the synthetic table with its first row repeated."""
     if params.mode == "cleaned":
         frame = _synthetic_clean(answer, params)
@@ -262,3 +269,11 @@ def describe(params: Params, lang: str = "zh") -> str:
     sep = "、" if lang == "zh" else ", "
     fields = sep.join(t(f"data_quality.field.{p}", lang) for p in params.ask)
     return t("data_quality.describe_counts", lang, dataset=params.dataset, fields=fields, rules=rules)
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """The cleaned table as an upload, or one whole-number count per asked problem."""
+    if params.mode == "cleaned":
+        return AnswerForm((Upload(dataset=params.dataset),))
+    return AnswerForm(tuple(Number(p, ("field", p), msg(f"data_quality.field.{p}"), unit="count", precision=0)
+                            for p in params.ask))

@@ -11,7 +11,7 @@ Optionally per segment (gender, age_band or city_tier, 人群细分 L3/5.3.1): a
 >>> import pandas as pd
 >>> days = pd.to_datetime(["2024-10-01", "2024-11-01", "2024-10-01", "2024-11-01"])
 >>> df = pd.DataFrame({"user_id": [1, 1, 2, 3], "stage": ["A1", "A2", "O", "A3"], "snapshot_date": days})
->>> key = make(Params(), {"audience_5a": df}, None)
+>>> key = make(Params(), {"audience_5a": df}, None).key
 >>> key["flows"]["A1>A2"], key["flows"]["none>A3"], key["flows"]["O>none"], key["new"], key["lost"]
 (1, 1, 1, 1, 0)
 """
@@ -28,9 +28,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
+from simulator.core import forms
+from simulator.core.forms import AnswerForm, Grid, Group, Number
 from simulator.core.i18n import Msg, msg, t
 from simulator.engine import checking
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "five_a_map"
 STAGES = ("O", "A1", "A2", "A3", "A4", "A5")
@@ -179,7 +181,24 @@ def _summary(states: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> Made:
+    """The key (:func:`_key`); the question holds the segment and platform levels the form shows."""
+    key = _key(params, data, ctx)
+    return Made(_question(params, data), key)
+
+
+def _question(params: Params, data: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """The levels a trainee answers per: of ``segment`` in the data, and of the platform population."""
+    question: dict[str, Any] = {}
+    df = data.get(params.dataset)
+    if params.segment and df is not None and params.segment in df:
+        question["segment_levels"] = sorted(map(str, df[params.segment].dropna().unique()))
+    if params.platform_population:
+        question["platform_levels"] = list(params.platform_population)
+    return question
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict[str, Any]:
     """The 5A map key: counts, flows, rates on the T0 base, 新增, 流失 (and segments when asked)."""
     df = data[params.dataset]
     t0, t1 = _dates(params, df)
@@ -319,7 +338,7 @@ def _top_field(token: Any) -> str | None:
     return None
 
 
-def _unflatten(raw: Mapping) -> dict[str, Any]:
+def _unflatten(raw: Mapping[str, Any]) -> dict[str, Any]:
     """``{"flows.A1>A2": 3}`` → ``{"flows": {"A1>A2": 3}}``; other keys are kept."""
     out: dict[str, Any] = {}
     for k, v in raw.items():
@@ -382,7 +401,7 @@ def _matches(given: float, key: float, name: str, params: Params, ctx: TaskConte
     return score >= 1
 
 
-def _alternatives(name: str, answer: dict) -> dict[str, dict[str, float]]:
+def _alternatives(name: str, answer: dict[str, Any]) -> dict[str, dict[str, float]]:
     """Misconception key → the entries that misconception gives, computed from the key itself."""
     flows, c0, c1 = answer["flows"], answer["counts_t0"], answer["counts_t1"]
     if name == "flow_rates":
@@ -413,7 +432,7 @@ def _alternatives(name: str, answer: dict) -> dict[str, dict[str, float]]:
     return {}
 
 
-def probes(answer: dict, params: Params) -> list[checking.Probe]:
+def probes(answer: dict[str, Any], params: Params) -> list[checking.Probe]:
     """Each asked entry with what each misconception gives for it (selftest checks they separate)."""
     out = []
     for name in params.fields():
@@ -421,14 +440,14 @@ def probes(answer: dict, params: Params) -> list[checking.Probe]:
         traps = _alternatives(name, answer)
         precision = params.precision if _units(name) == "ratio" else None
         for entry, value in key.items():
-            alts = {k: alt[entry] for k, alt in traps.items() if entry in alt}
+            alts: dict[str, float | list[float]] = {k: alt[entry] for k, alt in traps.items() if entry in alt}
             spec = checking.FieldSpec(unit=_units(name), precision=precision, alternatives=alts)
             out.append(checking.Probe(f"{name} {entry}" if entry != name else name, value, spec))
     return out
 
 
 def _check_field(
-    name: str, answer: dict, given: Any, params: Params, ctx: TaskContext
+    name: str, answer: dict[str, Any], given: Any, params: Params, ctx: TaskContext
 ) -> tuple[float, list[Msg], list[str]]:
     """Score of one field, its messages and its wrong entries (names only, never values)."""
     key = _flat(name, answer[name])
@@ -466,7 +485,7 @@ def _listing(entries: list[str], most: int = 8) -> str:
     return ", ".join(entries[:most]) + (" …" if len(entries) > most else "")
 
 
-def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext) -> Check:
+def check(answer: dict[str, Any], parsed: dict[str, Any], params: Params, ctx: TaskContext) -> Check:
     """Per-field partial credit (each asked field weighs the same; dict fields by share of entries)."""
     scores: dict[str, float] = {}
     feedback: list[Msg] = []
@@ -493,7 +512,7 @@ def _pct(value: float, params: Params) -> str:
     return f"{round(value * 100, params.precision - 2):.{params.precision - 2}f}%"
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict[str, Any]:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> dict[str, Any]:
     """The key as a trainee would type it: Chinese field names, “→” arrows, rates as percentages."""
     out: dict[str, Any] = {}
     for name in params.fields():
@@ -511,7 +530,7 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict
 
 
 def perturb(
-    answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator
+    answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator
 ) -> dict[str, Any]:
     """A plausible wrong answer: one asked field replaced by a misconception's value or shifted."""
     wrong = {k: (dict(v) if isinstance(v, dict) else v) for k, v in answer.items()}
@@ -573,3 +592,40 @@ def describe(params: Params, lang: str = "zh") -> str:
         segment = t(f"five_a_map.segment.{params.segment}", lang)
         text += t("five_a_map.describe_segment", lang, segment=segment, pen=pen)
     return text + t("five_a_map.describe_rounding", lang, decimals=params.precision, pct=params.precision - 2)
+
+
+def _stage_msg(state: str) -> Msg:
+    return msg(f"five_a_map.stage.{state}")
+
+
+def _flow_grid(name: str) -> Grid:
+    """A T0 × T1 grid of flows (rates have no row for users new at T1)."""
+    rows = tuple((s, msg("form.five_a_map.t0_row", stage=_stage_msg(s))) for s in STATES
+                 if not (name == "flow_rates" and s == "none"))
+    columns = tuple((s, _stage_msg(s)) for s in STATES)
+    return Grid(name, (name,), msg(f"five_a_map.field.{name}"), rows, columns, help=msg("ui.five_a.grid_help"),
+                skip=(("none", "none"),))
+
+
+def _field(name: str, params: Params, question: Mapping[str, Any]) -> forms.Field:
+    label = msg(f"five_a_map.field.{name}")
+    if name in ("counts_t0", "counts_t1"):
+        return Group(name, (name,), label, tuple((s, _stage_msg(s)) for s in STAGES))
+    if name in ("flows", "flow_rates"):
+        return _flow_grid(name)
+    if name == "by_segment":
+        levels = tuple((str(lv), str(lv)) for lv in question.get("segment_levels") or ())
+        columns = tuple((c, msg(f"ui.five_a.{c}")) for c in SEGMENT_METRICS)
+        return Grid(name, (name,), label, levels, columns, help=msg("ui.five_a.segment_help"), joined=False,
+                    row_values=params.segment)
+    if name == "penetration":
+        return Group(name, (name,), label, tuple((str(lv), str(lv)) for lv in question.get("platform_levels") or ()))
+    return Number(name, (name,), label)
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """Inputs for each asked field: stage counts, flow grids, segment grid, penetration per level, numbers.
+
+    Segment levels and platform levels come from the public question (the trainee's data and params).
+    """
+    return AnswerForm(tuple(_field(name, params, question) for name in params.fields()))

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from simulator.core.forms import AnswerForm, Upload
 from simulator.core.i18n import Msg, msg, t
 from simulator.engine import checking, metrics
 from simulator.engine.labels import column_label
@@ -24,7 +25,7 @@ from simulator.engine.selection import Filter, describe_filter
 from simulator.engine.submissions import answer_file, read_upload
 from simulator.engine.uploads import TableReadError, read_table
 from simulator.tasks import report_table as rt
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "summary_report"
 
@@ -62,7 +63,8 @@ class Params(TaskParams):
 
     def sheet_params(self, i: int) -> rt.Params:
         s = self.sheets[i]
-        return rt.Params(dataset=self.dataset, by=s.by, metrics=s.metrics, filter=s.filter, precision=s.precision)
+        by = [s.by] if isinstance(s.by, str) else s.by
+        return rt.Params(dataset=self.dataset, by=by, metrics=s.metrics, filter=s.filter, precision=s.precision)
 
     def datasets(self) -> list[str]:
         return list(dict.fromkeys(d for i in range(len(self.sheets)) for d in self.sheet_params(i).datasets()))
@@ -70,9 +72,15 @@ class Params(TaskParams):
 
 # --------------------------------------------------------------------------- key
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"sheets": [{"name", "columns", "rows", "misconceptions"}, …]}`` (each as ``report_table``'s key)."""
-    return {"sheets": [{"name": s.name, **rt.make(params.sheet_params(i), data, ctx)}
+    return {"sheets": [{"name": s.name, **rt.make(params.sheet_params(i), data, ctx).key}
                        for i, s in enumerate(params.sheets)]}
 
 
@@ -122,7 +130,7 @@ def _from_workbook(data: bytes, params: Params) -> list[pd.DataFrame | None]:
     return out
 
 
-def _from_mapping(raw: Mapping, params: Params, ctx: TaskContext | None) -> list[pd.DataFrame | None]:
+def _from_mapping(raw: Mapping[str, Any], params: Params, ctx: TaskContext | None) -> list[pd.DataFrame | None]:
     given = {str(k).strip().casefold(): v for k, v in raw.items()}
     out: list[pd.DataFrame | None] = []
     for sheet in params.sheets:
@@ -160,11 +168,11 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> list[pd.D
     return out
 
 
-def _cells(sheet_key: dict, p: rt.Params) -> int:
+def _cells(sheet_key: dict[str, Any], p: rt.Params) -> int:
     return len(sheet_key["rows"]) * len(p.metrics)
 
 
-def check(answer: dict, parsed: list[pd.DataFrame | None], params: Params, ctx: TaskContext | None = None
+def check(answer: dict[str, Any], parsed: list[pd.DataFrame | None], params: Params, ctx: TaskContext | None = None
           ) -> Check:
     """Credit per correct cell over all sheets; each sheet's feedback prefixed with its name."""
     right = total = 0.0
@@ -186,14 +194,14 @@ def check(answer: dict, parsed: list[pd.DataFrame | None], params: Params, ctx: 
                  details={"wrong_cells": wrong_cells, "cells_right": round(right), "cells_total": round(total)})
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict[str, pd.DataFrame]:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> dict[str, pd.DataFrame]:
     """The key as an answers file gives it: sheet name → table (typed numbers, Chinese headers),
     sheets in reverse order (found by name)."""
     return {s.name: rt.as_raw(answer["sheets"][i], params.sheet_params(i), ctx)
             for i, s in reversed(list(enumerate(params.sheets)))}
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator
             ) -> dict[str, pd.DataFrame]:
     """The key's sheets with one cell of one sheet moved 10–40% (or one of its rows dropped)."""
     bad = int(rng.integers(len(params.sheets)))
@@ -229,3 +237,8 @@ def describe(params: Params, lang: str = "zh") -> str:
         items.append(t("summary_report.sheet_item", lang, name=name, by=by, scope=scope,
                        metrics=_metric_items(p, lang)))
     return t("summary_report.describe", lang, dataset=params.dataset, n=len(params.sheets), sheets="".join(items))
+
+
+def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
+    """One workbook is uploaded (its sheets are matched by name)."""
+    return AnswerForm((Upload(dataset=params.dataset),))
