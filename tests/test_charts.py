@@ -26,7 +26,7 @@ def five_a_key(seed: int) -> dict:
         )
         for day, s in (("2024-10-01", s0), ("2024-11-01", s1))
     ]
-    return fam.make(fam.Params(), {"audience_5a": pd.concat(frames, ignore_index=True)}, TaskContext())
+    return fam.make(fam.Params(), {"audience_5a": pd.concat(frames, ignore_index=True)}, TaskContext()).key
 
 
 @pytest.mark.parametrize("seed", range(20))

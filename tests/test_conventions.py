@@ -27,7 +27,7 @@ def test_public_api_matches_all():
 @pytest.mark.parametrize("kind", tasks.kinds())
 def test_each_kind_has_module_test_and_scenario(kind):
     module = tasks.get(kind)
-    for name in ("Params", "make", "parse", "check", "as_raw", "perturb", "malformed", "describe"):
+    for name in ("Params", "make", "parse", "check", "form", "as_raw", "perturb", "malformed", "describe"):
         assert hasattr(module, name), f"simulator/tasks/{kind}.py lacks {name}"
     assert (ROOT / "tests" / "tasks" / f"test_{kind}.py").is_file(), f"tests/tasks/test_{kind}.py missing"
     used = {t.kind for path in SHIPPED for t in load_scenario(path).tasks}

@@ -114,7 +114,7 @@ def test_choice_margin_rule_over_100_trainees(path):
 
 def _margin_violations(p: choice.Params, data) -> list[str]:
     """Recomputes the key's decision from the per-entity values and checks its margin directly."""
-    answer = choice.make(p, data)
+    answer = choice.make(p, data).key
     dated = any(c in choice.frame(data, p).columns for c in choice.DATE_COLUMNS)
     df = choice.apply_filter(choice.frame(data, p, ["day"]) if dated else choice.frame(data, p), p.filter)
     values = choice.per_entity(df, p, p.metric)

@@ -147,15 +147,14 @@ def fragile_tasks(scenario: Scenario, frames: dict[str, pd.DataFrame]) -> dict[s
 
     out: dict[str, str] = {}
     for task in scenario.tasks:
-        hook = getattr(registry.get(task.kind), "fragile", None)
-        if hook is None:
+        if not registry.has_fragile(task.kind):
             continue
         params = registry.get(task.kind).Params(**task.params)
         needed = params.datasets()
         if any(d in scenario.sources or d not in frames for d in needed):
             continue
         try:
-            reason = hook(params, frames)
+            reason = registry.fragile(task.kind, params, frames)
         except (ValueError, KeyError):  # the key reports these as scenario problems
             continue
         if reason:

@@ -6,14 +6,17 @@ The key is computed from the trainee's own data; grading parses each answer firs
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from simulator import tasks as registry
 from simulator.assessment.brief import brief_problems, grouping_problems
@@ -22,7 +25,7 @@ from simulator.assessment.scenario import Problem, Scenario, ScenarioError, Task
 from simulator.core.i18n import Msg, msg, register, render_all
 from simulator.core.seeding import derive_seed
 from simulator.engine import checking
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskKind
 
 register({
     "grade.no_answer": {"zh": "未作答。", "en": "No answer given."},
@@ -99,13 +102,13 @@ INPUT_ERRORS = (TypeError, ValueError, ArithmeticError, KeyError, IndexError, At
 """What reading or checking an answer of an unexpected shape can raise (a list where a number belongs, a
 mapping without its fields): such an answer is a format problem for the trainee, logged for developers."""
 
-_keys: OrderedDict[tuple, dict] = OrderedDict()
+_keys: OrderedDict[tuple[str, str, str], tuple[dict[str, Any], dict[str, dict[str, Any]]]] = OrderedDict()
+"""(scenario id, digest, trainee) → (key document, task id → public question), most recent last."""
 _keys_lock = Lock()
 
 
-def answer_key(scenario: Scenario | str | Path, trainee_id: str) -> dict:
-    """The key document (as ``simulator key --json`` prints): every task's params and answer."""
-    sc = load_scenario(scenario)
+def _documents(sc: Scenario, trainee_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The key document and every task's public question, made together (cached per trainee)."""
     cache_key = (sc.id, sc.digest, str(trainee_id))
     with _keys_lock:
         if cache_key in _keys:
@@ -113,23 +116,39 @@ def answer_key(scenario: Scenario | str | Path, trainee_id: str) -> dict:
             return _keys[cache_key]
     data = generate_datasets(sc, str(trainee_id))
     ctx = _context(sc)
-    entries = []
+    entries, questions = [], {}
     for i, task in enumerate(sc.tasks):
         module = registry.get(task.kind)
         params = module.Params(**task.params)
+        made = _make(module, params, data, ctx, sc, i, str(trainee_id))
         entries.append({"id": task.id, "kind": task.kind, "points": task.points, "skills": task.skills,
                         "datasets": params.datasets(), "params": params.model_dump(mode="json"),
-                        "answer": _make(module, params, data, ctx, sc, i, str(trainee_id))})
+                        "answer": made.key})
+        questions[task.id] = made.question
     key = {"scenario": sc.id, "trainee": str(trainee_id), "total_points": sc.total_points, "tasks": entries}
     with _keys_lock:
-        _keys[cache_key] = key
+        _keys[cache_key] = (key, questions)
         while len(_keys) > 256:
             _keys.popitem(last=False)
-    return key
+    return key, questions
 
 
-def _make(module, params, data, ctx: TaskContext, sc: Scenario, index: int, trainee_id: str) -> dict:
-    """One task's answer; a failure becomes a :class:`ScenarioError` naming the task and the trainee.
+def answer_key(scenario: Scenario | str | Path, trainee_id: str) -> dict[str, Any]:
+    """The key document (as ``simulator key --json`` prints): every task's params and answer."""
+    return _documents(load_scenario(scenario), trainee_id)[0]
+
+
+def public_questions(scenario: Scenario | str | Path, trainee_id: str) -> dict[str, dict[str, Any]]:
+    """Task id → its public question for this trainee (what its answer form is drawn from; no key values).
+
+    A copy: changing it changes nothing cached.
+    """
+    return copy.deepcopy(_documents(load_scenario(scenario), trainee_id)[1])
+
+
+def _make(module: TaskKind, params: Any, data: Mapping[str, pd.DataFrame], ctx: TaskContext,
+          sc: Scenario, index: int, trainee_id: str) -> Made:
+    """One task's question and key; a failure becomes a :class:`ScenarioError` naming the task and the trainee.
 
     Data can be degenerate for some trainee (a filter that keeps no rows, an A/B arm without a single
     conversion): the scenario needs fixing, and the author is told where instead of seeing a traceback.
@@ -175,7 +194,7 @@ def grade_task(task: TaskSpec, entry: dict, raw: Any, ctx: TaskContext) -> TaskR
     params = module.Params(**task.params)
     if is_blank(raw):
         return TaskResult(task.id, 0.0, task.points, "wrong", [msg("grade.no_answer")])
-    limit = getattr(module, "MAX_ANSWER_CHARS", None) or ANSWER_CHARS.get(task.kind, DEFAULT_ANSWER_CHARS)
+    limit = registry.max_answer_chars(task.kind) or ANSWER_CHARS.get(task.kind, DEFAULT_ANSWER_CHARS)
     if isinstance(raw, str | dict | list | tuple) and answer_size(raw, limit) > limit:
         return TaskResult(task.id, 0.0, task.points, "invalid", [msg("grade.too_long", limit=f"{limit:,}")])
     try:
@@ -299,7 +318,7 @@ def _named_not_full(task: TaskSpec, entry: dict, ctx: TaskContext, trainee: str,
         return []
     module = registry.get(task.kind)
     params = module.Params(**task.params)
-    spec = module.probes(entry["answer"], params)[0].spec
+    spec = registry.probes(task.kind, entry["answer"], params)[0].spec
     out = []
     for s in found:
         if not s.tested:
@@ -314,10 +333,9 @@ def _named_not_full(task: TaskSpec, entry: dict, ctx: TaskContext, trainee: str,
 def _separations(task: TaskSpec, entry: dict, ctx: TaskContext) -> list[checking.Separation]:
     """The task's misconception values and their margins from the key (kinds with ``probes``)."""
     module = registry.get(task.kind)
-    probes = getattr(module, "probes", None)
-    if probes is None:
+    found = registry.probes(task.kind, entry["answer"], module.Params(**task.params))
+    if not found:
         return []
-    found = probes(entry["answer"], module.Params(**task.params))
     return checking.separations(found, tolerance=ctx.tolerance, strict=ctx.strict_precision)
 
 

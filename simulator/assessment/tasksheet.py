@@ -29,16 +29,16 @@ register({
 def public_options(scenario: Scenario, trainee_id: str) -> dict[str, dict[str, str]]:
     """Task id → the options shown with a 选择/判断 question (letters → entities); never the right one.
 
-    The options are built from the trainee's data together with the key, so they are read from the key
-    here, on the server, and only the options leave this function.
+    The options are built from the trainee's data together with the key; they are read from each task's
+    public question (:func:`simulator.assessment.grading.public_questions`), never from the key.
     """
-    from simulator.assessment.grading import answer_key
+    from simulator.assessment.grading import public_questions
 
     out = {}
-    for entry in answer_key(scenario, trainee_id)["tasks"]:
-        options = entry["answer"].get("options") if isinstance(entry["answer"], dict) else None
+    for task_id, question in public_questions(scenario, trainee_id).items():
+        options = question.get("options")
         if options:
-            out[entry["id"]] = {str(k): str(v) for k, v in options.items()}
+            out[task_id] = {str(k): str(v) for k, v in options.items()}
     return out
 
 

@@ -1,29 +1,90 @@
-"""Task kinds, one module each (see :mod:`simulator.tasks.base` for what a module defines).
+"""Task kinds, one module each (see :class:`simulator.tasks.base.TaskKind` for what a module defines).
 
-A new kind is one file here, one name in ``_KINDS`` and one test file ``tests/tasks/test_<kind>.py``;
-``tests/test_conventions.py`` fails if any of the three is missing.
+Kinds are discovered: every module of this package that defines ``KIND`` is one. A new kind is one file
+here and one test file ``tests/tasks/test_<kind>.py``; ``tests/test_conventions.py`` fails if either is
+missing. Optional hooks a kind may define are reached through this module, which supplies the default:
+:func:`fragile`, :func:`probes` and :func:`max_answer_chars`.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import pkgutil
+from collections.abc import Mapping
 from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
 
-_KINDS = ("metric", "report_table", "data_quality", "choice", "free_text",
-          "five_a_map", "ab_test", "sample_size", "roi_forecast",
-          "kpi_tree", "budget_table", "matrix_review",
-          "risk_review", "summary_report")
+import pandas as pd
+
+from simulator.tasks.base import TaskKind
+
+if TYPE_CHECKING:
+    from simulator.engine.checking import Probe
+
+ORDER = ("metric", "report_table", "data_quality", "choice", "free_text",
+         "five_a_map", "ab_test", "sample_size", "roi_forecast",
+         "kpi_tree", "budget_table", "matrix_review",
+         "risk_review", "summary_report")
+"""The kinds' order in the JSON schema and ``simulator list`` (kept stable); kinds added later sort after,
+by name."""
+NOT_KINDS = ("base",)
+"""Modules of the package that are not kinds (shared types)."""
+
+
+@functools.cache
+def _modules() -> dict[str, ModuleType]:
+    """Kind name → module, for every module of the package with a ``KIND`` (in :data:`ORDER`, then by name)."""
+    found: dict[str, ModuleType] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name in NOT_KINDS or info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        kind = getattr(module, "KIND", None)
+        if kind is None:
+            continue
+        if kind != info.name:
+            raise RuntimeError(f"{module.__name__}.KIND is {kind!r}, not its module name")
+        if not isinstance(module, TaskKind):
+            raise RuntimeError(f"{module.__name__} lacks part of the TaskKind protocol")
+        found[kind] = module
+    rank = {kind: i for i, kind in enumerate(ORDER)}
+    return {k: found[k] for k in sorted(found, key=lambda k: (rank.get(k, len(ORDER)), k))}
 
 
 def kinds() -> tuple[str, ...]:
-    """Every registered task kind name."""
-    return _KINDS
+    """Every task kind name, in a stable order.
+
+    >>> kinds()[:3]
+    ('metric', 'report_table', 'data_quality')
+    """
+    return tuple(_modules())
 
 
-def get(kind: str) -> ModuleType:
+def get(kind: str) -> TaskKind:
     """The module of ``kind``; ``KeyError`` for an unknown kind."""
-    if kind not in _KINDS:
-        raise KeyError(kind)
-    module = importlib.import_module(f"simulator.tasks.{kind}")
-    assert module.KIND == kind, f"{module.__name__}.KIND is {module.KIND!r}"
-    return module
+    return cast(TaskKind, _modules()[kind])
+
+
+def fragile(kind: str, params: Any, data: Mapping[str, pd.DataFrame]) -> str | None:
+    """Why the key of a task would not be robust on ``data`` (its kind's ``fragile`` hook); None: it is,
+    or the kind has no such hook."""
+    hook = getattr(_modules()[kind], "fragile", None)
+    return hook(params, data) if callable(hook) else None
+
+
+def has_fragile(kind: str) -> bool:
+    """Whether the kind checks its keys for robustness (has a ``fragile`` hook)."""
+    return callable(getattr(_modules()[kind], "fragile", None))
+
+
+def probes(kind: str, answer: Any, params: Any) -> list[Probe]:
+    """The misconception probes of a key (values a usual mistake gives); [] when the kind has no hook."""
+    hook = getattr(_modules()[kind], "probes", None)
+    return list(hook(answer, params)) if callable(hook) else []
+
+
+def max_answer_chars(kind: str) -> int | None:
+    """The kind's own limit on an answer's characters (``MAX_ANSWER_CHARS``), else None."""
+    limit = getattr(_modules()[kind], "MAX_ANSWER_CHARS", None)
+    return limit if isinstance(limit, int) else None

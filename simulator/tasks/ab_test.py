@@ -10,7 +10,7 @@ alternative. ``srm_p_value`` is the χ² goodness of fit of the arm sizes agains
 >>> import pandas as pd
 >>> df = pd.DataFrame({"variant": ["control"] * 5000 + ["treatment"] * 5000,
 ...                    "converted": [1] * 200 + [0] * 4800 + [1] * 250 + [0] * 4750})
->>> key = make(Params(), {"experiment": df}, None)
+>>> key = make(Params(), {"experiment": df}, None).key
 >>> round(key["statistic"], 6), round(key["p_value"], 6), key["significant"]
 (2.411915, 0.015869, True)
 """
@@ -30,7 +30,7 @@ from simulator.core.forms import AnswerForm, spec_fields
 from simulator.core.i18n import Msg, msg, register, t
 from simulator.engine import checking, parsing, stats
 from simulator.engine.checking import FieldKind, FieldSpec
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "ab_test"
 FIELDS = (
@@ -254,7 +254,13 @@ def _test(params: Params, treat: np.ndarray, ctrl: np.ndarray) -> stats.DiffTest
     return stats.means_test(treat, ctrl, params.alternative, params.alpha)
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict[str, Any]:
     """The A/B key: arm sizes and rates (or means), lifts, test, CI, decision and SRM p-value.
 
     Extras for feedback and charts: conversions per arm (``converted``), SDs and df (``revenue``).
@@ -289,7 +295,7 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
 # ----------------------------------------------------------------------------- misconceptions
 
 
-def _swapped(key: dict, params: Params) -> dict[str, float]:
+def _swapped(key: dict[str, Any], params: Params) -> dict[str, float]:
     """What a trainee who took control as the treatment would report."""
     out = {
         "n_control": key["n_treatment"],
@@ -308,7 +314,7 @@ def _swapped(key: dict, params: Params) -> dict[str, float]:
     return out
 
 
-def _other_test(key: dict, params: Params, **change: Any) -> stats.DiffTest:
+def _other_test(key: dict[str, Any], params: Params, **change: Any) -> stats.DiffTest:
     """The key's test recomputed from the key's own summaries with one setting changed."""
     alt = change.get("alternative", params.alternative)
     if params.metric == "converted":
@@ -352,7 +358,7 @@ _SUMMARY = (
 )
 
 
-def alternatives(key: dict, params: Params) -> dict[str, dict[str, float]]:
+def alternatives(key: dict[str, Any], params: Params) -> dict[str, dict[str, float]]:
     """Field → {misconception catalog key → the value that misconception gives} (cached per key)."""
     summary = tuple(key.get(k) for k in _SUMMARY)
     cached = _cached_alternatives(summary, params.model_dump_json())
@@ -360,11 +366,11 @@ def alternatives(key: dict, params: Params) -> dict[str, dict[str, float]]:
 
 
 @functools.lru_cache(maxsize=512)
-def _cached_alternatives(summary: tuple, params_json: str) -> dict[str, dict[str, float]]:
+def _cached_alternatives(summary: tuple[Any, ...], params_json: str) -> dict[str, dict[str, float]]:
     return _alternatives(dict(zip(_SUMMARY, summary, strict=True)), Params.model_validate_json(params_json))
 
 
-def _alternatives(key: dict, params: Params) -> dict[str, dict[str, float]]:
+def _alternatives(key: dict[str, Any], params: Params) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {f: {} for f in (*FIELDS, "srm_detected")}
     for field, value in _swapped(key, params).items():
         out[field]["ab_test.arms_swapped"] = value
@@ -482,7 +488,7 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> dict[str,
     return read_fields(raw, specs(params), msg("ab_test.not_mapping"))
 
 
-def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext) -> Check:
+def check(answer: dict[str, Any], parsed: dict[str, Any], params: Params, ctx: TaskContext) -> Check:
     """Per-field partial credit; names swapped arms, pooled/unpooled, sides, CI method, SRM mistakes."""
     alts = alternatives(answer, params)
     result = checking.check_fields(parsed, answer, specs(params, alts), tolerance=ctx.tolerance,
@@ -498,7 +504,7 @@ def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext
     return result
 
 
-def probes(answer: dict, params: Params) -> list[checking.Probe]:
+def probes(answer: dict[str, Any], params: Params) -> list[checking.Probe]:
     """Each graded number with the misconceptions it recognises (selftest checks they separate)."""
     return [checking.Probe(f, float(answer[f]), spec)
             for f, spec in specs(params, alternatives(answer, params)).items() if spec.kind == "number"]
@@ -519,7 +525,7 @@ def _typed(field: str, value: Any, params: Params) -> Any:
     return float(f"{value:.{prec}f}") if prec and abs(value) >= 10.0**-prec else value
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict[str, Any]:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> dict[str, Any]:
     """The key as typed: Chinese labels for the arms' fields, canonical names for the rest."""
     out = {}
     for field in params.fields():
@@ -529,7 +535,7 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict
 
 
 def perturb(
-    answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator
+    answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator
 ) -> dict[str, Any]:
     """A plausible wrong answer: arms swapped, the other sidedness, or one field shifted."""
     wrong = dict(answer)

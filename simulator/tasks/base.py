@@ -19,13 +19,16 @@ re-graded and audited.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from simulator.core.forms import AnswerForm
 from simulator.core.i18n import Msg
 
 Status = Literal["correct", "partial", "wrong", "invalid", "ungraded"]
@@ -88,3 +91,82 @@ class Check:
 
 
 TableLike = pd.DataFrame | str | Path | bytes
+
+
+# ----------------------------------------------------------------------------- what make() gives
+
+
+@dataclass(frozen=True)
+class Made(Mapping[str, Any]):
+    """What a kind's ``make`` gives for one trainee: the public question and the key, kept apart.
+
+    ``question`` is what a trainee may see to answer (choice options, segment levels, platform levels …);
+    forms are built from it and the params only. ``key`` is never shown: it is stored as the task's
+    ``"answer"`` in the key document and graded against (a choice key keeps its options too).
+
+    Transitional: read as a mapping, a ``Made`` is its key, so code not yet moved to ``.key`` (the app's
+    5A overview chart and choice options, issue 14) keeps working; new code reads ``.key``/``.question``.
+
+    >>> made = Made({"options": {"A": "抖音"}}, {"value": "A", "options": {"A": "抖音"}})
+    >>> made.question["options"]["A"], made.key["value"], made["value"]
+    ('抖音', 'A', 'A')
+    """
+
+    question: dict[str, Any]
+    key: dict[str, Any]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.key[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.key)
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+
+@runtime_checkable
+class TaskKind(Protocol):
+    """What every task kind module provides (a module is used as an implementation of this protocol).
+
+    Optional hooks (``fragile``, ``probes``, ``MAX_ANSWER_CHARS``) are not part of it: callers reach them
+    through :mod:`simulator.tasks` (``registry.fragile``, ``registry.probes``, ``registry.max_answer_chars``),
+    which supplies the default when a kind has none.
+    """
+
+    KIND: str
+    """The name used as ``kind:`` in scenario files."""
+    Params: type[TaskParams]
+
+    def make(self, params: Any, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> Made:
+        """The public question and the key (JSON-ready, canonical units) from the trainee's data."""
+        ...
+
+    def parse(self, raw: Any, params: Any, ctx: TaskContext | None = None) -> Any:
+        """A submitted answer as ``check`` reads it; :class:`AnswerFormatError` for a format problem."""
+        ...
+
+    def check(self, answer: Any, parsed: Any, params: Any, ctx: TaskContext) -> Check:
+        """Fraction of the points earned and feedback, against ``answer`` (the key)."""
+        ...
+
+    def form(self, params: Any, question: Mapping[str, Any]) -> AnswerForm:
+        """The inputs the task asks for, from the params and the public question only."""
+        ...
+
+    def as_raw(self, answer: Any, params: Any, ctx: TaskContext | None = None) -> Any:
+        """The key written the way a trainee would submit it."""
+        ...
+
+    def perturb(self, answer: Any, params: Any, ctx: TaskContext | None, rng: np.random.Generator) -> Any:
+        """A plausible wrong submission."""
+        ...
+
+    def malformed(self, params: Any) -> Any:
+        """A submission that must be a format error."""
+        ...
+
+    def describe(self, params: Any, lang: str = "zh") -> str:
+        """The task's instruction text for the task sheet."""
+        ...
+

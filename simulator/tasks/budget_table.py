@@ -11,7 +11,7 @@ the plan's ROI (total target ÷ total budget).
 
 >>> df = pd.DataFrame({"placement": ["a", "a", "b", "c"], "cost": [100.0, 100, 100, 100],
 ...                    "gmv": [300.0, 500, 100, 200], "clicks": [50, 50, 40, 40], "conversions": [5, 5, 2, 4]})
->>> key = make(Params(growth=0.0, breakeven_roi=1.5), {"ad_delivery": df})
+>>> key = make(Params(growth=0.0, breakeven_roi=1.5), {"ad_delivery": df}).key
 >>> [(r["placement"], r["target_gmv"], r["budget"], r["conversions"]) for r in key["rows"]]
 [('a', 880.0, 220.0, 11.0), ('b', 0.0, 0.0, 0.0), ('c', 220.0, 110.0, 4.4), ('合计', 1100.0, 330.0, 15.4)]
 """
@@ -30,7 +30,7 @@ from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, grouping, metrics, plantables
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label
-from simulator.tasks.base import Check, TaskContext, TaskParams
+from simulator.tasks.base import Check, Made, TaskContext, TaskParams
 from simulator.tasks.choice import MARGIN
 from simulator.tasks.metric import (
     ENTITY_ALIASES,
@@ -177,7 +177,7 @@ def _total_row(by: str, plan: dict[str, np.ndarray]) -> dict[str, Any]:
     return {by: plantables.TOTAL, "roi": roi, **sums}
 
 
-def _rows(keys: pd.DataFrame, roi: np.ndarray, plan: dict[str, np.ndarray], by: str) -> list[dict]:
+def _rows(keys: pd.DataFrame, roi: np.ndarray, plan: dict[str, np.ndarray], by: str) -> list[dict[str, Any]]:
     return plantables.records(metrics.keyed(keys, {"roi": roi, **plan})) + [_total_row(by, plan)]
 
 
@@ -198,7 +198,13 @@ def fragile(params: Params, data: Mapping[str, pd.DataFrame]) -> str | None:
     return None
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"columns", "rows" (lines then 合计), "target_total", "cap", "kept", "misconceptions"}``."""
     keys, sums = _history(params, data)
     cost, gmv = sums["cost"], sums["gmv"]
@@ -207,7 +213,7 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
         cpa = np.where(sums["conversions"] > 0, cost / sums["conversions"], np.inf)
         cpc = np.where(sums["clicks"] > 0, cost / sums["clicks"], np.inf)
     keep = np.nan_to_num(roi) >= params.breakeven_roi
-    total = params.target_gmv if params.target_gmv is not None else float(gmv.sum()) * (1 + params.growth)
+    total = params.target_gmv if params.target_gmv is not None else float(gmv.sum()) * (1 + (params.growth or 0.0))
     cap = params.budget_cap if params.cap_factor is None else params.cap_factor * float(cost.sum())
     plan = _plan(params, roi, gmv, keep, total, cap, cpa)
     variants = {
@@ -238,7 +244,7 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> pd.DataFr
     return checking.prepare_table(table, [params.by], params.specs())
 
 
-def check(answer: dict, parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:
+def check(answer: dict[str, Any], parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:
     """Per-cell credit (合计 row included); names the allocation, ROI and profit mistakes."""
     result = checking.check_table(parsed, answer["rows"], key_columns=[params.by], value_columns=params.specs(),
                                   tolerance=ctx.tolerance if ctx else 0.005,
@@ -252,13 +258,13 @@ def _labels() -> dict[str, str]:
     return {c: t(f"budget_table.col.{c}", "zh") for c in COLUMNS[1:]}
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
     """The key as a trainee's sheet (Chinese headers, rows reversed, money with commas)."""
     return plantables.typed_sheet(answer["rows"], answer["columns"], params.specs(), params.dataset,
                                   labels=_labels())
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
     """The key with one non-zero cell moved 10–40%."""
     return plantables.shifted(answer["rows"], list(COLUMNS), rng, params.specs())
 

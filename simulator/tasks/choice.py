@@ -41,7 +41,7 @@ from simulator.core.forms import AnswerForm, Choice, Option, Text, YesNo
 from simulator.core.i18n import msg, register, t
 from simulator.engine import grouping, metrics, parsing
 from simulator.engine.labels import column_label
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 from simulator.tasks.metric import (
     DATE_COLUMNS,
     ENTITY_ALIASES,
@@ -342,7 +342,7 @@ def _labels(entities: list[str]) -> dict[str, str]:
     return {LETTERS[i]: e for i, e in enumerate(entities)}
 
 
-def _top(values: pd.Series, traps: dict[str, pd.Series], p: Params) -> dict:
+def _top(values: pd.Series, traps: dict[str, pd.Series], p: Params) -> dict[str, Any]:
     options = _labels(_pick_options(values, p.order, p.max_options))
     label_of = {e: lab for lab, e in options.items()}
     shown = list(options.values())
@@ -354,7 +354,7 @@ def _top(values: pd.Series, traps: dict[str, pd.Series], p: Params) -> dict:
             "misconceptions": {k: v for k, v in found.items() if v is not None}}
 
 
-def _above(values: pd.Series, traps: dict[str, pd.Series], threshold: pd.Series | float, p: Params) -> dict:
+def _above(values: pd.Series, traps: dict[str, pd.Series], threshold: pd.Series | float, p: Params) -> dict[str, Any]:
     entities = _above_options(values, threshold, p.max_options - 1)
     options = _labels(entities + [NONE_OPTION])
     none_label = LETTERS[len(entities)]
@@ -379,7 +379,13 @@ def _entity_pair(values: pd.Series, p: Params) -> tuple[str, str]:
     return x, y
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); the question is its options (letter → entity), never the right one."""
+    key = _key(params, data, ctx)
+    return Made({"options": dict(key["options"])}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"value": label | [labels] | bool, "options": {label: entity}, "misconceptions": {key: value}}``."""
     df = frame(data, params)
     sub = apply_filter(frame(data, params, ["day"]) if any(c in df.columns for c in DATE_COLUMNS) else df,
@@ -422,7 +428,7 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> Any:
     return picked if params.question == "above_threshold" else picked[0]
 
 
-def _named(answer: dict, parsed: Any) -> list:
+def _named(answer: dict[str, Any], parsed: Any) -> list[Any]:
     """The mistakes the picked option corresponds to, in the shared catalog's words."""
     key = answer["value"]
     norm = (lambda v: sorted(v)) if isinstance(key, list) else (lambda v: v)
@@ -430,7 +436,7 @@ def _named(answer: dict, parsed: Any) -> list:
             if norm(v) != norm(key) and norm(v) == norm(parsed)]
 
 
-def check(answer: dict, parsed: Any, params: Params, ctx: TaskContext | None = None) -> Check:
+def check(answer: dict[str, Any], parsed: Any, params: Params, ctx: TaskContext | None = None) -> Check:
     """Single/判断: all or nothing. Multiple: (right − wrong picks) ÷ right options, floor 0."""
     key, options = answer["value"], answer.get("options", {})
     if isinstance(key, list):
@@ -447,7 +453,7 @@ def check(answer: dict, parsed: Any, params: Params, ctx: TaskContext | None = N
     return Check(fraction, feedback + (_named(answer, parsed) if fraction < 1 else []))
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> str:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> str:
     """``"B"``, ``"A、C"`` or ``"对"``/``"错"``."""
     key = answer["value"]
     if isinstance(key, bool):
@@ -455,7 +461,7 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> str:
     return "、".join(key) if isinstance(key, list) else key
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> Any:
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> Any:
     """Another option, one option toggled, or the negation."""
     key, labels = answer["value"], list(answer.get("options", {}))
     if isinstance(key, bool):

@@ -34,7 +34,7 @@ from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, grouping
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import dataset_columns, rename_to_labels
-from simulator.tasks.base import Check, TaskContext, TaskParams
+from simulator.tasks.base import Check, Made, TaskContext, TaskParams
 from simulator.tasks.report_table import read_upload
 
 KIND = "data_quality"
@@ -162,7 +162,7 @@ def _bad_cells(df: pd.DataFrame, dataset: str | None) -> tuple[np.ndarray, np.nd
 
 def _empty(df: pd.DataFrame) -> np.ndarray:
     """Boolean (rows × columns) array of empty cells (NaN, None, blank text)."""
-    blank = df.isna().to_numpy()
+    blank: np.ndarray = df.isna().to_numpy()
     for j, col in enumerate(df.columns):
         if df[col].dtype == object:
             blank[:, j] |= np.array([isinstance(v, str) and not v.strip() for v in df[col]], dtype=bool)
@@ -211,7 +211,13 @@ def _sum_columns(df: pd.DataFrame, dataset: str) -> list[str]:
     return [c for c, u in _units(df, dataset).items() if u not in ("id", "text", "date", "datetime")]
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """Counts mode: ``{ask…: n, "misconceptions": {field: {key: n}}}``; cleaned: ``{"rows", "sums"}``."""
     df = data[params.dataset]
     found = audit(df, params.dataset)
@@ -225,13 +231,13 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
 
 # --------------------------------------------------------------------------- answers
 
-def _count_specs(params: Params, answer: dict | None = None) -> dict[str, FieldSpec]:
+def _count_specs(params: Params, answer: dict[str, Any] | None = None) -> dict[str, FieldSpec]:
     traps = (answer or {}).get("misconceptions", {})
     return {p: FieldSpec(unit="count", precision=0, label_key=f"data_quality.field.{p}",
                          alternatives=traps.get(p)) for p in params.ask}
 
 
-def probes(answer: dict, params: Params) -> list[checking.Probe]:
+def probes(answer: dict[str, Any], params: Params) -> list[checking.Probe]:
     """Each asked count with the miscounts it recognises (selftest checks they separate)."""
     if params.mode == "cleaned":
         return []
@@ -247,7 +253,7 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> Any:
     return checking.parse_fields(raw, _count_specs(params))
 
 
-def _check_cleaned(answer: dict, table: pd.DataFrame, params: Params) -> Check:
+def _check_cleaned(answer: dict[str, Any], table: pd.DataFrame, params: Params) -> Check:
     specs = {"rows": FieldSpec(unit="count", precision=0, label_key="data_quality.field.rows",
                                weight=max(len(answer["sums"]), 1))}
     given: dict[str, Any] = {"rows": len(table)}
@@ -265,7 +271,7 @@ def _check_cleaned(answer: dict, table: pd.DataFrame, params: Params) -> Check:
     return Check(result.fraction, notes + result.feedback, details=result.details)
 
 
-def check(answer: dict, parsed: Any, params: Params, ctx: TaskContext | None = None) -> Check:
+def check(answer: dict[str, Any], parsed: Any, params: Params, ctx: TaskContext | None = None) -> Check:
     """Counts: per-count credit with miscounts named. Cleaned: row count (half) and column sums (half)."""
     if params.mode == "cleaned":
         return _check_cleaned(answer, parsed, params)
@@ -273,7 +279,7 @@ def check(answer: dict, parsed: Any, params: Params, ctx: TaskContext | None = N
                                  tolerance=ctx.tolerance if ctx else 0.005)
 
 
-def _synthetic_clean(answer: dict, params: Params) -> pd.DataFrame:
+def _synthetic_clean(answer: dict[str, Any], params: Params) -> pd.DataFrame:
     """A table with the key's row count and column sums (first row carries the sums), for selftest."""
     n = max(int(answer["rows"]), 1)
     frame = pd.DataFrame({"row_no": np.arange(1, n + 1)})
@@ -283,14 +289,14 @@ def _synthetic_clean(answer: dict, params: Params) -> pd.DataFrame:
     return frame
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> Any:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> Any:
     """Counts with Chinese field names; for cleaned mode a synthetic table with the key's sums."""
     if params.mode == "cleaned":
         return rename_to_labels(_synthetic_clean(answer, params), "zh", params.dataset)
     return {t(f"data_quality.field.{p}", "zh"): str(answer[p]) for p in params.ask}
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> Any:
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> Any:
     """One count off by 1–3; for cleaned mode the synthetic table with its first row repeated."""
     if params.mode == "cleaned":
         frame = _synthetic_clean(answer, params)

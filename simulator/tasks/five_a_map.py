@@ -11,7 +11,7 @@ Optionally per segment (gender, age_band or city_tier, 人群细分 L3/5.3.1): a
 >>> import pandas as pd
 >>> days = pd.to_datetime(["2024-10-01", "2024-11-01", "2024-10-01", "2024-11-01"])
 >>> df = pd.DataFrame({"user_id": [1, 1, 2, 3], "stage": ["A1", "A2", "O", "A3"], "snapshot_date": days})
->>> key = make(Params(), {"audience_5a": df}, None)
+>>> key = make(Params(), {"audience_5a": df}, None).key
 >>> key["flows"]["A1>A2"], key["flows"]["none>A3"], key["flows"]["O>none"], key["new"], key["lost"]
 (1, 1, 1, 1, 0)
 """
@@ -32,7 +32,7 @@ from simulator.core import forms
 from simulator.core.forms import AnswerForm, Grid, Group, Number
 from simulator.core.i18n import Msg, msg, register, t
 from simulator.engine import checking
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "five_a_map"
 STAGES = ("O", "A1", "A2", "A3", "A4", "A5")
@@ -294,7 +294,24 @@ def _summary(states: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> Made:
+    """The key (:func:`_key`); the question holds the segment and platform levels the form shows."""
+    key = _key(params, data, ctx)
+    return Made(_question(params, data), key)
+
+
+def _question(params: Params, data: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
+    """The levels a trainee answers per: of ``segment`` in the data, and of the platform population."""
+    question: dict[str, Any] = {}
+    df = data.get(params.dataset)
+    if params.segment and df is not None and params.segment in df:
+        question["segment_levels"] = sorted(map(str, df[params.segment].dropna().unique()))
+    if params.platform_population:
+        question["platform_levels"] = list(params.platform_population)
+    return question
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict[str, Any]:
     """The 5A map key: counts, flows, rates on the T0 base, 新增, 流失 (and segments when asked)."""
     df = data[params.dataset]
     t0, t1 = _dates(params, df)
@@ -434,7 +451,7 @@ def _top_field(token: Any) -> str | None:
     return None
 
 
-def _unflatten(raw: Mapping) -> dict[str, Any]:
+def _unflatten(raw: Mapping[str, Any]) -> dict[str, Any]:
     """``{"flows.A1>A2": 3}`` → ``{"flows": {"A1>A2": 3}}``; other keys are kept."""
     out: dict[str, Any] = {}
     for k, v in raw.items():
@@ -497,7 +514,7 @@ def _matches(given: float, key: float, name: str, params: Params, ctx: TaskConte
     return score >= 1
 
 
-def _alternatives(name: str, answer: dict) -> dict[str, dict[str, float]]:
+def _alternatives(name: str, answer: dict[str, Any]) -> dict[str, dict[str, float]]:
     """Misconception key → the entries that misconception gives, computed from the key itself."""
     flows, c0, c1 = answer["flows"], answer["counts_t0"], answer["counts_t1"]
     if name == "flow_rates":
@@ -528,7 +545,7 @@ def _alternatives(name: str, answer: dict) -> dict[str, dict[str, float]]:
     return {}
 
 
-def probes(answer: dict, params: Params) -> list[checking.Probe]:
+def probes(answer: dict[str, Any], params: Params) -> list[checking.Probe]:
     """Each asked entry with what each misconception gives for it (selftest checks they separate)."""
     out = []
     for name in params.fields():
@@ -536,14 +553,14 @@ def probes(answer: dict, params: Params) -> list[checking.Probe]:
         traps = _alternatives(name, answer)
         precision = params.precision if _units(name) == "ratio" else None
         for entry, value in key.items():
-            alts = {k: alt[entry] for k, alt in traps.items() if entry in alt}
+            alts: dict[str, float | list[float]] = {k: alt[entry] for k, alt in traps.items() if entry in alt}
             spec = checking.FieldSpec(unit=_units(name), precision=precision, alternatives=alts)
             out.append(checking.Probe(f"{name} {entry}" if entry != name else name, value, spec))
     return out
 
 
 def _check_field(
-    name: str, answer: dict, given: Any, params: Params, ctx: TaskContext
+    name: str, answer: dict[str, Any], given: Any, params: Params, ctx: TaskContext
 ) -> tuple[float, list[Msg], list[str]]:
     """Score of one field, its messages and its wrong entries (names only, never values)."""
     key = _flat(name, answer[name])
@@ -581,7 +598,7 @@ def _listing(entries: list[str], most: int = 8) -> str:
     return ", ".join(entries[:most]) + (" …" if len(entries) > most else "")
 
 
-def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext) -> Check:
+def check(answer: dict[str, Any], parsed: dict[str, Any], params: Params, ctx: TaskContext) -> Check:
     """Per-field partial credit (each asked field weighs the same; dict fields by share of entries)."""
     scores: dict[str, float] = {}
     feedback: list[Msg] = []
@@ -608,7 +625,7 @@ def _pct(value: float, params: Params) -> str:
     return f"{round(value * 100, params.precision - 2):.{params.precision - 2}f}%"
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict[str, Any]:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> dict[str, Any]:
     """The key as a trainee would type it: Chinese field names, “→” arrows, rates as percentages."""
     out: dict[str, Any] = {}
     for name in params.fields():
@@ -626,7 +643,7 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict
 
 
 def perturb(
-    answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator
+    answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator
 ) -> dict[str, Any]:
     """A plausible wrong answer: one asked field replaced by a misconception's value or shifted."""
     wrong = {k: (dict(v) if isinstance(v, dict) else v) for k, v in answer.items()}

@@ -8,7 +8,7 @@ compare fairly.
 
 >>> p = Params(rubric=[{"criterion": {"zh": "指出点击率偏低", "en": "Notes the low CTR"}, "points": 2}],
 ...            min_chars=5)
->>> check(make(p, {}), parse("点击率偏低,建议更换素材", p), p).final_status()
+>>> check(make(p, {}).key, parse("点击率偏低,建议更换素材", p), p).final_status()
 'ungraded'
 """
 
@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.core.forms import AnswerForm, Text
 from simulator.core.i18n import msg, register, t
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "free_text"
 MAX_CHARS = 20_000
@@ -80,7 +80,13 @@ class Params(TaskParams):
     question: Bilingual | None = Field(None, description="the question, if not in the task's prompt")
 
 
-def make(params: Params, data: Mapping[str, Any], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, Any], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, Any], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"rubric": [{"criterion": {zh, en}, "points": n}, …]}`` — the instructor's grading guide."""
     return {"rubric": [c.model_dump() for c in params.rubric]}
 
@@ -104,7 +110,7 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> str:
     return text
 
 
-def check(answer: dict, parsed: str, params: Params, ctx: TaskContext | None = None) -> Check:
+def check(answer: dict[str, Any], parsed: str, params: Params, ctx: TaskContext | None = None) -> Check:
     """Always ``ungraded`` (fraction 0) until an instructor scores it; keeps the text in details."""
     n = _chars(parsed)
     notes = [msg("free_text.ungraded", chars=n)]
@@ -115,7 +121,7 @@ def check(answer: dict, parsed: str, params: Params, ctx: TaskContext | None = N
                           "rubric": answer.get("rubric", [])})
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> str:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> str:
     """A text touching every criterion, padded to the minimum length."""
     text = ";".join(c["criterion"]["zh"] for c in answer["rubric"]) + "。"
     while _chars(text) < params.min_chars:
@@ -123,7 +129,7 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> str:
     return text
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> str:
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> str:
     """An off-topic text of acceptable length (still ``ungraded``: only an instructor can score it)."""
     return "今天天气不错。" * (params.min_chars // 6 + 1)
 

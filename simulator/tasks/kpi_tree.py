@@ -12,7 +12,7 @@ share of actual GMV; the traffic each group then needs is its target ÷ (its rat
 
 >>> df = pd.DataFrame({"account_id": ["A", "A", "B"], "viewers": [100, 300, 200], "buyers": [4, 8, 10],
 ...                    "gmv": [400.0, 800.0, 1000.0]})
->>> key = make(Params(by="account_id", growth=0.1), {"live_sessions": df})
+>>> key = make(Params(by="account_id", growth=0.1), {"live_sessions": df}).key
 >>> [(r["account_id"], round(r["watch_to_buy_rate"], 4), r["target_gmv"]) for r in key["rows"]]
 [('A', 0.03, 1320.0), ('B', 0.05, 1100.0), ('合计', 0.0367, 2420.0)]
 """
@@ -31,7 +31,7 @@ from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, grouping, metrics, plantables
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label
-from simulator.tasks.base import Check, TaskContext, TaskParams
+from simulator.tasks.base import Check, Made, TaskContext, TaskParams
 from simulator.tasks.metric import (
     ENTITY_ALIASES,
     PERIODS,
@@ -160,19 +160,25 @@ def _rows(params: Params, data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 def _targets(params: Params, gmv: np.ndarray, rates: dict[str, np.ndarray], share: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, float]:
     """Per group: target GMV (by ``share``) and the traffic it needs at the improved rates; the total."""
-    total = params.target_gmv if params.target_gmv is not None else float(gmv.sum()) * (1 + params.growth)
+    total = params.target_gmv if params.target_gmv is not None else float(gmv.sum()) * (1 + (params.growth or 0.0))
     target = total * share
     improved = np.prod([rates[n] * (1 + params.lift.get(n, 0.0)) for n in params.nodes()[1:]], axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):  # a group without buyers: no defined traffic
         return target, target / improved, float(total)
 
 
-def _table(keys: pd.DataFrame, values: dict[str, np.ndarray], total: dict[str, float], by: str) -> list[dict]:
+def _table(keys: pd.DataFrame, values: dict[str, np.ndarray], total: dict[str, float], by: str) -> list[dict[str, Any]]:
     rows = plantables.records(metrics.keyed(keys, values))
     return rows + [{by: plantables.TOTAL, **total}]
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"columns", "rows" (groups, then 合计), "target_total", "misconceptions"}`` (full precision)."""
     sub = _rows(params, data)
     groups = grouping.group_rows(sub, [params.by], dropna=True)
@@ -190,7 +196,7 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
 
 
 def _misconceptions(params: Params, groups: grouping.Groups, sub: pd.DataFrame, cols: dict[str, np.ndarray],
-                    totals: dict[str, float]) -> dict[str, list[dict]]:
+                    totals: dict[str, float]) -> dict[str, list[dict[str, Any]]]:
     """Catalog key → the rows each known mistake gives (only the columns it changes)."""
     rates = {n: cols[n] for n in params.nodes()[1:]}
     n = len(cols["gmv"])
@@ -246,7 +252,7 @@ def formula(params: Params, lang: str) -> str:
     return " × ".join(metrics.METRICS[n].label(lang) for n in params.nodes())
 
 
-def check(answer: dict, parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:
+def check(answer: dict[str, Any], parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:
     """Per-cell credit (total row included); names the mistakes and rows where the identity breaks."""
     result = checking.check_table(parsed, answer["rows"], key_columns=[params.by], value_columns=params.specs(),
                                   tolerance=ctx.tolerance if ctx else 0.005,
@@ -264,13 +270,13 @@ def _labels(params: Params) -> dict[str, str]:
     return {"target_gmv": t("kpi_tree.col.target_gmv", "zh"), "target_traffic": t("kpi_tree.col.target_traffic", "zh")}
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
     """The key as a trainee's sheet (Chinese headers, rows reversed, 合计 last becomes first)."""
     return plantables.typed_sheet(answer["rows"], answer["columns"], params.specs(), params.dataset,
                                   labels=_labels(params))
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
     """The key with one cell moved 10–40%."""
     return plantables.shifted(answer["rows"], params.columns(), rng, params.specs())
 

@@ -10,7 +10,7 @@ one to grow.
 
 >>> df = pd.DataFrame({"account_id": ["A1", "A2", "A3"], "platform": ["抖音", "快手", "抖音"],
 ...                    "plays": [600, 300, 100], "likes": [30, 30, 2], "comments": [0, 0, 0], "shares": [0, 0, 0]})
->>> key = make(Params(), {"accounts_daily": df})
+>>> key = make(Params(), {"accounts_daily": df}).key
 >>> key["top_account"], key["top_share"], key["grow"], key["cut"], round(key["hhi"], 2)
 ('A1', 0.6, 'A2', 'A3', 0.46)
 """
@@ -29,7 +29,7 @@ from simulator.core.forms import AnswerForm, spec_fields
 from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, metrics
 from simulator.engine.checking import FieldSpec
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 from simulator.tasks.choice import MARGIN
 from simulator.tasks.metric import (
     PERIODS,
@@ -138,7 +138,7 @@ class Params(TaskParams):
         return needed_datasets(self.dataset, [self.metric, self.efficiency], ["account_id", *self.filter])
 
 
-def specs(params: Params, answer: dict | None = None) -> dict[str, FieldSpec]:
+def specs(params: Params, answer: dict[str, Any] | None = None) -> dict[str, FieldSpec]:
     """How each field is checked (text for accounts and platforms), with the HHI-in-points trap."""
     alts = (answer or {}).get("variants", {})
     units = {"total": ("count", 0), "top_share": ("ratio", 4), "top_n_share": ("ratio", 4), "hhi": ("ratio", 4),
@@ -210,7 +210,13 @@ def fragile(params: Params, data: Mapping[str, pd.DataFrame]) -> str | None:
     return None
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """The fields, plus ``accounts`` (id → name) and ``variants`` (what the usual mistakes give)."""
     periods = [c for c in params.filter if c in PERIODS]
     sub = apply_filter(frame(data, params, periods), params.filter)
@@ -244,9 +250,9 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
 
 
 def _variants(params: Params, sub: pd.DataFrame, ids: list[str], share: np.ndarray, eff: np.ndarray,
-              key: dict) -> dict[str, dict]:
+              key: dict[str, Any]) -> dict[str, dict[str, Any]]:
     order = np.argsort(share, kind="stable")
-    out: dict[str, dict] = {"matrix_review.hhi_points": {"hhi": key["hhi"] * 10000},
+    out: dict[str, dict[str, Any]] = {"matrix_review.hhi_points": {"hhi": key["hhi"] * 10000},
                             "matrix_review.grow_by_share": {"grow": ids[order[-1]]},
                             "matrix_review.cut_by_share": {"cut": ids[order[0]]}}
     by_eff = np.argsort(-np.nan_to_num(eff, nan=-np.inf), kind="stable")
@@ -283,7 +289,7 @@ def _as_id(value: Any, names: Mapping[str, str]) -> Any:
     return by_id.get(text.casefold()) or by_name.get(text.casefold()) or text
 
 
-def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> Check:
+def check(answer: dict[str, Any], parsed: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> Check:
     """Per-field credit; names share-based choices, mean-of-daily efficiency and HHI in points."""
     names = answer.get("accounts", {})
     given = dict(parsed)
@@ -307,7 +313,7 @@ def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext
     return result
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict[str, Any]:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> dict[str, Any]:
     """The key as typed: Chinese labels, shares as percents, the top account by name."""
     out: dict[str, Any] = {}
     for f in params.fields():
@@ -327,7 +333,9 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict
     return out
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> dict[str, Any]:
+def perturb(
+    answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator
+) -> dict[str, Any]:
     """The key with the share-based recommendation (or a different account, or a shifted share)."""
     wrong = dict(answer)
     field = params.fields()[int(rng.integers(len(params.fields())))]

@@ -10,9 +10,9 @@ recognised by :mod:`simulator.engine.checking`.
 >>> df = pd.DataFrame({"date": pd.to_datetime(["2024-11-01", "2024-11-02", "2024-11-03"]),
 ...                    "campaign_id": ["C01", "C01", "C02"], "impressions": [50000, 25000, 80000],
 ...                    "clicks": [2500, 3000, 5000], "cost": [6250.0, 3750.0, 10000.0]})
->>> round(make(Params(dataset="ad_delivery", metric="ctr"), {"ad_delivery": df})["value"], 6)
+>>> round(make(Params(dataset="ad_delivery", metric="ctr"), {"ad_delivery": df}).key["value"], 6)
 0.067742
->>> make(Params(dataset="ad_delivery", metric="cost", per="day"), {"ad_delivery": df})["value"]
+>>> make(Params(dataset="ad_delivery", metric="cost", per="day"), {"ad_delivery": df}).key["value"]
 6666.666666666667
 """
 
@@ -33,7 +33,7 @@ from simulator.core.misconceptions import date_grain, mean_of_ratios_key
 from simulator.core.value_labels import value_label
 from simulator.engine import checking, grouping, metrics
 from simulator.engine.labels import column_label, dataset_columns
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "metric"
 PERIODS = ("day", "week", "month")
@@ -126,13 +126,13 @@ def _condition_mask(series: pd.Series, cond: Any) -> np.ndarray:
     is_date = pd.api.types.is_datetime64_any_dtype(series)
     if isinstance(cond, DateRange):
         day = series.dt.normalize() if is_date else pd.to_datetime(series.astype(str), errors="coerce")
-        return ((day >= pd.Timestamp(cond.start)) & (day <= pd.Timestamp(cond.end))).to_numpy()
+        return np.asarray((day >= pd.Timestamp(cond.start)) & (day <= pd.Timestamp(cond.end)), dtype=bool)
     values = list(cond) if isinstance(cond, list) else [cond]
     if is_date:
-        return series.dt.normalize().isin(_dates(values)).to_numpy()
+        return np.asarray(series.dt.normalize().isin(_dates(values)), dtype=bool)
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         numbers = pd.to_numeric(pd.Series([str(v) for v in values]), errors="coerce").dropna()
-        return series.isin(numbers.tolist()).to_numpy()
+        return np.asarray(series.isin(numbers.tolist()), dtype=bool)
     return grouping.text_in(series, {str(v).strip() for v in values}, strip=True)
 
 
@@ -371,7 +371,7 @@ def _ratio_traps(sub: pd.DataFrame, p: Params) -> dict[str, list[float | None]]:
     per_period: list[float] = []
     if any(c in sub.columns for c in DATE_COLUMNS):
         dates = date_column(sub)
-        per_period = [metrics.mean_of_ratios(sub, p.metric, None, "day", dates, p.dataset)]  # type: ignore
+        per_period = [metrics.mean_of_ratios(sub, p.metric, None, "day", dates, p.dataset)]
         traps[mean_of_ratios_key(date_grain(sub[dates]))] = per_period  # type: ignore[assignment]
     rows = row_mean(sub, p.metric, p.dataset)
     if not any(np.isclose(rows, v, rtol=1e-12, atol=0) for v in per_period):  # one row per period: one trap
@@ -404,7 +404,13 @@ def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params) -> dict[str, 
     return {k: [_finite(v) for v in vals] for k, vals in traps.items()}
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"value": …, "misconceptions": {catalog key: [values]}}`` (full precision, canonical units)."""
     df = frame(data, params)
     df = frame(data, params, _periods_needed(params, df))
@@ -426,7 +432,7 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> float:
     return checking.to_float(raw)
 
 
-def check(answer: dict, parsed: float, params: Params, ctx: TaskContext | None = None) -> Check:
+def check(answer: dict[str, Any], parsed: float, params: Params, ctx: TaskContext | None = None) -> Check:
     """Full marks within tolerance or at the stated precision; else the mistake named, never the key."""
     unit = metrics.METRICS[params.metric].unit
     tol = ctx.tolerance if ctx else 0.005
@@ -437,20 +443,20 @@ def check(answer: dict, parsed: float, params: Params, ctx: TaskContext | None =
     return Check(fraction, feedback)
 
 
-def probes(answer: dict, params: Params) -> list[checking.Probe]:
+def probes(answer: dict[str, Any], params: Params) -> list[checking.Probe]:
     """The graded number with the misconceptions it recognises (selftest checks they separate)."""
     spec = checking.FieldSpec(unit=metrics.METRICS[params.metric].unit, precision=params.digits(),
                               alternatives=answer.get("misconceptions"))
     return [checking.Probe("value", float(answer["value"]), spec)]
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> str:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> str:
     """The key as a trainee types it: ``"6.77%"``, ``"1,234.57"``."""
     return checking.format_number(float(answer["value"]), metrics.METRICS[params.metric].unit,
                                   params.digits())
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> float:
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> float:
     """The key moved 5–30% up or down, and by three units of the asked precision at least (1 when 0)."""
     value = float(answer["value"])
     if value == 0:

@@ -8,7 +8,7 @@ variant, or an ignored filter.
 
 >>> df = pd.DataFrame({"date": pd.to_datetime(["2024-11-01", "2024-11-02", "2024-11-09"]),
 ...                    "impressions": [50000, 25000, 80000], "clicks": [2500, 3000, 5000]})
->>> key = make(Params(dataset="ad_delivery", by="week", metrics=["clicks", "ctr"]), {"ad_delivery": df})
+>>> key = make(Params(dataset="ad_delivery", by="week", metrics=["clicks", "ctr"]), {"ad_delivery": df}).key
 >>> key["columns"], [round(r["ctr"], 4) for r in key["rows"]]
 (['week', 'clicks', 'ctr'], [0.0733, 0.0625])
 """
@@ -32,7 +32,7 @@ from simulator.engine import checking, grouping, metrics
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label, rename_to_labels
 from simulator.engine.uploads import TableReadError, read_table
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 from simulator.tasks.metric import (
     DATE_COLUMNS,
     ENTITY_ALIASES,
@@ -121,7 +121,7 @@ class Params(TaskParams):
 
 # --------------------------------------------------------------------------- key
 
-def _records(grouped: pd.DataFrame) -> list[dict]:
+def _records(grouped: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-ready rows (NaN and ±inf → None, dates → YYYY-MM-DD)."""
     return metrics.json_records(grouped, inf_as_none=True)
 
@@ -199,7 +199,7 @@ def _same_values(a: pd.DataFrame | None, b: pd.DataFrame | None, by: list[str], 
 
 
 def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params, grouped: _Grouped | None = None
-                   ) -> dict[str, list[dict]]:
+                   ) -> dict[str, list[dict[str, Any]]]:
     """Catalog key → the rows each known mistake gives (group columns plus affected metrics)."""
     g = grouped or _grouped(sub, p)
     ratios = [m for m in p.metrics if not metrics.METRICS[m].is_sum]
@@ -214,7 +214,13 @@ def misconceptions(df: pd.DataFrame, sub: pd.DataFrame, p: Params, grouped: _Gro
     return {k: _records(v) for k, v in tables.items() if v is not None}
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"columns": by + metrics, "rows": [records], "misconceptions": {key: rows}}`` (full precision)."""
     df = frame(data, params)
     periods = [b for b in params.by + list(params.filter) if b in PERIODS]
@@ -282,7 +288,7 @@ def metric_columns(table: pd.DataFrame, params: Params) -> pd.DataFrame:
     return table.rename(columns=renames) if renames else table
 
 
-def check(answer: dict, parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:
+def check(answer: dict[str, Any], parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:
     """Partial credit per correct cell; wrong rows/columns and per-column mistakes named."""
     return checking.check_table(parsed, answer["rows"], key_columns=params.by, value_columns=params.specs(),
                                 tolerance=ctx.tolerance if ctx else 0.005,
@@ -290,9 +296,9 @@ def check(answer: dict, parsed: pd.DataFrame, params: Params, ctx: TaskContext |
                                 strict=ctx.strict_precision if ctx else True)
 
 
-def probes(answer: dict, params: Params) -> list[checking.Probe]:
+def probes(answer: dict[str, Any], params: Params) -> list[checking.Probe]:
     """Each key cell with what each misconception gives in it (selftest checks they separate)."""
-    def row_key(record: Mapping) -> str:
+    def row_key(record: Mapping[str, Any]) -> str:
         return " / ".join(checking.norm_key(record[c]) for c in params.by)
 
     traps = {k: {row_key(r): r for r in rows} for k, rows in answer.get("misconceptions", {}).items()}
@@ -314,7 +320,7 @@ def _display(value: Any, unit: str, precision: int) -> str:
     return checking.format_number(float(value), unit, precision)
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
     """The key as a trainee's sheet: Chinese headers, rows reversed, numbers typed with % and commas."""
     frame = pd.DataFrame(answer["rows"], columns=answer["columns"]).iloc[::-1]
     for m, spec in params.specs().items():
@@ -322,7 +328,7 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> pd.D
     return rename_to_labels(frame.reset_index(drop=True), "zh", params.dataset)
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
     """The key with one cell moved 10–40%, and by three units of its asked precision at least (or a row
     dropped, when that cell is blank)."""
     frame = pd.DataFrame(answer["rows"], columns=answer["columns"])

@@ -9,7 +9,7 @@ budget), ROI below ``roi_min`` — and a line whose score reaches ``flag_at`` is
 >>> df = pd.DataFrame({"date": pd.to_datetime(["2024-11-01", "2024-11-02", "2024-11-01"]),
 ...                    "campaign_id": ["C1", "C1", "C2"], "cost": [150.0, 100, 30], "gmv": [300.0, 200, 90],
 ...                    "refunds": [60.0, 0, 0]})
->>> key = make(Params(daily_budget=100, roi_min=2.5), {"ad_delivery": df})
+>>> key = make(Params(daily_budget=100, roi_min=2.5), {"ad_delivery": df}).key
 >>> [(r["campaign_id"], r["utilisation"], r["risk_score"], r["flagged"]) for r in key["rows"]]
 [('C1', 1.25, 3.0, 1.0), ('C2', 0.3, 1.0, 0.0)]
 """
@@ -28,7 +28,7 @@ from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, grouping, metrics, plantables
 from simulator.engine.checking import FieldSpec
 from simulator.engine.labels import column_label
-from simulator.tasks.base import Check, TaskContext, TaskParams
+from simulator.tasks.base import Check, Made, TaskContext, TaskParams
 from simulator.tasks.choice import MARGIN
 from simulator.tasks.metric import (
     ENTITY_ALIASES,
@@ -157,7 +157,8 @@ def _columns(params: Params, util: np.ndarray, refund: np.ndarray, roi: np.ndarr
             "flagged": (score >= params.flag_at).astype(float)}
 
 
-def _lines(params: Params, data: Mapping[str, pd.DataFrame]):
+def _lines(params: Params, data: Mapping[str, pd.DataFrame]) -> tuple[
+        pd.DataFrame, grouping.Groups, dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
     """(filtered rows, line groups, sums, utilisation, refund rate, ROI) per line, ratios of sums."""
     periods = [c for c in (params.by, *params.filter) if c in PERIODS]
     sub = apply_filter(frame(data, params, periods), params.filter)
@@ -193,7 +194,13 @@ def fragile(params: Params, data: Mapping[str, pd.DataFrame]) -> str | None:
     return None
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"columns", "rows", "flagged_lines", "misconceptions"}`` (full precision, flags as 1/0)."""
     sub, groups, sums, util, refund, roi = _lines(params, data)
     cols = _columns(params, util, refund, roi)
@@ -204,7 +211,7 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
 
 
 def _misconceptions(params: Params, sub: pd.DataFrame, groups: grouping.Groups, sums: dict[str, np.ndarray],
-                    cols: dict[str, np.ndarray]) -> dict[str, list[dict]]:
+                    cols: dict[str, np.ndarray]) -> dict[str, list[dict[str, Any]]]:
     calendar = sub["date"].nunique()
     out: dict[str, dict[str, np.ndarray]] = {
         "risk_review.calendar_days": {"utilisation": sums["cost"] / (params.daily_budget * calendar)},
@@ -247,7 +254,7 @@ def _inconsistent(parsed: pd.DataFrame, params: Params) -> list[str]:
     return out
 
 
-def check(answer: dict, parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:
+def check(answer: dict[str, Any], parsed: pd.DataFrame, params: Params, ctx: TaskContext | None = None) -> Check:
     """Per-cell credit; names day-count, mean-of-daily and unweighted-score mistakes and bad flags."""
     result = checking.check_table(parsed, answer["rows"], key_columns=[params.by], value_columns=params.specs(),
                                   tolerance=ctx.tolerance if ctx else 0.005,
@@ -263,13 +270,13 @@ def _labels() -> dict[str, str]:
     return {c: t(f"risk_review.col.{c}", "zh") for c in ("utilisation", "risk_score", "flagged")}
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> pd.DataFrame:
     """The key as a trainee's sheet: Chinese headers, percents, 是/否 flags."""
     return plantables.typed_sheet(answer["rows"], answer["columns"], params.specs(), params.dataset,
                                   yes_no=("flagged",), labels=_labels())
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> pd.DataFrame:
     """The key with one rate cell moved 10–40%."""
     return plantables.shifted(answer["rows"], ["utilisation", "refund_rate", "roi"], rng, params.specs())
 

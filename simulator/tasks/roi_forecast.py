@@ -25,7 +25,7 @@ from simulator.core.i18n import msg, register, t
 from simulator.engine import checking, metrics, stats
 from simulator.engine.checking import FieldSpec
 from simulator.tasks.ab_test import read_fields
-from simulator.tasks.base import Check, TaskContext, TaskParams
+from simulator.tasks.base import Check, Made, TaskContext, TaskParams
 
 KIND = "roi_forecast"
 FIELDS = ("forecast_gmv", "roi", "marginal_roi", "increase_budget")
@@ -250,7 +250,7 @@ def budget_of(params: Params, daily: pd.DataFrame) -> float:
 
 def _variants(
     params: Params, rows: pd.DataFrame, daily: pd.DataFrame, fit: stats.CurveFit, budget: float
-) -> dict[str, dict]:
+) -> dict[str, dict[str, Any]]:
     """Misconception key → the forecast values it gives."""
     out = {
         f"roi_forecast.variant.{m}": _values(stats.fit_curve(daily["cost"], daily["gmv"], m), budget)
@@ -281,7 +281,13 @@ def _variants(
     return out
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict[str, Any]:
     """Forecast GMV, ROI and marginal ROI at the budget, and whether to increase it.
 
     Extras: ``breakeven_roi``, the fitted ``coef_a``/``coef_b``, the ``daily`` series and ``variants``.
@@ -314,7 +320,7 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
 # ----------------------------------------------------------------------------- parsing and checking
 
 
-def specs(params: Params, answer: dict | None = None) -> dict[str, FieldSpec]:
+def specs(params: Params, answer: dict[str, Any] | None = None) -> dict[str, FieldSpec]:
     """How each graded field is checked, with the variants' values as named alternatives."""
     variants = (answer or {}).get("variants", {})
     units = {"forecast_gmv": ("money", 2), "roi": ("multiple", 2), "marginal_roi": ("multiple", 4)}
@@ -338,7 +344,7 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> dict[str,
     return read_fields(raw, specs(params), msg("roi_forecast.not_mapping"))
 
 
-def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext) -> Check:
+def check(answer: dict[str, Any], parsed: dict[str, Any], params: Params, ctx: TaskContext) -> Check:
     """Per-field partial credit; names the curve family, marginal-vs-average and GMV-basis mistakes."""
     result = checking.check_fields(parsed, answer, specs(params, answer), tolerance=ctx.tolerance,
                                    strict=ctx.strict_precision)
@@ -354,7 +360,7 @@ def check(answer: dict, parsed: dict[str, Any], params: Params, ctx: TaskContext
     return result
 
 
-def _one_curve_family(result: Check, parsed: Mapping[str, Any], answer: dict, params: Params,
+def _one_curve_family(result: Check, parsed: Mapping[str, Any], answer: dict[str, Any], params: Params,
                       ctx: TaskContext) -> None:
     """A field whose answer matches two curve families is told the family most fields match.
 
@@ -386,7 +392,7 @@ def _one_curve_family(result: Check, parsed: Mapping[str, Any], answer: dict, pa
             result.feedback[i] = msg("check.field_wrong", field=m.args["field"], reason=msg(best))
 
 
-def probes(answer: dict, params: Params) -> list[checking.Probe]:
+def probes(answer: dict[str, Any], params: Params) -> list[checking.Probe]:
     """Each graded number with the variants' values (selftest checks they separate)."""
     return [checking.Probe(f, float(answer[f]), spec)
             for f, spec in specs(params, answer).items() if spec.kind == "number"]
@@ -395,7 +401,7 @@ def probes(answer: dict, params: Params) -> list[checking.Probe]:
 # ----------------------------------------------------------------------------- selftest helpers
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict[str, Any]:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> dict[str, Any]:
     """The key as typed: ``"¥94,628.29"``, ROI to 2 decimals, 是/否, Chinese labels for some fields."""
     typed = {
         "forecast_gmv": f"¥{answer['forecast_gmv']:,.2f}",
@@ -410,7 +416,7 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict
 
 
 def perturb(
-    answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator
+    answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator
 ) -> dict[str, Any]:
     """Another curve family's forecast (or a shifted one), decided consistently."""
     families = [k for k in answer["variants"] if k.rsplit(".", 1)[1] in stats.CURVES]

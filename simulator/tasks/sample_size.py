@@ -7,9 +7,9 @@ trainee's ``experiment`` data (the control arm's conversion rate, rounded to ``b
 so every trainee gets a different number. Feedback names the formula, sidedness or total-vs-per-arm
 mistake that gives the trainee's number.
 
->>> make(Params(baseline=0.04, mde=0.01), {}, None)["n_per_arm"]
+>>> make(Params(baseline=0.04, mde=0.01), {}, None).key["n_per_arm"]
 6745
->>> make(Params(baseline=0.04, mde=0.25, mde_type="relative", method="evan_miller"), {}, None)["n_per_arm"]
+>>> make(Params(baseline=0.04, mde=0.25, mde_type="relative", method="evan_miller"), {}, None).key["n_per_arm"]
 6239
 """
 
@@ -26,7 +26,7 @@ from pydantic import Field, model_validator
 from simulator.core.forms import AnswerForm, Number
 from simulator.core.i18n import Msg, msg, register, t
 from simulator.engine import checking, stats
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "sample_size"
 Method = Literal["pbar", "evan_miller", "unpooled", "cohens_h"]
@@ -165,7 +165,7 @@ def baseline_of(params: Params, data: Mapping[str, pd.DataFrame]) -> float:
     return round(float(control.mean()), params.baseline_decimals)
 
 
-def _n(settings: dict, delta: float) -> float:
+def _n(settings: dict[str, Any], delta: float) -> float:
     """Unrounded n per arm for one setting: method/means, sides, baseline, α, power."""
     if settings["method"] == "means":
         return stats.sample_size_means(
@@ -181,7 +181,7 @@ def _n(settings: dict, delta: float) -> float:
     )
 
 
-def _mde(settings: dict, n: float) -> float:
+def _mde(settings: dict[str, Any], n: float) -> float:
     """Absolute MDE with ``n`` per arm for one setting."""
     if settings["method"] == "means":
         return stats.mde_means(settings["sigma"], n, settings["alpha"], settings["power"], settings["sides"])
@@ -190,7 +190,7 @@ def _mde(settings: dict, n: float) -> float:
     )
 
 
-def _settings(params: Params, baseline: float | None, **change: Any) -> dict:
+def _settings(params: Params, baseline: float | None, **change: Any) -> dict[str, Any]:
     base = {
         "method": "means" if params.metric == "mean" else params.method,
         "sigma": params.sigma,
@@ -208,7 +208,13 @@ def _delta(params: Params, baseline: float | None, mde_type: str | None = None) 
     return params.mde * baseline if kind == "relative" and baseline else params.mde
 
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict[str, Any]:
     """``{"n_per_arm": int}`` (rounded up; ``n_exact`` unrounded), or in MDE mode also ``mde`` (absolute)
     and ``mde_relative``, with ``baseline`` echoed."""
     baseline = None if params.metric == "mean" else baseline_of(params, data)
@@ -227,14 +233,14 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
 # ----------------------------------------------------------------------------- misconceptions
 
 
-def _combos(params: Params, baseline: float | None) -> list[tuple[list[Msg], dict, str, int]]:
+def _combos(params: Params, baseline: float | None) -> list[tuple[list[Msg], dict[str, Any], str, int]]:
     """Every (differences from the task, settings, mde_type, multiplier) a trainee might have used,
     fewest differences first."""
     methods = ["means"] if params.metric == "mean" else list(stats.SS_METHODS)
     others = [] if params.metric == "mean" else [k for k in ("absolute", "relative") if k != params.mde_type]
     kinds = [str(params.mde_type), *others]
     wanted = "means" if params.metric == "mean" else params.method
-    out: list[tuple[list[Msg], dict, str, int]] = []
+    out: list[tuple[list[Msg], dict[str, Any], str, int]] = []
     for method in methods:
         for sides in (params.sides, 3 - params.sides):
             for kind in kinds:
@@ -266,7 +272,7 @@ def _sides_msg(params: Params) -> Msg:
 
 
 def _combo_value(
-    params: Params, baseline: float | None, settings: dict, kind: str, mult: int
+    params: Params, baseline: float | None, settings: dict[str, Any], kind: str, mult: int
 ) -> float | None:
     """The number a combination gives: unrounded n (× mult), or the MDE in the task's own terms."""
     try:
@@ -280,10 +286,10 @@ def _combo_value(
         return None
 
 
-def _graded(answer: dict, params: Params) -> float:
+def _graded(answer: dict[str, Any], params: Params) -> float:
     if not params.asks_mde:
         return float(answer["n_per_arm"])
-    return answer["mde_relative"] if params.mde_type == "relative" else answer["mde"]
+    return float(answer["mde_relative"] if params.mde_type == "relative" else answer["mde"])
 
 
 def _precision(params: Params) -> int:
@@ -302,7 +308,7 @@ def _same(given: float, value: float, params: Params, ctx: TaskContext) -> bool:
     return given in (math.ceil(value - 1e-9), round(value))  # rounded up, or to nearest
 
 
-def diagnose(answer: dict, given: float, params: Params, ctx: TaskContext) -> list[Msg]:
+def diagnose(answer: dict[str, Any], given: float, params: Params, ctx: TaskContext) -> list[Msg]:
     """Messages naming what the trainee's number corresponds to (empty when nothing matches)."""
     baseline = answer.get("baseline")
     key = _graded(answer, params)
@@ -333,7 +339,7 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> float:
     return checking.to_float(raw)
 
 
-def check(answer: dict, parsed: float, params: Params, ctx: TaskContext) -> Check:
+def check(answer: dict[str, Any], parsed: float, params: Params, ctx: TaskContext) -> Check:
     """n per arm must equal the rounded-up key (rounded down: half credit); an MDE within tolerance."""
     key = _graded(answer, params)
     if params.asks_mde:
@@ -352,16 +358,17 @@ def check(answer: dict, parsed: float, params: Params, ctx: TaskContext) -> Chec
     )
 
 
-def probes(answer: dict, params: Params) -> list[checking.Probe]:
+def probes(answer: dict[str, Any], params: Params) -> list[checking.Probe]:
     """The graded number with what each combination of mistakes gives (selftest checks they separate)."""
     baseline = answer.get("baseline")
-    alts: dict[str, list[float]] = {}
+    lists: dict[str, list[float]] = {}
     for diffs, settings, kind, mult in _combos(params, baseline):
         value = _combo_value(params, baseline, settings, kind, mult)
         if value is not None:
             typed = value if params.asks_mde else float(math.ceil(value - 1e-9))
-            alts.setdefault("+".join(m.key for m in diffs), []).append(typed)
+            lists.setdefault("+".join(m.key for m in diffs), []).append(typed)
     unit = ("money" if params.metric == "mean" else "ratio") if params.asks_mde else "count"
+    alts: dict[str, float | list[float]] = {k: v for k, v in lists.items()}
     spec = checking.FieldSpec(unit=unit, precision=answer_precision(params), alternatives=alts)
     return [checking.Probe("mde" if params.asks_mde else "n_per_arm", _graded(answer, params), spec)]
 
@@ -369,7 +376,7 @@ def probes(answer: dict, params: Params) -> list[checking.Probe]:
 # ----------------------------------------------------------------------------- selftest helpers
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> Any:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> Any:
     """The key as typed: ``"6,745"``; an MDE of a proportion as a percentage."""
     if not params.asks_mde:
         return f"{answer['n_per_arm']:,}"
@@ -377,7 +384,7 @@ def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> Any:
     return f"{value * 100:.2f}%" if params.metric == "proportion" else round(value, 2)
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> Any:
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator) -> Any:
     """Another formula's, the other sidedness', or the total's number."""
     ctx = ctx or TaskContext()
     baseline, key = answer.get("baseline"), _graded(answer, params)

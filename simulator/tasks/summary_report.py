@@ -23,7 +23,7 @@ from simulator.engine import checking, metrics
 from simulator.engine.labels import column_label
 from simulator.engine.uploads import TableReadError, read_table
 from simulator.tasks import report_table as rt
-from simulator.tasks.base import AnswerFormatError, Check, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 from simulator.tasks.metric import Filter, describe_filter
 
 KIND = "summary_report"
@@ -83,7 +83,8 @@ class Params(TaskParams):
 
     def sheet_params(self, i: int) -> rt.Params:
         s = self.sheets[i]
-        return rt.Params(dataset=self.dataset, by=s.by, metrics=s.metrics, filter=s.filter, precision=s.precision)
+        by = [s.by] if isinstance(s.by, str) else s.by
+        return rt.Params(dataset=self.dataset, by=by, metrics=s.metrics, filter=s.filter, precision=s.precision)
 
     def datasets(self) -> list[str]:
         return list(dict.fromkeys(d for i in range(len(self.sheets)) for d in self.sheet_params(i).datasets()))
@@ -91,9 +92,15 @@ class Params(TaskParams):
 
 # --------------------------------------------------------------------------- key
 
-def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict:
+def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
+    """The key (:func:`_key`); no public question beyond the params."""
+    key = _key(params, data, ctx)
+    return Made({}, key)
+
+
+def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
     """``{"sheets": [{"name", "columns", "rows", "misconceptions"}, …]}`` (each as ``report_table``'s key)."""
-    return {"sheets": [{"name": s.name, **rt.make(params.sheet_params(i), data, ctx)}
+    return {"sheets": [{"name": s.name, **rt.make(params.sheet_params(i), data, ctx).key}
                        for i, s in enumerate(params.sheets)]}
 
 
@@ -143,7 +150,7 @@ def _from_workbook(data: bytes, params: Params) -> list[pd.DataFrame | None]:
     return out
 
 
-def _from_mapping(raw: Mapping, params: Params, ctx: TaskContext | None) -> list[pd.DataFrame | None]:
+def _from_mapping(raw: Mapping[str, Any], params: Params, ctx: TaskContext | None) -> list[pd.DataFrame | None]:
     given = {str(k).strip().casefold(): v for k, v in raw.items()}
     out: list[pd.DataFrame | None] = []
     for sheet in params.sheets:
@@ -181,11 +188,11 @@ def parse(raw: Any, params: Params, ctx: TaskContext | None = None) -> list[pd.D
     return out
 
 
-def _cells(sheet_key: dict, p: rt.Params) -> int:
+def _cells(sheet_key: dict[str, Any], p: rt.Params) -> int:
     return len(sheet_key["rows"]) * len(p.metrics)
 
 
-def check(answer: dict, parsed: list[pd.DataFrame | None], params: Params, ctx: TaskContext | None = None
+def check(answer: dict[str, Any], parsed: list[pd.DataFrame | None], params: Params, ctx: TaskContext | None = None
           ) -> Check:
     """Credit per correct cell over all sheets; each sheet's feedback prefixed with its name."""
     right = total = 0.0
@@ -207,14 +214,14 @@ def check(answer: dict, parsed: list[pd.DataFrame | None], params: Params, ctx: 
                  details={"wrong_cells": wrong_cells, "cells_right": round(right), "cells_total": round(total)})
 
 
-def as_raw(answer: dict, params: Params, ctx: TaskContext | None = None) -> dict[str, pd.DataFrame]:
+def as_raw(answer: dict[str, Any], params: Params, ctx: TaskContext | None = None) -> dict[str, pd.DataFrame]:
     """The key as an answers file gives it: sheet name → table (typed numbers, Chinese headers),
     sheets in reverse order (found by name)."""
     return {s.name: rt.as_raw(answer["sheets"][i], params.sheet_params(i), ctx)
             for i, s in reversed(list(enumerate(params.sheets)))}
 
 
-def perturb(answer: dict, params: Params, ctx: TaskContext | None, rng: np.random.Generator
+def perturb(answer: dict[str, Any], params: Params, ctx: TaskContext | None, rng: np.random.Generator
             ) -> dict[str, pd.DataFrame]:
     """The key's sheets with one cell of one sheet moved 10–40% (or one of its rows dropped)."""
     bad = int(rng.integers(len(params.sheets)))

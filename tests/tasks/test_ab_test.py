@@ -43,7 +43,7 @@ def experiment(seed: int, split: float = 0.5) -> pd.DataFrame:
 
 def key_of(df: pd.DataFrame, **params) -> tuple[ab.Params, dict]:
     p = ab.Params(**params)
-    return p, ab.make(p, {"experiment": df}, CTX)
+    return p, ab.make(p, {"experiment": df}, CTX).key
 
 
 @functools.cache

@@ -65,7 +65,7 @@ def test_doctests():
 def test_key_equals_an_independent_computation(seed, cap):
     data = delivery(seed)
     p = bt.Params(growth=0.2, breakeven_roi=2.0, cap_factor=cap)
-    key = bt.make(p, data, CTX)
+    key = bt.make(p, data, CTX).key
     want = independent(data["ad_delivery"], 0.2, 2.0, cap)
     rows = {r["placement"]: r for r in key["rows"]}
     for line, w in want.iterrows():
@@ -83,7 +83,7 @@ def test_key_equals_an_independent_computation(seed, cap):
 def test_nothing_above_break_even_gives_an_empty_plan_that_still_grades():
     data = delivery(5)
     p = bt.Params(growth=0.1, breakeven_roi=50)
-    key = bt.make(p, data, CTX)
+    key = bt.make(p, data, CTX).key
     assert key["kept"] == [] and key["rows"][-1]["budget"] == 0 and key["rows"][-1]["roi"] is None
     assert grade(p, key, bt.as_raw(key, p)).fraction == 1
 
@@ -93,7 +93,7 @@ def test_full_marks_less_and_invalid_over_100_seeds():
         data = delivery(seed, lines=2 + seed % 4, days=6)
         p = bt.Params(by="placement", growth=0.1 * (seed % 4), breakeven_roi=1.5 + seed % 3 / 2,
                       cap_factor=[None, 0.8, 1.5][seed % 3])
-        key = bt.make(p, data, CTX)
+        key = bt.make(p, data, CTX).key
         assert grade(p, key, bt.as_raw(key, p)).final_status() == "correct", seed
         assert grade(p, key, bt.perturb(key, p, CTX, np.random.default_rng(seed))).fraction < 1, seed
         with pytest.raises(AnswerFormatError):
@@ -103,7 +103,7 @@ def test_full_marks_less_and_invalid_over_100_seeds():
 def test_named_mistakes():
     data = delivery(11, rois=[1.0, 2.6, 3.5, 6.0, 1.9])
     p = bt.Params(growth=0.3, breakeven_roi=2.0)
-    key = bt.make(p, data, CTX)
+    key = bt.make(p, data, CTX).key
     assert 0 < len(key["kept"]) < 5
     table = pd.DataFrame(key["rows"], columns=key["columns"])
     lines = table["placement"] != "合计"
@@ -124,7 +124,7 @@ def test_named_mistakes():
 def test_cap_ignored_named_and_english_headers_accepted():
     data = delivery(3)
     p = bt.Params(growth=0.5, breakeven_roi=1.0, cap_factor=0.6)
-    key = bt.make(p, data, CTX)
+    key = bt.make(p, data, CTX).key
     assert key["rows"][-1]["budget"] == pytest.approx(key["cap"])
     wrong = pd.DataFrame(key["misconceptions"]["budget_table.cap_ignored"], columns=key["columns"])
     assert "budget_table.cap_ignored" in named(grade(p, key, wrong))

@@ -94,7 +94,7 @@ def test_key_full_perturbed_less_malformed_over_seeds():
     for seed in range(100):
         rng = np.random.default_rng(seed)
         p, data = random_params(rng), ads(rng)
-        answer = choice.make(p, data, CTX)
+        answer = choice.make(p, data, CTX).key
         assert choice.check(answer, choice.parse(choice.as_raw(answer, p, CTX), p, CTX), p, CTX).fraction == 1
         worse = choice.check(answer, choice.parse(choice.perturb(answer, p, CTX, rng), p, CTX), p, CTX)
         assert worse.fraction < 1, (seed, answer)
@@ -107,7 +107,7 @@ def test_top_by_metric_by_hand():
         data = ads(np.random.default_rng(seed))
         ctr = ratio(data["ad_delivery"], "clicks", "impressions")
         p = params(question="top_by_metric", metric="ctr", max_options=4)
-        answer = choice.make(p, data)
+        answer = choice.make(p, data).key
         options = answer["options"]
         ranked = ctr.sort_values(ascending=False)
         clear = ranked[1:][(ranked.iloc[0] - ranked[1:]) / ranked.iloc[0] >= choice.MARGIN]
@@ -117,7 +117,7 @@ def test_top_by_metric_by_hand():
         # no option within the margin of the leader: a trainee who rounds can never be unlucky
         shown = ranked.reindex(list(options.values()))
         assert ((ranked.iloc[0] - shown.drop(ranked.index[0])) / ranked.iloc[0] >= choice.MARGIN).all()
-        low = choice.make(params(question="top_by_metric", metric="ctr", order="min", max_options=10), data)
+        low = choice.make(params(question="top_by_metric", metric="ctr", order="min", max_options=10), data).key
         near = ((ctr - ctr.min()) / ctr < choice.MARGIN) & (ctr.index != ctr.idxmin())
         assert low["options"][low["value"]] == ctr.idxmin() and len(low["options"]) == 7 - near.sum()
 
@@ -130,7 +130,7 @@ def test_entity_names_and_filter():
         entity="campaign_name",
         filter={"campaign_id": ["C02", "C05"]},
     )
-    answer = choice.make(p, data)
+    answer = choice.make(p, data).key
     sub = data["ad_delivery"][data["ad_delivery"].campaign_id.isin(["C02", "C05"])]
     assert sorted(answer["options"].values()) == ["计划C02", "计划C05"]
     assert answer["options"][answer["value"]] == sub.groupby("campaign_name").cost.sum().idxmax()
@@ -141,7 +141,7 @@ def test_above_threshold_number_and_scoring_rule():
     roi = ratio(data["ad_delivery"], "gmv", "cost")
     cut = float(roi.median())
     p = params(question="above_threshold", metric="roi", threshold=cut, max_options=8)
-    answer = choice.make(p, data)
+    answer = choice.make(p, data).key
     opts = answer["options"]
     assert list(opts.values())[-1] == choice.NONE_OPTION and len(opts) == 8
     assert sorted(opts[lab] for lab in answer["value"]) == sorted(roi[roi >= cut].index)
@@ -152,7 +152,7 @@ def test_above_threshold_number_and_scoring_rule():
     assert choice.check(answer, right[:2], p).fraction == pytest.approx(2 / n)
     assert choice.check(answer, right + wrong[:1], p).fraction == pytest.approx((n - 1) / n)
     assert choice.check(answer, wrong, p).fraction == 0
-    nobody = choice.make(params(question="above_threshold", metric="roi", threshold=1e9), data)
+    nobody = choice.make(params(question="above_threshold", metric="roi", threshold=1e9), data).key
     assert nobody["value"] == [list(nobody["options"])[-1]]
     assert choice.check(nobody, choice.parse(choice.as_raw(nobody, p), p), p).fraction == 1
 
@@ -170,7 +170,7 @@ def test_breakeven_vector_and_per_campaign():
     by_hand = g.amount.sum() / (g.amount.sum() - g.goods.sum())
     p = params(question="above_threshold", metric="roi", threshold="breakeven_roi", max_options=10)
     assert choice.breakeven_by_entity(data, p).sort_index().to_numpy() == pytest.approx(by_hand.to_numpy())
-    answer = choice.make(p, data)
+    answer = choice.make(p, data).key
     roi = ratio(data["ad_delivery"], "gmv", "cost")
     expect = sorted(c for c in roi.index if roi[c] >= by_hand[c]) or [choice.NONE_OPTION]
     assert sorted(answer["options"][lab] for lab in answer["value"]) == expect
@@ -180,18 +180,18 @@ def test_compare_and_same_leader_by_hand():
     for seed in range(20):
         data = ads(np.random.default_rng(seed))
         cpc = ratio(data["ad_delivery"], "cost", "clicks")
-        answer = choice.make(params(question="compare", metric="cpc", x="C03", y="C06"), data)
+        answer = choice.make(params(question="compare", metric="cpc", x="C03", y="C06"), data).key
         assert answer["value"] == bool(cpc["C03"] > cpc["C06"]) and answer["options"] == {
             "X": "C03",
             "Y": "C06",
         }
-        default = choice.make(params(question="compare", metric="cpc"), data)
+        default = choice.make(params(question="compare", metric="cpc"), data).key
         assert default["options"] == {"X": "C01", "Y": "C02"}
         ctr, cvr = (
             ratio(data["ad_delivery"], "clicks", "impressions"),
             ratio(data["ad_delivery"], "conversions", "clicks"),
         )
-        same = choice.make(params(question="same_leader", metric="ctr", metric2="cvr"), data)
+        same = choice.make(params(question="same_leader", metric="ctr", metric2="cvr"), data).key
         assert same["value"] == (ctr.idxmax() == cvr.idxmax())
     with pytest.raises(ValueError, match="C99"):
         choice.make(params(question="compare", metric="cpc", x="C99"), ads(np.random.default_rng(0)))
@@ -220,7 +220,7 @@ def test_parse_multiple_bool_and_errors():
 def test_option_not_shown_is_wrong_and_named():
     data = ads(np.random.default_rng(5), campaigns=3)
     p = params(question="top_by_metric", metric="ctr")
-    answer = choice.make(p, data)
+    answer = choice.make(p, data).key
     res = choice.check(answer, choice.parse("E", p), p)
     assert res.fraction == 0 and "choice.no_such_option" in keys(res)
 
@@ -230,7 +230,7 @@ def named_over_seeds(p, trap_values, key, minimum):
     named = 0
     for seed in range(100):
         data = ads(np.random.default_rng(seed))
-        answer = choice.make(p, data)
+        answer = choice.make(p, data).key
         label_of = {e: lab for lab, e in answer["options"].items()}
         shown = trap_values(data).reindex(list(label_of)).dropna()
         picked = label_of[shown.idxmin() if p.order == "min" else shown.idxmax()]
@@ -319,7 +319,7 @@ def test_threshold_typed_as_percent():
     p = params(question="above_threshold", metric="ctr", threshold="2.5%", max_options=8)
     assert p.threshold == pytest.approx(0.025) and "2.5%" in choice.describe(p, "zh")
     ctr = ratio(data["ad_delivery"], "clicks", "impressions")
-    answer = choice.make(p, data)
+    answer = choice.make(p, data).key
     expect = sorted(ctr[ctr >= 0.025].index) or [choice.NONE_OPTION]
     assert sorted(answer["options"][lab] for lab in answer["value"]) == expect
     with pytest.raises(ValidationError):

@@ -51,7 +51,7 @@ def counts_params(**kw):
 
 
 def grade(params, df, raw):
-    answer = dq.make(params, {"ad_delivery": df}, CTX)
+    answer = dq.make(params, {"ad_delivery": df}, CTX).key
     return dq.check(answer, dq.parse(raw, params, CTX), params, CTX)
 
 
@@ -167,7 +167,7 @@ def test_counts_key_full_perturbed_less_malformed_over_seeds():
             rng.choice(dq.PROBLEMS, int(rng.integers(1, 4)), replace=False).tolist(), key=dq.PROBLEMS.index
         )
         params = counts_params(ask=ask)
-        answer = dq.make(params, {"ad_delivery": df}, CTX)
+        answer = dq.make(params, {"ad_delivery": df}, CTX).key
         assert (
             dq.check(answer, dq.parse(dq.as_raw(answer, params, CTX), params, CTX), params, CTX).fraction == 1
         )
@@ -249,7 +249,7 @@ def test_cleaned_key_full_perturbed_less_over_seeds():
     for seed in range(100):
         rng = np.random.default_rng(seed)
         df, _ = defective(rng, *(int(x) for x in rng.integers(0, 6, 3)), parts=int(rng.integers(0, 3)))
-        answer = dq.make(CLEANED, {"ad_delivery": df}, CTX)
+        answer = dq.make(CLEANED, {"ad_delivery": df}, CTX).key
         assert answer["rows"] == by_hand(df)[1]
         assert (
             dq.check(answer, dq.parse(dq.as_raw(answer, CLEANED, CTX), CLEANED, CTX), CLEANED, CTX).fraction
@@ -268,7 +268,7 @@ def test_real_cleaned_upload_gbk_chinese_headers(tmp_path):
         rename_to_labels(clean, "zh", "ad_delivery").to_csv(index=False).encode("gbk")
     )
     ctx = TaskContext(base_dir=tmp_path)
-    answer = dq.make(CLEANED, {"ad_delivery": df}, ctx)
+    answer = dq.make(CLEANED, {"ad_delivery": df}, ctx).key
     res = dq.check(answer, dq.parse("clean.csv", CLEANED, ctx), CLEANED, ctx)
     assert res.fraction == 1, [m.render("en") for m in res.feedback]
 

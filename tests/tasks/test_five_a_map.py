@@ -55,7 +55,7 @@ def seeded(seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, fam.Params,
 
 def key_of(df: pd.DataFrame, **params) -> tuple[fam.Params, dict]:
     p = fam.Params(**params)
-    return p, fam.make(p, {"audience_5a": df}, CTX)
+    return p, fam.make(p, {"audience_5a": df}, CTX).key
 
 
 def grade(p: fam.Params, key: dict, raw) -> fam.Check:

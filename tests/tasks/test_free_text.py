@@ -25,14 +25,14 @@ def params(**kw):
 
 
 def test_key_is_the_rubric():
-    assert ft.make(params(), {}) == {"rubric": RUBRIC}
+    assert ft.make(params(), {}).key == {"rubric": RUBRIC}
 
 
 def test_answers_are_ungraded_over_seeds():
     for seed in range(100):
         rng = np.random.default_rng(seed)
         p = params(min_chars=int(rng.integers(1, 200)))
-        answer = ft.make(p, {}, CTX)
+        answer = ft.make(p, {}, CTX).key
         for raw in (ft.as_raw(answer, p, CTX), ft.perturb(answer, p, CTX, rng)):
             text = ft.parse(raw, p, CTX)
             res = ft.check(answer, text, p, CTX)
@@ -47,13 +47,13 @@ def test_parse_keeps_text_and_counts_non_space_chars():
     assert (
         ft.parse({"text": "  ＣＴＲ偏低, 建议 更换素材并优化定向  "}, p) == "CTR偏低, 建议 更换素材并优化定向"
     )
-    res = ft.check(ft.make(p, {}), ft.parse("一二三四五 六七八九十", p), p)
+    res = ft.check(ft.make(p, {}).key, ft.parse("一二三四五 六七八九十", p), p)
     assert res.details["chars"] == 10 and res.feedback[0].args["chars"] == 10
 
 
 def test_short_text_is_stored_and_queued_for_the_raters_with_a_note():
     p = params(min_chars=60)
-    res = ft.check(ft.make(p, {}), ft.parse("太短了", p), p)
+    res = ft.check(ft.make(p, {}).key, ft.parse("太短了", p), p)
     assert res.final_status() == "ungraded" and res.details["text"] == "太短了" and res.details["short"]
     assert [m.key for m in res.feedback] == ["free_text.ungraded", "free_text.short_note"]
     assert "60" in res.feedback[1].render("zh") and "60" in res.feedback[1].render("en")

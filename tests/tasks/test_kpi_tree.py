@@ -47,7 +47,7 @@ def independent(df: pd.DataFrame, growth: float, lift: float) -> pd.DataFrame:
 
 def key_of(data, **params):
     p = kt.Params(**params)
-    return p, kt.make(p, data, CTX)
+    return p, kt.make(p, data, CTX).key
 
 
 def grade(p, key, raw):

@@ -62,7 +62,7 @@ def test_doctests():
 @pytest.mark.parametrize("seed", range(8))
 def test_key_equals_an_independent_computation(seed):
     data = accounts(seed, n=3 + seed % 4)
-    key = mr.make(mr.Params(), data, CTX)
+    key = mr.make(mr.Params(), data, CTX).key
     want = independent(data["accounts_daily"])
     for field, value in want.items():
         if isinstance(value, str):
@@ -76,7 +76,7 @@ def test_full_marks_less_and_invalid_over_100_seeds():
         data = accounts(seed, n=2 + seed % 6)
         ask = None if seed % 2 else ["top_share", "grow", "cut"]
         p = mr.Params(ask=ask, top_n=2 + seed % 2)
-        key = mr.make(p, data, CTX)
+        key = mr.make(p, data, CTX).key
         assert grade(p, key, mr.as_raw(key, p)).final_status() == "correct", seed
         assert grade(p, key, mr.perturb(key, p, CTX, np.random.default_rng(seed))).fraction < 1, seed
         with pytest.raises(AnswerFormatError):
@@ -87,7 +87,7 @@ def test_named_mistakes_and_names_accepted():
     for seed in range(40):
         data = accounts(seed, n=6)
         p = mr.Params()
-        key = mr.make(p, data, CTX)
+        key = mr.make(p, data, CTX).key
         shares = key["shares"]
         biggest, smallest = max(shares, key=shares.get), min(shares, key=shares.get)
         if biggest != key["grow"] and smallest != key["cut"]:
@@ -115,7 +115,7 @@ def test_named_mistakes_and_names_accepted():
 def test_mean_of_daily_efficiency_is_named_when_it_changes_the_choice():
     hits = 0
     for seed in range(60):
-        key = mr.make(mr.Params(), accounts(seed, n=6), CTX)
+        key = mr.make(mr.Params(), accounts(seed, n=6), CTX).key
         daily = key["variants"]["matrix_review.mean_of_daily"]
         if daily["grow"] != key["grow"]:
             result = grade(mr.Params(), key, {**{f: key[f] for f in mr.FIELDS}, "grow": daily["grow"]})

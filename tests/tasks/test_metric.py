@@ -56,7 +56,7 @@ def live(rng, sessions=20):
 
 
 def run(params, data, raw):
-    answer = metric.make(params, data, CTX)
+    answer = metric.make(params, data, CTX).key
     return metric.check(answer, metric.parse(raw, params, CTX), params, CTX)
 
 
@@ -92,7 +92,7 @@ def test_key_full_marks_and_perturbed_less_over_seeds():
     for seed in SEEDS:
         rng = np.random.default_rng(seed)
         params, data = random_params(rng), {"ad_delivery": ads(rng)}
-        answer = metric.make(params, data, CTX)
+        answer = metric.make(params, data, CTX).key
         full = metric.check(
             answer, metric.parse(metric.as_raw(answer, params, CTX), params, CTX), params, CTX
         )
@@ -114,7 +114,7 @@ def test_key_is_json_ready_and_params_round_trip():
         metric="ctr",
         filter={"date": {"from": "2024-11-03", "to": "2024-11-05"}, "campaign_id": "C01"},
     )
-    answer = metric.make(params, {"ad_delivery": ads(rng)}, CTX)
+    answer = metric.make(params, {"ad_delivery": ads(rng)}, CTX).key
     json.dumps(answer)
     dumped = params.model_dump(mode="json")
     assert dumped["filter"]["date"] == {"from": "2024-11-03", "to": "2024-11-05"}
@@ -130,21 +130,21 @@ def test_filter_semantics_by_hand():
     )
     sub = df[df.campaign_id.isin(["C01", "C03"]) & (df.date >= "2024-11-02") & (df.date <= "2024-11-04")]
     assert len(sub) == 6
-    assert metric.make(params, {"ad_delivery": df})["value"] == pytest.approx(
+    assert metric.make(params, {"ad_delivery": df}).key["value"] == pytest.approx(
         sub.clicks.sum() / sub.impressions.sum()
     )
     one_day = metric.Params(dataset="ad_delivery", metric="cost", filter={"date": "2024-11-05"})
-    assert metric.make(one_day, {"ad_delivery": df})["value"] == pytest.approx(
+    assert metric.make(one_day, {"ad_delivery": df}).key["value"] == pytest.approx(
         df[df.date == "2024-11-05"].cost.sum()
     )
     weekly = metric.Params(dataset="ad_delivery", metric="cost", per="week")
     by_week = df.groupby(df.date.dt.to_period("W-SUN")).cost.sum().mean()
-    assert metric.make(weekly, {"ad_delivery": df})["value"] == pytest.approx(by_week)
+    assert metric.make(weekly, {"ad_delivery": df}).key["value"] == pytest.approx(by_week)
     per_campaign = metric.Params(dataset="ad_delivery", metric="cost", per="campaign")
     assert per_campaign.per == "campaign_id"
-    assert metric.make(per_campaign, {"ad_delivery": df})["value"] == pytest.approx(df.cost.sum() / 4)
+    assert metric.make(per_campaign, {"ad_delivery": df}).key["value"] == pytest.approx(df.cost.sum() / 4)
     month = metric.Params(dataset="ad_delivery", metric="clicks", filter={"month": "2024-11"})
-    assert metric.make(month, {"ad_delivery": df})["value"] == df.clicks.sum()
+    assert metric.make(month, {"ad_delivery": df}).key["value"] == df.clicks.sum()
 
 
 def test_empty_filter_is_an_error():
@@ -228,7 +228,7 @@ def test_chosen_variant_and_standard_definition_named():
     df = live(rng)
     params = metric.Params(dataset="live_sessions", metric="gpm", variant="gpm_uv")
     data = {"live_sessions": df}
-    assert metric.make(params, data)["value"] == pytest.approx(df.gmv.sum() / df.viewers.sum() * 1000)
+    assert metric.make(params, data).key["value"] == pytest.approx(df.gmv.sum() / df.viewers.sum() * 1000)
     res = run(params, data, df.gmv.sum() / df.views.sum() * 1000)
     assert keys(res) == {"metric.standard_definition"}
 
@@ -324,7 +324,7 @@ def test_feedback_never_contains_the_key():
     for seed in range(30):
         rng = np.random.default_rng(seed)
         params, data = random_params(rng), {"ad_delivery": ads(rng)}
-        answer = metric.make(params, data, CTX)
+        answer = metric.make(params, data, CTX).key
         res = metric.check(answer, answer["value"] * 1.5, params, CTX)
         text = " ".join(m.render(lang) for m in res.feedback for lang in ("zh", "en"))
         assert metric.as_raw(answer, params, CTX) not in text
@@ -361,7 +361,7 @@ VECTOR = pd.DataFrame(
 )
 def test_ad_vector(name, value, typed):
     params = metric.Params(dataset="ad_delivery", metric=name)
-    answer = metric.make(params, {"ad_delivery": VECTOR})
+    answer = metric.make(params, {"ad_delivery": VECTOR}).key
     assert answer["value"] == pytest.approx(value, abs=1e-4)
     assert metric.check(answer, metric.parse(typed, params), params).fraction == 1
 
@@ -381,7 +381,7 @@ def test_live_vector():
     )
 
     def get(name, **kw):
-        return metric.make(metric.Params(dataset="live_sessions", metric=name, **kw), {"live_sessions": df})[
+        return metric.make(metric.Params(dataset="live_sessions", metric=name, **kw), {"live_sessions": df}).key[
             "value"
         ]
 
@@ -402,14 +402,14 @@ def test_aggregation_vector_pooled_ctr_and_trap():
     data = {"ad_delivery": df}
     for name, pooled, trap in [("ctr", 0.067742, 0.0775), ("cpm", 129.0323, 133.33), ("cpc", 1.9048, 1.9167)]:
         params = metric.Params(dataset="ad_delivery", metric=name)
-        answer = metric.make(params, data)
+        answer = metric.make(params, data).key
         assert answer["value"] == pytest.approx(pooled, abs=1e-4)
         assert (
             metric.check(answer, metric.parse(str(trap), params), params).feedback[0].key
             == "misc.mean_of_ratios.month"  # monthly rows: "先算每月的比率"
         )
     params = metric.Params(dataset="ad_delivery", metric="ctr")
-    answer = metric.make(params, data)
+    answer = metric.make(params, data).key
     for typed in ("0.0677", "6.77%", "6.77 %", "0.067742"):
         assert metric.check(answer, metric.parse(typed, params), params).fraction == 1
 

@@ -40,7 +40,7 @@ def keys(check):
 
 
 def grade(params, data, table):
-    answer = rt.make(params, data, CTX)
+    answer = rt.make(params, data, CTX).key
     return rt.check(answer, rt.parse(table, params, CTX), params, CTX)
 
 
@@ -59,7 +59,7 @@ def test_key_full_marks_perturbed_less_malformed_invalid_over_seeds():
     for seed in range(100):
         rng = np.random.default_rng(seed)
         params, data = random_params(rng), {"ad_delivery": ads(rng)}
-        answer = rt.make(params, data, CTX)
+        answer = rt.make(params, data, CTX).key
         full = rt.check(answer, rt.parse(rt.as_raw(answer, params, CTX), params, CTX), params, CTX)
         assert full.fraction == 1, (seed, params, [m.render("en") for m in full.feedback])
         worse = rt.check(answer, rt.parse(rt.perturb(answer, params, CTX, rng), params, CTX), params, CTX)
@@ -76,14 +76,14 @@ def test_key_by_hand_week_and_campaign():
         metrics=["cost", "ctr"],
         filter={"campaign_id": ["C01", "C03"]},
     )
-    answer = rt.make(params, {"ad_delivery": df})
+    answer = rt.make(params, {"ad_delivery": df}).key
     assert answer["columns"] == ["campaign_id", "cost", "ctr"]
     sub = df[df.campaign_id.isin(["C01", "C03"])].groupby("campaign_id")
     assert [r["campaign_id"] for r in answer["rows"]] == ["C01", "C03"]
     assert [r["ctr"] for r in answer["rows"]] == pytest.approx(
         (sub.clicks.sum() / sub.impressions.sum()).tolist()
     )
-    weekly = rt.make(rt.Params(dataset="ad_delivery", by="week", metrics=["cost"]), {"ad_delivery": df})
+    weekly = rt.make(rt.Params(dataset="ad_delivery", by="week", metrics=["cost"]), {"ad_delivery": df}).key
     mondays = (df.date - pd.to_timedelta(df.date.dt.dayofweek, unit="D")).dt.strftime("%Y-%m-%d")
     assert [r["week"] for r in weekly["rows"]] == sorted(mondays.unique())
     assert [r["cost"] for r in weekly["rows"]] == pytest.approx(df.groupby(mondays).cost.sum().tolist())
@@ -94,7 +94,7 @@ def test_key_by_hand_week_and_campaign():
 
 def _sheet(df):
     params = rt.Params(dataset="ad_delivery", by=["campaign_id"], metrics=["cost", "clicks", "ctr", "cpc"])
-    answer = rt.make(params, {"ad_delivery": df})
+    answer = rt.make(params, {"ad_delivery": df}).key
     return params, answer, rt.as_raw(answer, params, CTX)
 
 
@@ -176,7 +176,7 @@ def assert_column_named(table_for, key, metric_names, minimum=0.9):
         df = ads(rng)
         by = BYS[seed % 2]
         params = rt.Params(dataset="ad_delivery", by=by, metrics=metric_names)
-        answer = rt.make(params, {"ad_delivery": df})
+        answer = rt.make(params, {"ad_delivery": df}).key
         right = pd.DataFrame(answer["rows"])
         trap = table_for(df, by, right)
         differs = (
@@ -224,13 +224,13 @@ def test_mean_of_row_ratios_named_per_column():
 
 def test_row_and_daily_means_are_one_mistake_when_rows_are_days():
     df = ads(np.random.default_rng(3))
-    answer = rt.make(rt.Params(dataset="ad_delivery", by=["campaign_id"], metrics=["ctr"]), {"ad_delivery": df})
+    answer = rt.make(rt.Params(dataset="ad_delivery", by=["campaign_id"], metrics=["ctr"]), {"ad_delivery": df}).key
     assert "misc.mean_of_ratios.day" in answer["misconceptions"]
     assert "misc.mean_of_ratios.row" not in answer["misconceptions"]
     two_rows_a_day = pd.concat([df.assign(clicks=df.clicks // 2), df.assign(clicks=df.clicks - df.clicks // 2,
                                                                              impressions=df.impressions * 3)])
     answer = rt.make(rt.Params(dataset="ad_delivery", by=["campaign_id"], metrics=["ctr"]),
-                     {"ad_delivery": two_rows_a_day})
+                     {"ad_delivery": two_rows_a_day}).key
     assert {"misc.mean_of_ratios.day", "misc.mean_of_ratios.row"} <= set(answer["misconceptions"])
 
 
@@ -306,7 +306,7 @@ def test_live_products_headers_map_to_the_metric_names_asked():
     params = rt.Params(dataset="live_products", by=["category"],
                        metrics=["product_exposure_users", "product_click_users", "product_ctr"])
     ctx = TaskContext()
-    answer = rt.make(params, data, ctx)
+    answer = rt.make(params, data, ctx).key
     beauty = next(r for r in answer["rows"] if r["category"] == "美妆")
     assert beauty["product_exposure_users"] == 1800 and beauty["product_ctr"] == pytest.approx(160 / 1800)
     upload = pd.DataFrame({"商品类目": ["食品", "美妆"], "商品曝光人数": [500, 1800], "商品点击人数": [80, 160],

@@ -62,7 +62,7 @@ def test_doctests():
 @pytest.mark.parametrize("seed", range(6))
 def test_key_equals_an_independent_computation(seed):
     data = delivery(seed)
-    key = rr.make(rr.Params(**P), data, CTX)
+    key = rr.make(rr.Params(**P), data, CTX).key
     want = independent(data["ad_delivery"])
     for r in key["rows"]:
         w = want.loc[r["campaign_id"]]
@@ -77,7 +77,7 @@ def test_full_marks_less_and_invalid_over_100_seeds():
         data = delivery(seed, lines=2 + seed % 4, days=8)
         params = {**P, "flag_at": 1 + seed % 3, "roi_min": None if seed % 2 else 2.0}
         p = rr.Params(**params)
-        key = rr.make(p, data, CTX)
+        key = rr.make(p, data, CTX).key
         assert grade(p, key, rr.as_raw(key, p)).final_status() == "correct", seed
         assert grade(p, key, rr.perturb(key, p, CTX, np.random.default_rng(seed))).fraction < 1, seed
         with pytest.raises(AnswerFormatError):
@@ -87,7 +87,7 @@ def test_full_marks_less_and_invalid_over_100_seeds():
 def test_named_mistakes_and_flag_consistency():
     data = delivery(4)
     p = rr.Params(**P)
-    key = rr.make(p, data, CTX)
+    key = rr.make(p, data, CTX).key
     table = pd.DataFrame(key["rows"], columns=key["columns"])
     df = data["ad_delivery"]
     calendar = table.copy()
@@ -118,7 +118,7 @@ def test_named_mistakes_and_flag_consistency():
 def test_yes_no_words_and_bad_flag():
     data = delivery(1)
     p = rr.Params(**P)
-    key = rr.make(p, data, CTX)
+    key = rr.make(p, data, CTX).key
     table = pd.DataFrame(key["rows"], columns=key["columns"]).astype({"flagged": object})
     table["flagged"] = ["yes" if f else "no" for f in table["flagged"]]
     assert grade(p, key, table).fraction == 1

@@ -68,7 +68,7 @@ def ads(seed: int, campaigns: int = 3, days: int = 28) -> dict[str, pd.DataFrame
 
 def key_of(data: dict, **params) -> tuple[rf.Params, dict]:
     p = rf.Params(**params)
-    return p, rf.make(p, data, CTX)
+    return p, rf.make(p, data, CTX).key
 
 
 def grade(p: rf.Params, key: dict, raw) -> rf.Check:

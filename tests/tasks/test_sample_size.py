@@ -19,7 +19,7 @@ CTX = TaskContext()
 
 def key_of(data: dict | None = None, **params) -> tuple[ss.Params, dict]:
     p = ss.Params(**params)
-    return p, ss.make(p, data or {}, CTX)
+    return p, ss.make(p, data or {}, CTX).key
 
 
 def grade(p: ss.Params, key: dict, raw) -> ss.Check:

@@ -61,7 +61,7 @@ def workbook(frames: dict[str, pd.DataFrame]) -> bytes:
 
 def test_each_sheet_equals_an_independent_computation():
     data = delivery(0)
-    key = sr.make(params(), data, CTX)
+    key = sr.make(params(), data, CTX).key
     df = data["ad_delivery"]
     by_c = df.groupby("campaign_id")[["cost", "gmv", "clicks", "impressions"]].sum()
     first = {r["campaign_id"]: r for r in key["sheets"][0]["rows"]}
@@ -80,7 +80,7 @@ def test_each_sheet_equals_an_independent_computation():
 def test_full_marks_less_and_invalid_over_100_seeds():
     p = params()
     for seed in range(100):
-        key = sr.make(p, delivery(seed, days=7 + seed % 4), CTX)
+        key = sr.make(p, delivery(seed, days=7 + seed % 4), CTX).key
         assert grade(p, key, sr.as_raw(key, p)).final_status() == "correct", seed
         assert grade(p, key, sr.perturb(key, p, CTX, np.random.default_rng(seed))).fraction < 1, seed
         with pytest.raises(AnswerFormatError):
@@ -89,7 +89,7 @@ def test_full_marks_less_and_invalid_over_100_seeds():
 
 def test_sheets_by_english_name_by_position_or_as_a_mapping():
     p = params()
-    key = sr.make(p, delivery(3), CTX)
+    key = sr.make(p, delivery(3), CTX).key
     tables = [pd.DataFrame(s["rows"], columns=s["columns"]) for s in key["sheets"]]
     typed = sr.as_raw(key, p)
     assert grade(p, key, workbook(typed)).fraction == 1  # the typed key as one XLSX workbook
@@ -101,7 +101,7 @@ def test_sheets_by_english_name_by_position_or_as_a_mapping():
 def test_missing_sheet_and_mean_of_daily_ratios_named_per_sheet():
     p = params()
     data = delivery(5)
-    key = sr.make(p, data, CTX)
+    key = sr.make(p, data, CTX).key
     tables = [pd.DataFrame(s["rows"], columns=s["columns"]) for s in key["sheets"]]
     only_first = grade(p, key, workbook({"汇总": tables[0]}))
     assert "summary_report.sheet_missing" in named(only_first)
@@ -117,7 +117,7 @@ def test_missing_sheet_and_mean_of_daily_ratios_named_per_sheet():
 
 def test_bad_cells_are_format_errors_naming_the_sheet_and_bad_params():
     p = params()
-    key = sr.make(p, delivery(1), CTX)
+    key = sr.make(p, delivery(1), CTX).key
     table = pd.DataFrame(key["sheets"][1]["rows"], columns=key["sheets"][1]["columns"]).astype({"cpa": object})
     table.loc[0, "cpa"] = "很多"
     with pytest.raises(AnswerFormatError) as err:
@@ -135,7 +135,7 @@ def test_bad_cells_are_format_errors_naming_the_sheet_and_bad_params():
 
 def test_a_workbook_named_in_an_answers_file_is_read_from_its_folder_only(tmp_path):
     p = params()
-    key = sr.make(p, delivery(2), CTX)
+    key = sr.make(p, delivery(2), CTX).key
     (tmp_path / "summary.xlsx").write_bytes(workbook(sr.as_raw(key, p)))
     ctx = TaskContext(base_dir=tmp_path)
     assert sr.check(key, sr.parse("summary.xlsx", p, ctx), p, ctx).fraction == 1
