@@ -26,7 +26,7 @@ from simulator.core import forms
 from simulator.core.cache import BoundedCache
 from simulator.core.i18n import Msg, t
 from simulator.engine.checking import rounding_msg
-from simulator.tasks.base import TaskContext
+from simulator.tasks.base import Made, TaskContext
 
 UPLOAD_TYPES = ["csv", "xlsx", "txt", "xls"]
 """Accepted upload suffixes (``.xls`` is accepted only to explain that it must be saved as .xlsx)."""
@@ -88,14 +88,9 @@ QUESTIONS: BoundedCache[dict[str, Any]] = BoundedCache("ui.questions", size=4096
 """Public questions per (scenario id, digest, trainee, task): a class of 40 with 20 tasks fits many times."""
 
 
-def _public(made: Any) -> dict[str, Any]:
+def _public(made: Made) -> dict[str, Any]:
     """The public part of what ``make`` returned (``Made.question``); never the key."""
-    question = getattr(made, "question", None)
-    if isinstance(question, Mapping):
-        return dict(question)
-    # TRANSITION (until every make() returns Made): a bare key dict; only its options are public.
-    options = made.get("options") if isinstance(made, Mapping) else None
-    return {"options": dict(options)} if isinstance(options, Mapping) else {}
+    return dict(made.question)
 
 
 def question_for(scenario: Any, trainee_id: str, task_id: str) -> dict[str, Any]:
