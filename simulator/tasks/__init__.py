@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import importlib
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
@@ -21,6 +21,28 @@ from simulator.tasks.base import TaskKind
 
 if TYPE_CHECKING:
     from simulator.engine.checking import Probe
+    from simulator.tasks import (
+        ab_test,
+        budget_table,
+        choice,
+        data_quality,
+        five_a_map,
+        free_text,
+        kpi_tree,
+        matrix_review,
+        metric,
+        report_table,
+        risk_review,
+        roi_forecast,
+        sample_size,
+        summary_report,
+    )
+
+    _CONFORMING: tuple[TaskKind, ...] = (
+        metric, report_table, data_quality, choice, free_text, five_a_map, ab_test, sample_size, roi_forecast,
+        kpi_tree, budget_table, matrix_review, risk_review, summary_report)
+    """Static check only (mypy): each kind module implements :class:`TaskKind`. Discovery does not use it;
+    a new kind is found without being listed here (list it to have mypy check it too)."""
 
 ORDER = ("metric", "report_table", "data_quality", "choice", "free_text",
          "five_a_map", "ab_test", "sample_size", "roi_forecast",
@@ -48,8 +70,17 @@ def _modules() -> dict[str, ModuleType]:
         if not isinstance(module, TaskKind):
             raise RuntimeError(f"{module.__name__} lacks part of the TaskKind protocol")
         found[kind] = module
+    return {k: found[k] for k in ordered(found)}
+
+
+def ordered(names: Iterable[str]) -> list[str]:
+    """Kind names in :data:`ORDER`, then the others by name.
+
+    >>> ordered(["zeta_kind", "choice", "alpha_kind", "metric"])
+    ['metric', 'choice', 'alpha_kind', 'zeta_kind']
+    """
     rank = {kind: i for i, kind in enumerate(ORDER)}
-    return {k: found[k] for k in sorted(found, key=lambda k: (rank.get(k, len(ORDER)), k))}
+    return sorted(names, key=lambda k: (rank.get(k, len(ORDER)), k))
 
 
 def kinds() -> tuple[str, ...]:

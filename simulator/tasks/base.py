@@ -134,9 +134,15 @@ class TaskKind(Protocol):
     which supplies the default when a kind has none.
     """
 
-    KIND: str
-    """The name used as ``kind:`` in scenario files."""
-    Params: type[TaskParams]
+    @property
+    def KIND(self) -> str:  # noqa: N802 - a module constant
+        """The name used as ``kind:`` in scenario files."""
+        ...
+
+    @property
+    def Params(self) -> type[TaskParams]:  # noqa: N802 - a module's model class
+        """The pydantic model of the task's ``params:``."""
+        ...
 
     def make(self, params: Any, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> Made:
         """The public question and the key (JSON-ready, canonical units) from the trainee's data."""

@@ -42,7 +42,8 @@ from simulator.tasks.metric import (
     frame,
     needed_datasets,
 )
-from simulator.tasks.report_table import malformed, read_upload  # noqa: F401 - malformed: same unreadable table
+from simulator.tasks.report_table import malformed as malformed  # same unreadable table
+from simulator.tasks.report_table import read_upload
 
 KIND = "budget_table"
 COLUMNS = ("roi", "target_gmv", "budget", "conversions", "profit")

@@ -502,7 +502,7 @@ def _threshold_text(params: Params, lang: str) -> str:
     return t("choice.breakeven", lang, extra=extra)
 
 
-__all__ = ["KIND", "Params", "make", "parse", "check", "as_raw", "perturb", "malformed", "describe",
+__all__ = ["KIND", "Params", "make", "parse", "check", "as_raw", "perturb", "malformed", "describe", "form",
            "fragile", "AnswerFormatError"]
 
 

@@ -43,7 +43,8 @@ from simulator.tasks.metric import (
     has_column,
     needed_datasets,
 )
-from simulator.tasks.report_table import malformed, read_upload  # noqa: F401 - malformed: same unreadable table
+from simulator.tasks.report_table import malformed as malformed  # same unreadable table
+from simulator.tasks.report_table import read_upload
 
 KIND = "kpi_tree"
 TREES: dict[str, tuple[str, ...]] = {

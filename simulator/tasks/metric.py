@@ -508,7 +508,7 @@ def describe(params: Params, lang: str = "zh") -> str:
              rounding=checking.rounding_msg(m.unit, params.digits()).render(lang))
 
 
-__all__ = ["KIND", "Params", "make", "parse", "check", "as_raw", "perturb", "malformed", "describe",
+__all__ = ["KIND", "Params", "make", "parse", "check", "as_raw", "perturb", "malformed", "describe", "form",
            "apply_filter", "describe_filter", "DateRange", "Filter", "AnswerFormatError"]
 
 

@@ -40,7 +40,8 @@ from simulator.tasks.metric import (
     frame,
     needed_datasets,
 )
-from simulator.tasks.report_table import malformed, read_upload  # noqa: F401 - malformed: same unreadable table
+from simulator.tasks.report_table import malformed as malformed  # same unreadable table
+from simulator.tasks.report_table import read_upload
 
 KIND = "risk_review"
 COLUMNS = ("utilisation", "refund_rate", "roi", "risk_score", "flagged")

@@ -177,3 +177,8 @@ def test_the_leak_check_sees_a_key_value_in_a_form():
     leaky = AnswerForm((Number(None, ("value",), Msg("ui.answer.value", {"hint": 0.067742})),))
     assert _secrets(key, []) == {0.067742, 12.5}
     assert _secrets(key, []) & set(_shown(leaky)) == {0.067742}
+
+
+def test_new_kinds_sort_after_the_known_ones():
+    assert registry.ordered(["zz_new", "summary_report", "aa_new", "metric"]) == [
+        "metric", "summary_report", "aa_new", "zz_new"]
