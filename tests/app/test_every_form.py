@@ -15,7 +15,7 @@ from simulator.app.ui import exam_clock, grid_input
 from simulator.assessment.scenario import Scenario, shipped_paths
 from simulator.core import forms
 from simulator.core.i18n import Msg
-from simulator.service import exams
+from simulator.service import exam_admin, exams
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def _resume(code: str, trainee: str) -> AppTest:
 
 @pytest.mark.parametrize("path", shipped_paths(), ids=lambda p: p.stem)
 def test_every_task_of_every_shipped_scenario_is_drawn_on_the_exam_page(path, clock):
-    code = exams.create_exam(str(path), now=T0).code
+    code = exam_admin.create_exam(str(path), now=T0).code
     at = _join(code, "X-101")
     assert not at.error, [e.value for e in at.error]
     assert_drawn(at, load_scenario(path), "X-101", f"exam.ans.{code}.X-101")
@@ -77,7 +77,7 @@ def _widgets(sc: Scenario, code: str) -> list[tuple[str, str, str, forms.Field]]
 @pytest.mark.parametrize("scenario", ["app-mixed", "app-5a", "app-ads"])
 def test_a_saved_answer_comes_back_into_the_same_widgets_after_a_reload(scenario, clock):
     sc = load_scenario(SCENARIOS / f"{scenario}.yaml")
-    code = exams.create_exam(str(SCENARIOS / f"{scenario}.yaml"), now=T0).code
+    code = exam_admin.create_exam(str(SCENARIOS / f"{scenario}.yaml"), now=T0).code
     at = _join(code, "R-001")
     widgets = _widgets(sc, code)
     for _, element, key, field in widgets:
