@@ -284,9 +284,9 @@ def test_no_key_material_reaches_the_session_state(clock, exam_file):
     assert not any(str(k).startswith("exam.") and "key" in str(k).lower() for k in at.session_state.to_dict())
 
 
-def _form(kind: str, **params: object) -> FormContext:
+def _form(kind: str, public: dict | None = None, **params: object) -> FormContext:
     task = TaskSpec.model_validate({"id": "q", "kind": kind, "points": 10, "skills": ["L4/5.2.1"], "params": params})
-    return FormContext(task, registry.get(kind).Params(**params), {}, "zh", "p")
+    return FormContext(task, registry.get(kind).Params(**params), {}, "zh", "p", question=public)
 
 
 def test_saved_answers_map_back_onto_every_kind_of_input():
@@ -299,6 +299,7 @@ def test_saved_answers_map_back_onto_every_kind_of_input():
     assert widget_values(judge, True) == {"p.judge": "yes"}
     many = _form(
         "choice",
+        {"options": {"A": "x", "B": "y", "C": "z"}},
         question="above_threshold",
         dataset="ad_delivery",
         entity="campaign_name",
@@ -354,18 +355,18 @@ def test_the_data_tab_runs_only_while_open_and_then_shows_tables_charts_and_down
 
 
 def test_choice_options_come_from_the_one_task_not_the_whole_key(monkeypatch, exam_file):
-    from simulator.app.ui import choice_form
+    from simulator.app.ui.answer_forms import question_for
 
     scenario = load_source(exam_file.read_text("utf-8"), str(exam_file))
     expected = next(e for e in answer_key(scenario, "E-030")["tasks"] if e["id"] == "t2")["answer"]["options"]
-    shown = choice_form.options_for(scenario, "E-030", "t2")
+    shown = question_for(scenario, "E-030", "t2")["options"]
     assert shown == {str(k): str(v) for k, v in expected.items()}
 
     def no_other_task(*args, **kwargs):
         raise AssertionError("the exam page built another task's answer")
 
     monkeypatch.setattr(registry.get("metric"), "make", no_other_task)  # t1 of the same exam
-    assert set(choice_form.options_for(scenario, "E-031", "t2")) == set(shown)  # a new trainee: built fresh
+    assert set(question_for(scenario, "E-031", "t2")["options"]) == set(shown)  # a new trainee: built fresh
 
 
 def test_a_store_failure_is_retried_and_an_unacknowledged_answer_is_sent_again(clock, exam_file, monkeypatch):

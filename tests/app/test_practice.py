@@ -7,7 +7,7 @@ import time
 
 import pandas as pd
 import pytest
-from app_helpers import SCENARIOS, new_app, start
+from app_helpers import SCENARIOS, assert_drawn, new_app, start
 
 from simulator import answer_key, load_scenario
 from simulator.app.ui import catalog, task_card
@@ -315,6 +315,7 @@ def test_every_shipped_practice_scenario_opens_with_its_tasks_and_data(scenario,
     assert not at.error, [e.value for e in at.error]
     sc = load_scenario(scenario)
     assert len(at.button) >= len(sc.tasks)  # one check button per task
+    assert_drawn(at, sc, "S-100", f"practice.ans.{sc.id}")  # every task's declared inputs
     at.segmented_control(key="practice.view").set_value("data").run()
     assert not at.exception and not at.error
 

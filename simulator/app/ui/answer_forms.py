@@ -1,33 +1,39 @@
-"""Answer inputs for every task kind, returning the raw answer as a trainee would submit it.
+"""Answer inputs of any task, drawn from the form its kind declares (:mod:`simulator.core.forms`).
 
-Numbers are typed into text boxes (never ``st.number_input``) so ``3.45%``, ``1,234.5`` and ``1.2万``
-work; tables are uploaded; multi-field kinds get one input per graded field (only the fields the task
-asks for). Nothing here reads the answer key: option labels and field names come from the task's params
-and the trainee's own data. The exam page can reuse :func:`answer_inputs` with its own key prefix.
+A kind's ``form(params, question)`` lists its fields; this module draws each field with one small
+function per field *type* and returns the raw answer as :func:`simulator.core.forms.assemble` builds
+it. Nothing here knows a task kind by name. Numbers are typed into text boxes (never
+``st.number_input``) so ``3.45%``, ``1,234.5`` and ``1.2万`` work. The public question (choice
+options, segment levels …) is built from this one task for this trainee and kept in a
+:class:`~simulator.core.cache.BoundedCache`; the key it is built with never leaves :func:`question_for`.
+The exam page reuses :func:`answer_inputs` with its own key prefix.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 import pandas as pd
 import streamlit as st
-import yaml
 
 from simulator import tasks as registry
+from simulator.app.ui import grid_input
+from simulator.assessment.datasets import generate_datasets
 from simulator.assessment.scenario import TaskSpec
-from simulator.core import safeyaml
-from simulator.core.i18n import Msg, msg, t
-from simulator.engine.checking import FieldSpec, rounding_msg
+from simulator.core import forms
+from simulator.core.cache import BoundedCache
+from simulator.core.i18n import Msg, t
+from simulator.engine.checking import rounding_msg
+from simulator.tasks.base import Made, TaskContext
 
 UPLOAD_TYPES = ["csv", "xlsx", "txt", "xls"]
 """Accepted upload suffixes (``.xls`` is accepted only to explain that it must be saved as .xlsx)."""
 YES, NO = "yes", "no"
 UNIT_HINTS = ("ratio", "count", "money", "multiple", "seconds")
 """Units with their own example in the input's placeholder."""
+TEXT_AREA_HEIGHT = 180
 
 
 @dataclass
@@ -58,65 +64,77 @@ class FormContext:
     on_change: Callable[[], None] | None = None
     """Called when any input changes (the exam page saves there)."""
     scenario: Any = None
-    """The :class:`~simulator.assessment.scenario.Scenario`, for inputs that show data-based options (choice)."""
+    """The :class:`~simulator.assessment.scenario.Scenario`, for the public question built from the data."""
     trainee_id: str | None = None
-    """Whose data the options come from."""
+    """Whose data the question comes from."""
     initial: Any = None
     """A saved answer to start from (the exam page after a reload), for inputs whose state cannot be
     preset through ``st.session_state`` (grids); other inputs are restored by the page."""
+    question: Mapping[str, Any] | None = None
+    """The task's public question when the caller has it already; None: built for ``trainee_id``."""
 
     def k(self, *parts: object) -> str:
+        """The widget key of ``parts`` under this context's prefix.
+
+        >>> FormContext(None, None, {}, "zh", "exam.ans.X.t1").k("field", "roi")  # type: ignore[arg-type]
+        'exam.ans.X.t1.field.roi'
+        """
         return ".".join([self.prefix, *(str(p) for p in parts)])
 
 
-# ----------------------------------------------------------------------------- single inputs
+# ----------------------------------------------------------------------------- the question and the form
 
-def text_value(fc: FormContext, label: str, *parts: object,
-               hint: str = "ui.answer.number_hint") -> str | None:
-    """A tolerant text box; returns the stripped text or None when blank."""
-    value = st.text_input(label, key=fc.k(*parts), placeholder=t(hint, fc.lang), disabled=fc.disabled,
-                          on_change=fc.on_change)
-    return value.strip() or None if isinstance(value, str) else None
+QUESTIONS: BoundedCache[dict[str, Any]] = BoundedCache("ui.questions", size=4096)
+"""Public questions per (scenario id, digest, trainee, task): a class of 40 with 20 tasks fits many times."""
 
 
-def yes_no(fc: FormContext, label: str, *parts: object, words: str = "ui.answer") -> bool | None:
-    """是/否 (or 对/错 with ``words="ui.choice"``) as a horizontal radio without a preselection."""
-    choice = st.radio(label, [YES, NO], index=None, horizontal=True, key=fc.k(*parts),
-                      format_func=lambda v: t(f"{words}.{v}", fc.lang), disabled=fc.disabled,
-                      on_change=fc.on_change)
-    return None if choice is None else choice == YES
+def _public(made: Made) -> dict[str, Any]:
+    """The public part of what ``make`` returned (``Made.question``); never the key."""
+    return dict(made.question)
 
 
-def choose(fc: FormContext, label: str, options: list[str], multiple: bool, *parts: object) -> Any:
-    """One option (radio) or several (multiselect), labelled A. B. C. …; returns option texts."""
-    def letter(option: str) -> str:
-        return f"{chr(ord('A') + options.index(option))}. {option}"
+def question_for(scenario: Any, trainee_id: str, task_id: str) -> dict[str, Any]:
+    """The public question of one task for one trainee (options, levels …), built from this task only."""
+    def build() -> dict[str, Any]:
+        task = next(tk for tk in scenario.tasks if tk.id == task_id)
+        module = registry.get(task.kind)
+        ctx = TaskContext(tolerance=scenario.tolerance, scenario=scenario)
+        made = module.make(module.Params(**task.params), generate_datasets(scenario, str(trainee_id)), ctx)
+        return _public(made)
 
-    if multiple:
-        chosen = st.multiselect(label, options, key=fc.k(*parts), format_func=letter, disabled=fc.disabled,
-                                on_change=fc.on_change, placeholder=t("ui.answer.choose_many", fc.lang))
-        return list(chosen) or None
-    return st.radio(label, options, index=None, key=fc.k(*parts), format_func=letter, disabled=fc.disabled,
-                    on_change=fc.on_change)
+    return QUESTIONS.get((scenario.id, scenario.digest, str(trainee_id), task_id), build)
 
 
-# ----------------------------------------------------------------------------- per kind
+def declared_form(task: TaskSpec, question: Mapping[str, Any] | None = None) -> forms.AnswerForm:
+    """The form ``task``'s kind declares for its params (and a question; none: the trainee-free form)."""
+    module = registry.get(task.kind)
+    form: forms.AnswerForm = module.form(module.Params(**task.params), dict(question or {}))
+    return form
+
+
+def task_form(fc: FormContext) -> forms.AnswerForm:
+    """The form ``fc.task``'s kind declares for its params and this trainee's question."""
+    question = fc.question
+    if question is None and fc.scenario is not None and fc.trainee_id is not None:
+        question = question_for(fc.scenario, fc.trainee_id, fc.task.id)
+    form: forms.AnswerForm = registry.get(fc.task.kind).form(fc.params, dict(question or {}))
+    return form
+
+
+# ----------------------------------------------------------------------------- one function per field type
+
+def shown(text: Msg | str, lang: str) -> str:
+    """A label or option as the trainee sees it: a catalog message rendered, a data value as is."""
+    return text.render(lang) if isinstance(text, Msg) else str(text)
+
 
 def hint_for(unit: str | None) -> str:
-    """The placeholder key for a unit: ``"ratio"`` → ``ui.answer.hint.ratio`` ("例如 3.45% 或 0.0345")."""
+    """The placeholder key for a unit: ``"ratio"`` → ``ui.answer.hint.ratio`` ("例如 3.45% 或 0.0345").
+
+    >>> hint_for("ratio"), hint_for(None)
+    ('ui.answer.hint.ratio', 'ui.answer.number_hint')
+    """
     return f"ui.answer.hint.{unit}" if unit in UNIT_HINTS else "ui.answer.number_hint"
-
-
-def _unit(fc: FormContext) -> str | None:
-    """The unit of a one-number answer: the metric's, or a sample size's (users, or a rate for an MDE)."""
-    metric = getattr(fc.params, "metric", None)
-    if fc.task.kind == "metric" and metric:
-        from simulator.engine.metrics import METRICS
-
-        return METRICS[metric].unit if metric in METRICS else None
-    if fc.task.kind == "sample_size":
-        return "ratio" if getattr(fc.params, "asks_mde", False) else "count"
-    return None
 
 
 def with_precision(label: str, unit: str | None, precision: int | None, lang: str) -> str:
@@ -126,40 +144,85 @@ def with_precision(label: str, unit: str | None, precision: int | None, lang: st
     return t("ui.answer.with_precision", lang, label=label, rounding=rounding_msg(unit, precision).render(lang))
 
 
-def _precision(fc: FormContext) -> int | None:
-    """Decimals a one-number answer is asked to (a metric's, or an MDE's)."""
-    if fc.task.kind == "metric" and hasattr(fc.params, "digits"):
-        return fc.params.digits()
-    asked = getattr(registry.get(fc.task.kind), "answer_precision", None)
-    return asked(fc.params) if callable(asked) else None
+def text_value(fc: FormContext, label: str, *parts: object,
+               hint: str | None = "ui.answer.number_hint") -> str | None:
+    """A tolerant text box (``hint``: its placeholder's catalog key); returns the stripped text or None."""
+    value = st.text_input(label, key=fc.k(*parts), placeholder=t(hint, fc.lang) if hint else None,
+                          disabled=fc.disabled, on_change=fc.on_change)
+    return value.strip() or None if isinstance(value, str) else None
 
 
-def _number(fc: FormContext) -> Collected:
-    unit = _unit(fc)
-    label = with_precision(t("ui.answer.value", fc.lang), unit, _precision(fc), fc.lang)
-    return Collected(text_value(fc, label, "value", hint=hint_for(unit)))
+def number_input(fc: FormContext, field: forms.Number) -> str | None:
+    """A number typed as text, its unit's example as placeholder and the asked precision in the label."""
+    label = with_precision(shown(field.label, fc.lang), field.unit, field.precision, fc.lang)
+    return text_value(fc, label, *field.key, hint=hint_for(field.unit))
 
 
-def _free_text(fc: FormContext) -> Collected:
-    minimum = getattr(fc.params, "min_chars", None)
-    label = t("ui.answer.text_min", fc.lang, min=minimum) if minimum else t("ui.answer.text", fc.lang)
-    value = st.text_area(label, key=fc.k("text"), height=180, disabled=fc.disabled,
-                         on_change=fc.on_change, max_chars=20_000)
-    return Collected(value.strip() or None)
+def text_input(fc: FormContext, field: forms.Text) -> str | None:
+    """Free text: a text area, or one line for a text field of a multi-field answer."""
+    label = shown(field.label, fc.lang)
+    if not field.multiline:
+        return text_value(fc, label, *field.key, hint=field.hint)
+    value = st.text_area(label, key=fc.k(*field.key), height=TEXT_AREA_HEIGHT, disabled=fc.disabled,
+                         on_change=fc.on_change, max_chars=field.max_chars)
+    return value.strip() or None if isinstance(value, str) else None
 
 
-def table_upload(fc: FormContext) -> Collected:
+def yes_no_input(fc: FormContext, field: forms.YesNo) -> bool | None:
+    """是/否 (or 对/错) as a horizontal radio without a preselection."""
+    choice = st.radio(shown(field.label, fc.lang), [YES, NO], index=None, horizontal=True, key=fc.k(*field.key),
+                      format_func=lambda v: t(f"{field.words}.{v}", fc.lang), disabled=fc.disabled,
+                      on_change=fc.on_change)
+    return None if choice is None else choice == YES
+
+
+def option_text(field: forms.Choice, value: str, lang: str) -> str:
+    """What an option shows: ``A. 抖音`` (lettered by its place), or the option alone."""
+    values = [o.value for o in field.options]
+    text = shown(field.options[values.index(value)].shown, lang)
+    return f"{chr(ord('A') + values.index(value))}. {text}" if field.lettered else text
+
+
+def choice_input(fc: FormContext, field: forms.Choice) -> Any:
+    """One option (radio) or several (multiselect); returns the chosen option value(s)."""
+    values = [o.value for o in field.options]
+    label = shown(field.label, fc.lang)
+
+    def fmt(value: str) -> str:
+        return option_text(field, value, fc.lang)
+
+    if field.multiple:
+        chosen = st.multiselect(label, values, key=fc.k(*field.key), format_func=fmt, disabled=fc.disabled,
+                                on_change=fc.on_change, placeholder=t("ui.answer.choose_many", fc.lang))
+        return list(chosen) or None
+    return st.radio(label, values, index=None, key=fc.k(*field.key), format_func=fmt, disabled=fc.disabled,
+                    on_change=fc.on_change)
+
+
+def group_input(fc: FormContext, field: forms.Group) -> dict[str, str]:
+    """A heading and a row of text boxes, one per part; returns {part: text} of the filled ones."""
+    st.markdown(f"**{shown(field.label, fc.lang)}**")
+    out = {}
+    for column, (part, label) in zip(st.columns(max(1, len(field.parts))), field.parts, strict=False):
+        with column:
+            value = text_value(fc, shown(label, fc.lang), *field.key, part, hint=hint_for(field.unit))
+        if value is not None:
+            out[part] = value
+    return out
+
+
+def table_upload(fc: FormContext, field: forms.Upload) -> Collected:
     """A CSV/XLSX upload, read at once so a bad file is explained right beside the uploader."""
     from simulator.app.ui import tables
 
     file = st.file_uploader(t("ui.answer.upload", fc.lang, mb=tables.MAX_UPLOAD_BYTES // 2**20),
-                            type=UPLOAD_TYPES, key=fc.k("file"), help=t("ui.answer.upload_help", fc.lang),
+                            type=UPLOAD_TYPES, key=fc.k(*field.key), help=t("ui.answer.upload_help", fc.lang),
                             disabled=fc.disabled, on_change=fc.on_change)
     st.caption(t("ui.upload.caption", fc.lang))
     if file is None:
         return Collected()
     data = file.getvalue()
-    table, problem = tables.read_upload(data, file.name, getattr(fc.params, "dataset", None))
+    table, problem = tables.read_upload(data, file.name, field.dataset)
     if problem is not None:
         st.error(problem.render(fc.lang), icon=":material/warning:")
         return Collected(problem=problem, filename=file.name)
@@ -167,85 +230,39 @@ def table_upload(fc: FormContext) -> Collected:
     return Collected(data, filename=file.name, table=table)
 
 
-def field_inputs(fc: FormContext, specs: Mapping[str, FieldSpec]) -> Collected:
-    """One input per graded field: text for numbers and text, 是/否 for booleans, options for choices."""
-    answer: dict[str, Any] = {}
-    columns = st.columns(2)
-    for i, (name, spec) in enumerate(specs.items()):
-        label = spec.label(name).render(fc.lang)
-        if spec.kind == "number":
-            label = with_precision(label, spec.unit, spec.precision, fc.lang)
-        with columns[i % 2]:
-            if spec.kind == "bool":
-                value: Any = yes_no(fc, label, "field", name)
-            elif spec.kind == "choice" and spec.options:
-                value = choose(fc, label, list(spec.options), True, "field", name)
-            else:
-                hint = hint_for(spec.unit) if spec.kind == "number" else "ui.answer.text_hint"
-                value = text_value(fc, label, "field", name, hint=hint)
-        if value is not None:
-            answer[name] = value
-    return Collected(answer or None)
+def _grid(fc: FormContext, field: forms.Grid) -> Any:
+    return grid_input.grid(fc, field)
 
 
-def _specs(module: ModuleType, params: Any) -> Mapping[str, FieldSpec] | None:
-    """The kind's field specs without the key (``specs(params)``), when the kind has them."""
-    make_specs = getattr(module, "specs", None)
-    return make_specs(params) if callable(make_specs) else None
-
-
-def _mapping_text(fc: FormContext) -> Collected:
-    """Fallback for a kind without a form: ``field: value`` lines (YAML)."""
-    text = st.text_area(t("ui.answer.mapping", fc.lang), key=fc.k("mapping"), height=160,
-                        placeholder="field: value", disabled=fc.disabled, on_change=fc.on_change)
-    if not text.strip():
-        return Collected()
-    try:
-        value = safeyaml.load(text)
-    except yaml.YAMLError:
-        value = None
-    if not isinstance(value, dict):
-        problem = msg("ui.answer.mapping_bad")
-        st.error(problem.render(fc.lang), icon=":material/warning:")
-        return Collected(problem=problem)
-    return Collected(value)
-
-
-def _choice(fc: FormContext) -> Collected:
-    from simulator.app.ui import choice_form
-
-    return choice_form.collect(fc)
-
-
-def _data_quality(fc: FormContext) -> Collected:
-    """The cleaned table as an upload, or one count per asked problem (duplicates, missing …)."""
-    if getattr(fc.params, "mode", None) == "cleaned":
-        return table_upload(fc)
-    specs = {p: FieldSpec(unit="count", precision=0, label_key=f"data_quality.field.{p}")
-             for p in fc.params.ask}
-    return field_inputs(fc, specs)
-
-
-def _five_a_map(fc: FormContext) -> Collected:
-    from simulator.app.ui import five_a_form
-
-    return five_a_form.collect(fc)
-
-
-def _generic(fc: FormContext) -> Collected:
-    specs = _specs(registry.get(fc.task.kind), fc.params)
-    return field_inputs(fc, specs) if specs else _mapping_text(fc)
-
-
-FORMS: dict[str, Callable[[FormContext], Collected]] = {
-    "metric": _number, "sample_size": _number, "report_table": table_upload, "data_quality": _data_quality,
-    "choice": _choice, "free_text": _free_text, "five_a_map": _five_a_map,
-    "kpi_tree": table_upload, "budget_table": table_upload, "risk_review": table_upload,
-    "summary_report": table_upload,
+DRAW: dict[type, Callable[[FormContext, Any], Any]] = {
+    forms.Number: number_input, forms.Text: text_input, forms.YesNo: yes_no_input,
+    forms.Choice: choice_input, forms.Group: group_input, forms.Grid: _grid,
 }
-"""Kind → input builder; kinds not listed (ab_test, roi_forecast …) get one input per field."""
+"""Field type → the function drawing it (uploads are drawn by :func:`table_upload`)."""
+INLINE = (forms.Number, forms.Text, forms.YesNo, forms.Choice)
+"""Field types laid out two to a row when a form has several of them and nothing wider."""
+
+
+def _draw_fields(fc: FormContext, fields: tuple[forms.Field, ...]) -> dict[str | None, Any]:
+    """Every field's entered value by field name (two columns for a form of small fields only)."""
+    values: dict[str | None, Any] = {}
+    paired = len(fields) > 1 and all(isinstance(f, INLINE) and not getattr(f, "multiline", False)
+                                     for f in fields)
+    columns = st.columns(2) if paired else None
+    for i, field in enumerate(fields):
+        if columns is not None:
+            with columns[i % 2]:
+                values[field.name] = DRAW[type(field)](fc, field)
+        else:
+            values[field.name] = DRAW[type(field)](fc, field)
+    return values
 
 
 def answer_inputs(fc: FormContext) -> Collected:
-    """Draws the inputs of ``fc.task`` and returns what was entered."""
-    return FORMS.get(fc.task.kind, _generic)(fc)
+    """Draws the inputs of ``fc.task`` from its kind's form and returns what was entered."""
+    form = task_form(fc)
+    if form.note is not None:
+        st.caption(form.note.render(fc.lang))
+    if form.upload is not None:
+        return table_upload(fc, form.upload)
+    return Collected(forms.assemble(form, _draw_fields(fc, form.fields)))

@@ -1,4 +1,4 @@
-"""人工评分 Manual grading of ``free_text`` answers and 重新评分 regrading after a scenario fix.
+"""人工评分 Manual grading of rater-graded (written) answers and 重新评分 regrading after a scenario fix.
 
 Each written answer is marked against the task's rubric by three or more raters (an odd number, as the
 national assessments require), each signed in with their own account (:mod:`simulator.service.raters`); a mark
@@ -26,6 +26,7 @@ from simulator.app.ui import (
     instructor_auth,
     session,
 )
+from simulator.app.ui.answer_forms import declared_form
 from simulator.app.ui.instructor_authoring import shipped_scenarios
 from simulator.app.ui.widgets import fmt_points, md_escape, render_msg, status_label
 from simulator.assessment.scenario import TaskSpec
@@ -198,7 +199,7 @@ def manual(exam: exams.ExamInfo, lang: str) -> None:
     if who is None:
         return
     scenario = exam_session.exam_scenario(exam.code)
-    written = [task for task in scenario.tasks if task.kind == "free_text"]
+    written = [task for task in scenario.tasks if declared_form(task).graded_by == "rater"]
     if not written:
         st.info(t("instructor.grading.none", lang), icon=":material/info:")
         return

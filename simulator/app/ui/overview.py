@@ -105,7 +105,7 @@ def five_a(df: pd.DataFrame, lang: str) -> list[go.Figure]:
 
     if df["snapshot_date"].nunique() < 2:
         return []
-    key = five_a_map.make(five_a_map.Params.model_validate({}), {"audience_5a": df}, None)
+    key = five_a_map.make(five_a_map.Params.model_validate({}), {"audience_5a": df}, None).key
     c0 = dict(zip(key["counts_t0"], coarse(key["counts_t0"].values()), strict=True))
     c1 = dict(zip(key["counts_t1"], coarse(key["counts_t1"].values()), strict=True))
     flows = dict(zip(key["flows"], coarse(key["flows"].values()), strict=True))

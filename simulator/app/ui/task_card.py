@@ -19,11 +19,12 @@ import streamlit as st
 
 from simulator import tasks as registry
 from simulator.app.ui import exam_restore, progress, results, session
-from simulator.app.ui.answer_forms import Collected, FormContext, answer_inputs
+from simulator.app.ui.answer_forms import Collected, FormContext, answer_inputs, task_form
 from simulator.app.ui.widgets import fmt_points, guard, md_escape
 from simulator.assessment.grading import TaskResult, grade_detailed
 from simulator.assessment.scenario import Scenario, TaskSpec
 from simulator.assessment.tasksheet import task_text, task_title
+from simulator.core import forms
 from simulator.core.i18n import t
 
 log = logging.getLogger("simulator.app.ui")
@@ -116,17 +117,14 @@ def _last_file(scenario: Scenario, trainee_id: str, task_id: str, collected: Col
         st.caption(t("ui.task.last_file", lang, name=saved.last_filename))
 
 
-def table_keys(params: object) -> list[str] | None:
-    """The group columns of a table task (``by`` of report_table, ``key_columns`` of others)."""
-    keys = getattr(params, "by", None) or getattr(params, "key_columns", None)
-    return list(keys) if isinstance(keys, (list, tuple)) else None
+def table_keys(upload: forms.Upload | None) -> list[str] | None:
+    """The columns that identify a row of a table answer (from the form's upload field), if any."""
+    return list(upload.key_columns) if upload is not None and upload.key_columns else None
 
 
-def table_decimals(params: object) -> dict[str, int]:
-    """Column → decimals the task asks for (``specs()`` of a table task), for showing its numbers."""
-    specs = getattr(params, "specs", None)
-    found = specs() if callable(specs) else {}
-    return {c: s.precision for c, s in (found or {}).items() if getattr(s, "precision", None) is not None}
+def table_decimals(upload: forms.Upload | None) -> dict[str, int]:
+    """Column → decimals the task asks for (the form's upload field), for showing its numbers."""
+    return dict(upload.precision) if upload is not None else {}
 
 
 def _header(task: TaskSpec, lang: str) -> None:
@@ -178,6 +176,7 @@ def task_card(scenario: Scenario, trainee_id: str, task: TaskSpec,
         _last_file(scenario, trainee_id, task.id, collected, lang)
         result = st.session_state.get(rkey)
         if result is not None:
-            results.show(result, lang, collected.table, key_columns=table_keys(params),
-                         decimals=table_decimals(params))
+            upload = task_form(fc).upload
+            results.show(result, lang, collected.table, key_columns=table_keys(upload),
+                         decimals=table_decimals(upload))
         _best_line(saved_progress(scenario.id, trainee_id).get(task.id), lang)
