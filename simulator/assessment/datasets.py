@@ -1,16 +1,15 @@
 """A trainee's datasets: generated per family from seeded streams, or read from files a scenario brings.
 
-Results are cached per (scenario, digest, trainee, scale) in a bounded LRU, so a trainee's page, key and
-grade all read one copy. Pandas copy-on-write is on, so handing out cached frames is safe.
+Results are cached per (scenario, digest, seed, trainee, scale) in a :class:`BoundedCache`, so a trainee's
+page, key and grade are drawn once. Pandas copy-on-write is on: every caller gets shallow copies of the
+cached frames (no data is copied, and a change to one never reaches the cache) and its own truth.
 """
 
 from __future__ import annotations
 
 import io
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from threading import Lock
 from typing import Any
 
 import numpy as np
@@ -18,6 +17,7 @@ import pandas as pd
 
 from data.generators import FAMILIES, all_columns, family_of
 from simulator.assessment.scenario import Problem, Scenario, ScenarioError
+from simulator.core.cache import BoundedCache, KeyedDict, deep_copy, frame_copy
 from simulator.core.seeding import family_rng, scale_token
 
 pd.set_option("mode.copy_on_write", True)
@@ -54,33 +54,38 @@ class Bundle:
     truth: dict[str, Any] = field(default_factory=dict)
 
 
-_cache: OrderedDict[tuple, Bundle] = OrderedDict()
-_lock = Lock()
+def _bundle_copy(bundle: Bundle) -> Bundle:
+    """A bundle the caller may change: copy-on-write copies of the frames, a deep copy of the truth."""
+    return Bundle({name: frame_copy(df) for name, df in bundle.frames.items()}, deep_copy(bundle.truth))
+
+
+_cache: BoundedCache[Bundle] = BoundedCache("datasets.bundles", size=CACHE_SIZE, copy=_bundle_copy)
+"""Bundles by (scenario id, digest, seed, trainee, scale token)."""
+
+
+def _bundle_key(scenario: Scenario, trainee_id: str, scale: float) -> tuple[str, str, int, str, str]:
+    """What a trainee's bundle depends on: scenario id, digest and seed, trainee and scale."""
+    return scenario.id, scenario.digest, scenario.seed, trainee_id, scale_token(scale)
 
 
 def generate_bundle(scenario: Scenario, trainee_id: str, scale: float = 1.0) -> Bundle:
     """Frames and truth for ``trainee_id`` (cached). Sourced datasets replace generated ones."""
-    key = (scenario.id, scenario.digest, scenario.seed, str(trainee_id), scale_token(scale))
-    with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    bundle = _build(scenario, str(trainee_id), scale)
-    with _lock:
-        _cache[key] = bundle
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return bundle
+    return _cache.get(_bundle_key(scenario, str(trainee_id), scale), lambda: _build(scenario, str(trainee_id), scale))
 
 
 def generate_datasets(scenario: Scenario, trainee_id: str, scale: float = 1.0) -> dict[str, pd.DataFrame]:
-    """Dataset name → DataFrame (canonical English columns) for this trainee."""
+    """Dataset name → DataFrame (canonical English columns) for this trainee.
+
+    The dict is the caller's to change; until it is changed its ``content_key`` names what it holds, so
+    :func:`simulator.engine.metrics.prepared_frame` can cache by it without hashing the frames.
+    """
     from simulator.core.sizing import scale_problem, size_problem
 
     problem = scale_problem(scale) or size_problem(scenario, scale)
     if problem:
         raise ValueError(problem)
-    return dict(generate_bundle(scenario, trainee_id, scale).frames)
+    frames = generate_bundle(scenario, trainee_id, scale).frames
+    return KeyedDict(_bundle_key(scenario, str(trainee_id), scale), frames)
 
 
 REDRAWS = 12

@@ -7,10 +7,8 @@ The key is computed from the trainee's own data; grading parses each answer firs
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from threading import Lock
 from typing import Any
 
 import numpy as np
@@ -19,6 +17,7 @@ from simulator import tasks as registry
 from simulator.assessment.brief import brief_problems, grouping_problems
 from simulator.assessment.datasets import generate_datasets
 from simulator.assessment.scenario import Problem, Scenario, ScenarioError, TaskSpec, load_scenario
+from simulator.core.cache import BoundedCache
 from simulator.core.i18n import Msg, msg, register, render_all
 from simulator.core.seeding import derive_seed
 from simulator.engine import checking
@@ -99,18 +98,21 @@ INPUT_ERRORS = (TypeError, ValueError, ArithmeticError, KeyError, IndexError, At
 """What reading or checking an answer of an unexpected shape can raise (a list where a number belongs, a
 mapping without its fields): such an answer is a format problem for the trainee, logged for developers."""
 
-_keys: OrderedDict[tuple, dict] = OrderedDict()
-_keys_lock = Lock()
+_keys: BoundedCache[dict[str, Any]] = BoundedCache("grading.keys", size=256)
+"""Key documents by (scenario id, digest, trainee); every caller gets its own deep copy."""
 
 
-def answer_key(scenario: Scenario | str | Path, trainee_id: str) -> dict:
-    """The key document (as ``simulator key --json`` prints): every task's params and answer."""
+def answer_key(scenario: Scenario | str | Path, trainee_id: str) -> dict[str, Any]:
+    """The key document (as ``simulator key --json`` prints): every task's params and answer.
+
+    Cached per (scenario id, digest, trainee); the document is the caller's own copy to change.
+    """
     sc = load_scenario(scenario)
-    cache_key = (sc.id, sc.digest, str(trainee_id))
-    with _keys_lock:
-        if cache_key in _keys:
-            _keys.move_to_end(cache_key)
-            return _keys[cache_key]
+    return _keys.get((sc.id, sc.digest, str(trainee_id)), lambda: _build_key(sc, str(trainee_id)))
+
+
+def _build_key(sc: Scenario, trainee_id: str) -> dict[str, Any]:
+    """The key document of ``trainee_id`` made afresh (what :func:`answer_key` caches)."""
     data = generate_datasets(sc, str(trainee_id))
     ctx = _context(sc)
     entries = []
@@ -120,12 +122,7 @@ def answer_key(scenario: Scenario | str | Path, trainee_id: str) -> dict:
         entries.append({"id": task.id, "kind": task.kind, "points": task.points, "skills": task.skills,
                         "datasets": params.datasets(), "params": params.model_dump(mode="json"),
                         "answer": _make(module, params, data, ctx, sc, i, str(trainee_id))})
-    key = {"scenario": sc.id, "trainee": str(trainee_id), "total_points": sc.total_points, "tasks": entries}
-    with _keys_lock:
-        _keys[cache_key] = key
-        while len(_keys) > 256:
-            _keys.popitem(last=False)
-    return key
+    return {"scenario": sc.id, "trainee": str(trainee_id), "total_points": sc.total_points, "tasks": entries}
 
 
 def _make(module, params, data, ctx: TaskContext, sc: Scenario, index: int, trainee_id: str) -> dict:
