@@ -20,7 +20,7 @@ from simulator.assessment.scenario import Problem, Scenario, ScenarioError, Task
 from simulator.core.cache import BoundedCache
 from simulator.core.i18n import Msg, msg, register, render_all
 from simulator.core.seeding import derive_seed
-from simulator.engine import checking
+from simulator.engine import numbers
 from simulator.tasks.base import AnswerFormatError, Check, TaskContext
 
 register({
@@ -226,7 +226,7 @@ class TaskMargin:
     untested: dict[str, int] = field(default_factory=dict)
     """Misconception → how many of its values coincide with the key (not tested for that trainee)."""
 
-    def add(self, trainee: str, found: list[checking.Separation]) -> None:
+    def add(self, trainee: str, found: list[numbers.Separation]) -> None:
         for s in found:
             if not s.tested:
                 self.untested[s.misconception] = self.untested.get(s.misconception, 0) + 1
@@ -290,7 +290,7 @@ def selftest(scenario: Scenario | str | Path, seeds: int = 5) -> SelftestReport:
 
 
 def _named_not_full(task: TaskSpec, entry: dict, ctx: TaskContext, trainee: str,
-                    found: list[checking.Separation]) -> list[str]:
+                    found: list[numbers.Separation]) -> list[str]:
     """One-number tasks: each tested misconception, typed as asked, is graded end to end: never full marks."""
     if task.kind != "metric":
         return []
@@ -301,21 +301,21 @@ def _named_not_full(task: TaskSpec, entry: dict, ctx: TaskContext, trainee: str,
     for s in found:
         if not s.tested:
             continue
-        typed = checking.format_number(s.value, spec.unit, spec.precision or 0)
+        typed = numbers.format_number(s.value, spec.unit, spec.precision or 0)
         result = grade_task(task, entry, typed, ctx)
         if result.status == "correct":
             out.append(f"{trainee} {task.id}: {s.misconception} typed as {typed} scored full marks")
     return out
 
 
-def _separations(task: TaskSpec, entry: dict, ctx: TaskContext) -> list[checking.Separation]:
+def _separations(task: TaskSpec, entry: dict, ctx: TaskContext) -> list[numbers.Separation]:
     """The task's misconception values and their margins from the key (kinds with ``probes``)."""
     module = registry.get(task.kind)
     probes = getattr(module, "probes", None)
     if probes is None:
         return []
     found = probes(entry["answer"], module.Params(**task.params))
-    return checking.separations(found, tolerance=ctx.tolerance, strict=ctx.strict_precision)
+    return numbers.separations(found, tolerance=ctx.tolerance, strict=ctx.strict_precision)
 
 
 def _selftest_task(task: TaskSpec, entry: dict, ctx: TaskContext, rng: np.random.Generator,

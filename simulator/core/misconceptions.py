@@ -2,7 +2,7 @@
 
 A key records what each common mistake gives on the trainee's data, keyed by a catalog key here
 (``misc.…``); the checkers name a mistake only when the answer matches its value within tolerance and
-that value is told apart from the key (:func:`simulator.engine.checking.separates`). The mean-of-ratios
+that value is told apart from the key (:func:`simulator.engine.numbers.separates`). The mean-of-ratios
 mistake carries the period word of the data it averaged over: each day, week, month or row.
 
 Keys of the kinds' own older names (``metric.mean_of_ratios``, ``report_table.filter_ignored`` …),

@@ -14,7 +14,7 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import confint_proportions_2indep
 from statsmodels.stats.proportion import test_proportions_2indep as sm_test_2indep
 
-from simulator.engine.checking import separates
+from simulator.engine.numbers import separates
 from simulator.tasks import ab_test as ab
 from simulator.tasks.base import AnswerFormatError, TaskContext
 

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 from scipy import optimize
 
-from simulator.engine.checking import number_matches
+from simulator.engine.numbers import number_matches
 from simulator.tasks import roi_forecast as rf
 from simulator.tasks.base import AnswerFormatError, TaskContext
 

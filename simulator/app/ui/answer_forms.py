@@ -21,7 +21,8 @@ from simulator import tasks as registry
 from simulator.assessment.scenario import TaskSpec
 from simulator.core import safeyaml
 from simulator.core.i18n import Msg, msg, t
-from simulator.engine.checking import FieldSpec, rounding_msg
+from simulator.engine.fieldspec import FieldSpec
+from simulator.engine.numbers import rounding_msg
 
 UPLOAD_TYPES = ["csv", "xlsx", "txt", "xls"]
 """Accepted upload suffixes (``.xls`` is accepted only to explain that it must be saved as .xlsx)."""
