@@ -8,6 +8,7 @@ cached frames (no data is copied, and a change to one never reaches the cache) a
 from __future__ import annotations
 
 import io
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import pandas as pd
 
 from data.generators import FAMILIES, all_columns, family_of
 from simulator.assessment.scenario import Problem, Scenario, ScenarioError
-from simulator.core.cache import BoundedCache, KeyedDict, deep_copy, frame_copy
+from simulator.core.cache import BoundedCache, KeyedDict, frame_copy, plain_copy
 from simulator.core.seeding import family_rng, scale_token
 
 pd.set_option("mode.copy_on_write", True)
@@ -56,7 +57,7 @@ class Bundle:
 
 def _bundle_copy(bundle: Bundle) -> Bundle:
     """A bundle the caller may change: copy-on-write copies of the frames, a deep copy of the truth."""
-    return Bundle({name: frame_copy(df) for name, df in bundle.frames.items()}, deep_copy(bundle.truth))
+    return Bundle({name: frame_copy(df) for name, df in bundle.frames.items()}, plain_copy(bundle.truth))
 
 
 _cache: BoundedCache[Bundle] = BoundedCache("datasets.bundles", size=CACHE_SIZE, copy=_bundle_copy)
@@ -68,6 +69,12 @@ def _bundle_key(scenario: Scenario, trainee_id: str, scale: float) -> tuple[str,
     return scenario.id, scenario.digest, scenario.seed, trainee_id, scale_token(scale)
 
 
+def _content_key(scenario: Scenario, trainee_id: str, scale: float, *attempts: int) -> Hashable:
+    """What generated frames depend on (the bundle key and, while drawing, each family's attempt);
+    None when the scenario reads data files, which can change under the same scenario text."""
+    return None if scenario.sources else (*_bundle_key(scenario, trainee_id, scale), *attempts)
+
+
 def generate_bundle(scenario: Scenario, trainee_id: str, scale: float = 1.0) -> Bundle:
     """Frames and truth for ``trainee_id`` (cached). Sourced datasets replace generated ones."""
     return _cache.get(_bundle_key(scenario, str(trainee_id), scale), lambda: _build(scenario, str(trainee_id), scale))
@@ -77,7 +84,8 @@ def generate_datasets(scenario: Scenario, trainee_id: str, scale: float = 1.0) -
     """Dataset name → DataFrame (canonical English columns) for this trainee.
 
     The dict is the caller's to change; until it is changed its ``content_key`` names what it holds, so
-    :func:`simulator.engine.metrics.prepared_frame` can cache by it without hashing the frames.
+    :func:`simulator.engine.metrics.prepared_frame` can cache by it without hashing the frames (with
+    data files, which may change under the same scenario text, it is None and the frames are hashed).
     """
     from simulator.core.sizing import scale_problem, size_problem
 
@@ -85,7 +93,7 @@ def generate_datasets(scenario: Scenario, trainee_id: str, scale: float = 1.0) -
     if problem:
         raise ValueError(problem)
     frames = generate_bundle(scenario, trainee_id, scale).frames
-    return KeyedDict(_bundle_key(scenario, str(trainee_id), scale), frames)
+    return KeyedDict(_content_key(scenario, str(trainee_id), scale), frames)
 
 
 REDRAWS = 12
@@ -105,7 +113,8 @@ def _build(scenario: Scenario, trainee_id: str, scale: float) -> Bundle:
     outs = {f: _draw_family(scenario, f, trainee_id, scale, 0) for f in families}
     for round_ in range(REDRAWS + 1):
         bundle = _assemble(scenario, outs)
-        reasons = fragile_tasks(scenario, bundle.frames) if scale <= 1 else {}
+        drawn = KeyedDict(_content_key(scenario, trainee_id, scale, *attempts.values()), bundle.frames)
+        reasons = fragile_tasks(scenario, drawn) if scale <= 1 else {}
         redo = _families_read(scenario, reasons) & set(families)
         if not redo or round_ == REDRAWS:
             break

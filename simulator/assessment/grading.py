@@ -17,7 +17,7 @@ from simulator import tasks as registry
 from simulator.assessment.brief import brief_problems, grouping_problems
 from simulator.assessment.datasets import generate_datasets
 from simulator.assessment.scenario import Problem, Scenario, ScenarioError, TaskSpec, load_scenario
-from simulator.core.cache import BoundedCache
+from simulator.core.cache import BoundedCache, plain_copy
 from simulator.core.i18n import Msg, msg, register, render_all
 from simulator.core.seeding import derive_seed
 from simulator.engine import numbers
@@ -98,7 +98,7 @@ INPUT_ERRORS = (TypeError, ValueError, ArithmeticError, KeyError, IndexError, At
 """What reading or checking an answer of an unexpected shape can raise (a list where a number belongs, a
 mapping without its fields): such an answer is a format problem for the trainee, logged for developers."""
 
-_keys: BoundedCache[dict[str, Any]] = BoundedCache("grading.keys", size=256)
+_keys: BoundedCache[dict[str, Any]] = BoundedCache("grading.keys", size=256, copy=plain_copy)
 """Key documents by (scenario id, digest, trainee); every caller gets its own deep copy."""
 
 

@@ -109,6 +109,28 @@ class BoundedCache(Generic[V]):
         return self._copy(value) if self._copy is not None else value
 
 
+_IMMUTABLE = (str, int, float, bool, bytes, type(None))
+
+
+def plain_copy(value: V) -> V:
+    """A deep copy of JSON-like data (dicts, lists, numbers, text), several times faster than
+    :func:`deep_copy`; any other value inside (a tuple, an array, a dataclass) is deep-copied.
+
+    >>> doc = {"tasks": [{"answer": {"ctr": 0.05}}], "n": (1, [2])}
+    >>> out = plain_copy(doc)
+    >>> out == doc, out["tasks"][0] is doc["tasks"][0], out["n"][1] is doc["n"][1]
+    (True, False, False)
+    """
+    kind = type(value)
+    if kind is dict:
+        return {k: plain_copy(v) for k, v in value.items()}  # type: ignore[attr-defined,return-value]
+    if kind is list:
+        return [plain_copy(v) for v in value]  # type: ignore[attr-defined,return-value]
+    if isinstance(value, _IMMUTABLE):  # numpy's float64 is a float: as immutable
+        return value
+    return _copy.deepcopy(value)
+
+
 class KeyedDict(dict[K, V]):
     """A dict that names its content: ``content_key`` says what it holds until it is changed.
 
