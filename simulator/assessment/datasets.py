@@ -55,13 +55,14 @@ class Bundle:
     truth: dict[str, Any] = field(default_factory=dict)
 
 
-def _bundle_copy(bundle: Bundle) -> Bundle:
-    """A bundle the caller may change: copy-on-write copies of the frames, a deep copy of the truth."""
-    return Bundle({name: frame_copy(df) for name, df in bundle.frames.items()}, plain_copy(bundle.truth))
+def _frames_copy(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Copy-on-write copies of the frames: no data is copied, and a change never reaches the cache."""
+    return {name: frame_copy(df) for name, df in frames.items()}
 
 
-_cache: BoundedCache[Bundle] = BoundedCache("datasets.bundles", size=CACHE_SIZE, copy=_bundle_copy)
-"""Bundles by (scenario id, digest, seed, trainee, scale token)."""
+_cache: BoundedCache[Bundle] = BoundedCache("datasets.bundles", size=CACHE_SIZE, copy=None)
+"""Bundles by (scenario id, digest, seed, trainee, scale token). Values are shared, so only
+:func:`generate_bundle` and :func:`generate_datasets` read them, and each hands out copies."""
 
 
 def _bundle_key(scenario: Scenario, trainee_id: str, scale: float) -> tuple[str, str, int, str, str]:
@@ -76,8 +77,15 @@ def _content_key(scenario: Scenario, trainee_id: str, scale: float, *attempts: i
 
 
 def generate_bundle(scenario: Scenario, trainee_id: str, scale: float = 1.0) -> Bundle:
-    """Frames and truth for ``trainee_id`` (cached). Sourced datasets replace generated ones."""
-    return _cache.get(_bundle_key(scenario, str(trainee_id), scale), lambda: _build(scenario, str(trainee_id), scale))
+    """Frames and truth for ``trainee_id`` (cached; the caller's own copies). Sourced datasets replace
+    generated ones."""
+    bundle = _cached_bundle(scenario, str(trainee_id), scale)
+    return Bundle(_frames_copy(bundle.frames), plain_copy(bundle.truth))
+
+
+def _cached_bundle(scenario: Scenario, trainee_id: str, scale: float) -> Bundle:
+    """The shared cached bundle (never handed out as is)."""
+    return _cache.get(_bundle_key(scenario, trainee_id, scale), lambda: _build(scenario, trainee_id, scale))
 
 
 def generate_datasets(scenario: Scenario, trainee_id: str, scale: float = 1.0) -> dict[str, pd.DataFrame]:
@@ -92,7 +100,7 @@ def generate_datasets(scenario: Scenario, trainee_id: str, scale: float = 1.0) -
     problem = scale_problem(scale) or size_problem(scenario, scale)
     if problem:
         raise ValueError(problem)
-    frames = generate_bundle(scenario, trainee_id, scale).frames
+    frames = _frames_copy(_cached_bundle(scenario, str(trainee_id), scale).frames)
     return KeyedDict(_content_key(scenario, str(trainee_id), scale), frames)
 
 
