@@ -115,7 +115,7 @@ def grading_times() -> tuple[float, float]:
             (folder / f"{trainee}.yaml").write_text(yaml.safe_dump(answers, allow_unicode=True))
         from simulator.assessment import datasets, grading
 
-        datasets._cache.clear()
+        datasets._cache.clear()  # BoundedCache.clear: the class is graded from cold caches
         grading._keys.clear()
         start = time.perf_counter()
         grade_folder(sc, folder, folder / "gradebook", progress=False)

@@ -1,23 +1,21 @@
-"""Tests of simulator.engine.checking: number tolerance, multi-field answers and tables."""
+"""Tests of checking (engine.numbers, fields, table_check): number tolerance, multi-field answers and tables."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from simulator.core.results import AnswerFormatError
-from simulator.engine.checking import (
-    FieldSpec,
+from simulator.engine.fields import check_fields
+from simulator.engine.fieldspec import FieldSpec, column_msg
+from simulator.engine.numbers import (
     abs_tolerance,
-    check_fields,
     check_number,
-    check_table,
-    column_msg,
     format_number,
-    norm_key,
     number_matches,
     rounding_msg,
     separates,
 )
+from simulator.engine.table_check import check_table, norm_key
 
 
 def keys(check_or_msgs):
@@ -319,7 +317,7 @@ def test_norm_key(value, text):
 
 
 def test_prepare_table_numbers_typed_or_stored():
-    from simulator.engine.checking import prepare_table
+    from simulator.engine.table_check import prepare_table
 
     specs = {"ctr": FieldSpec(), "cost": FieldSpec(unit="money", precision=2)}
     typed = pd.DataFrame({"k": ["a", "b"], "点击率": ["3.45%", "-"], "cost": ["1,234.5", None]})
@@ -413,3 +411,14 @@ def test_a_named_mistake_is_always_within_tolerance_of_its_value_and_never_full_
             assert number_matches(given, value, tolerance=0.005, precision=precision, abs_tol=abs_tolerance(unit))
             assert separates(value, key, unit=unit, tolerance=0.005, precision=precision)
     assert named > 150
+
+
+def test_checking_modules_doctests_and_facade():
+    import doctest
+
+    from simulator.engine import checking, fields, fieldspec, numbers, table_check
+
+    for module in (checking, fieldspec, numbers, fields, table_check):
+        assert doctest.testmod(module).failed == 0, module.__name__
+    assert all(getattr(checking, name) is not None for name in checking.__all__)
+    assert checking.check_table is table_check.check_table and checking.FieldSpec is fieldspec.FieldSpec

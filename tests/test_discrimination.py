@@ -10,7 +10,7 @@ from simulator import tasks as registry
 from simulator.assessment.grading import _context, grade_task
 from simulator.assessment.scenario import shipped_paths
 from simulator.core.misconceptions import canonical
-from simulator.engine.checking import format_number, matching_alternatives, separations, to_float
+from simulator.engine.numbers import format_number, matching_alternatives, separations, to_float
 
 SCENARIOS = [p.stem for p in shipped_paths()]
 IDS = [f"discrimination-{i}" for i in range(4)]

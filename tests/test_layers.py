@@ -64,13 +64,8 @@ FACADE_ALLOWED = {"simulator"}
 KINDS_PACKAGE = "simulator.tasks"
 NOT_KINDS = {"simulator.tasks", "simulator.tasks.base"}
 
-ALLOWED_CYCLES = [
-    ["simulator.app.ui.answer_forms", "simulator.app.ui.choice_form", "simulator.app.ui.five_a_form"],
-]
-"""Known cycles, each to be removed with the change that ends it (a test fails once it is gone).
-
-``answer_forms`` dispatches to ``choice_form``/``five_a_form``, which import its ``Collected`` and
-``FormContext``; those files are being rewritten around :mod:`simulator.core.forms` (issue 14)."""
+ALLOWED_CYCLES: list[list[str]] = []
+"""Known cycles, each to be removed with the change that ends it (a test fails once it is gone). None now."""
 
 ALLOWED_KIND_IMPORTS = ["task kind simulator.tasks.summary_report imports task kind simulator.tasks.report_table"]
 """Known kind-to-kind imports, to be removed like :data:`ALLOWED_CYCLES`.

@@ -298,8 +298,14 @@ def test_prepared_frame_is_made_once_per_data_mapping():
     orders = pd.DataFrame({"date": pd.to_datetime(["2024-11-01"]), "campaign_id": ["C01"], "amount": [5.0],
                            "status": ["signed"]})
     data = {"ad_delivery": delivery, "ad_orders": orders}
+    metrics_module._prepared.clear()
     prepared = metrics_module.prepared_frame(data, "ad_delivery", ["week", "day"])
-    assert metrics_module.prepared_frame(data, "ad_delivery", ["day", "week"]) is prepared
+    made = metrics_module._prepared.misses
+    again = metrics_module.prepared_frame(dict(data), "ad_delivery", ["day", "week"])
+    assert metrics_module._prepared.misses == made  # made once: a mapping of the same frames hits
+    pd.testing.assert_frame_equal(again, prepared)
+    again["cost"] = 0.0  # each caller's copy is its own
+    assert metrics_module.prepared_frame(data, "ad_delivery", ["day", "week"])["cost"].tolist() == [1.0, 2.0]
     assert prepared["week"].tolist() == ["2024-10-28", "2024-11-04"] and prepared["signed_gmv"].sum() == 5.0
     expected = add_period(add_period(frame_for(data, "ad_delivery"), "date", "day"), "date", "week")
     pd.testing.assert_frame_equal(prepared, expected)
@@ -307,6 +313,9 @@ def test_prepared_frame_is_made_once_per_data_mapping():
     assert "signed_gmv" not in alone.columns  # a task that does not read ad_orders skips the join
     data["ad_orders"] = orders.assign(amount=7.0)  # a replaced frame is noticed
     assert metrics_module.prepared_frame(data, "ad_delivery", ["day", "week"])["signed_gmv"].sum() == 7.0
+    orders.loc[0, "amount"] = 9.0  # so is a frame changed in place
+    assert metrics_module.prepared_frame({**data, "ad_orders": orders}, "ad_delivery", ["day"])["signed_gmv"].sum() \
+        == 9.0
     assert metrics_module.prepared_frame(dict(data), "ad_delivery", ["day"]) is not prepared
     with pytest.raises(ValueError, match="no date column"):
         metrics_module.prepared_frame({"products": pd.DataFrame({"price": [1.0]})}, "products", ["day"])

@@ -210,3 +210,54 @@ def test_a_live_sqlite_store_can_be_backed_up_and_urls_pick_psycopg(tmp_path):
     assert store_mod.normalise_url("sqlite:///x.db") == "sqlite:///x.db"
     live.dispose()
     copy.dispose()
+
+
+def test_practice_progress_counts_checks_keeps_the_best_and_the_last_answer(store):
+    from simulator.assessment.grading import TaskResult
+    from simulator.core.i18n import Msg
+    from simulator.service import practice
+
+    practice.remember_trainee("P1", "李雷", store)
+    practice.remember_trainee("P1", "", store)  # an empty name keeps the saved one
+    assert practice.known_name("P1", store) == "李雷" and practice.known_name("P2", store) is None
+    practice.save_draft("P1", "sc", "t1", 10.0, {"ctr": "5"}, store)
+    draft = practice.load_progress("P1", "sc", store)["t1"]
+    assert (draft.attempts, draft.best_score, draft.max_score, draft.last_answer) == (0, 0.0, 10.0, {"ctr": "5"})
+    practice.record_check("P1", "sc", TaskResult("t1", 6.0, 10.0, "partial", [Msg("ui.answer.empty")]), store,
+                          raw={"ctr": "6"})
+    practice.record_check("P1", "sc", TaskResult("t1", 0.0, 10.0, "invalid"), store, raw="??")
+    last = practice.record_check("P1", "sc", TaskResult("t1", 2.0, 10.0, "wrong"), store, raw=b"csv",
+                                 filename="t1.csv")
+    saved = practice.load_progress("P1", "sc", store)["t1"]
+    assert saved == last
+    assert (saved.best_score, saved.attempts, saved.last_status) == (6.0, 2, "wrong")
+    assert (saved.last_answer, saved.last_filename) == (None, "t1.csv")
+    assert saved.last_result == TaskResult("t1", 2.0, 10.0, "wrong")
+    assert practice.load_progress("P1", "other", store) == {} and practice.load_progress("P9", "sc", store) == {}
+
+
+def test_practice_progress_creates_an_unknown_trainee_and_skips_upload_drafts(store):
+    from simulator.assessment.grading import TaskResult
+    from simulator.service import practice
+
+    practice.save_draft("P3", "sc", "t2", 5.0, b"bytes", store)  # an upload is no draft
+    assert practice.load_progress("P3", "sc", store) == {}
+    practice.record_check("P3", "sc", TaskResult("t2", 5.0, 5.0, "correct"), store, raw="42")
+    assert practice.known_name("P3", store) == ""
+    with store.read() as s:
+        assert s.get(Trainee, "P3") is not None
+
+
+def test_the_app_runs_no_sql_itself():
+    from pathlib import Path
+
+    app = Path(store_mod.__file__).resolve().parents[1] / "app"
+    assert [p.name for p in app.rglob("*.py") if "sqlalchemy" in p.read_text("utf-8")] == []
+
+
+def test_practice_doctests():
+    import doctest
+
+    from simulator.service import practice
+
+    assert doctest.testmod(practice).failed == 0

@@ -1,16 +1,16 @@
 """A trainee's datasets: generated per family from seeded streams, or read from files a scenario brings.
 
-Results are cached per (scenario, digest, trainee, scale) in a bounded LRU, so a trainee's page, key and
-grade all read one copy. Pandas copy-on-write is on, so handing out cached frames is safe.
+Results are cached per (scenario, digest, seed, trainee, scale) in a :class:`BoundedCache`, so a trainee's
+page, key and grade are drawn once. Pandas copy-on-write is on: every caller gets shallow copies of the
+cached frames (no data is copied, and a change to one never reaches the cache) and its own truth.
 """
 
 from __future__ import annotations
 
 import io
-from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from threading import Lock
 from typing import Any, cast
 
 import numpy as np
@@ -19,6 +19,7 @@ import pandas as pd
 from data.generators import FAMILIES, all_columns, family_of
 from data.generators.base import Generated
 from simulator.assessment.scenario import Problem, Scenario, ScenarioError
+from simulator.core.cache import BoundedCache, KeyedDict, frame_copy, plain_copy
 from simulator.core.seeding import family_rng, scale_token
 
 pd.set_option("mode.copy_on_write", True)
@@ -55,33 +56,53 @@ class Bundle:
     truth: dict[str, Any] = field(default_factory=dict)
 
 
-_cache: OrderedDict[tuple[Any, ...], Bundle] = OrderedDict()
-_lock = Lock()
+def _frames_copy(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Copy-on-write copies of the frames: no data is copied, and a change never reaches the cache."""
+    return {name: frame_copy(df) for name, df in frames.items()}
+
+
+_cache: BoundedCache[Bundle] = BoundedCache("datasets.bundles", size=CACHE_SIZE, copy=None)
+"""Bundles by (scenario id, digest, seed, trainee, scale token). Values are shared, so only
+:func:`generate_bundle` and :func:`generate_datasets` read them, and each hands out copies."""
+
+
+def _bundle_key(scenario: Scenario, trainee_id: str, scale: float) -> tuple[str, str, int, str, str]:
+    """What a trainee's bundle depends on: scenario id, digest and seed, trainee and scale."""
+    return scenario.id, scenario.digest, scenario.seed, trainee_id, scale_token(scale)
+
+
+def _content_key(scenario: Scenario, trainee_id: str, scale: float, *attempts: int) -> Hashable:
+    """What generated frames depend on (the bundle key and, while drawing, each family's attempt);
+    None when the scenario reads data files, which can change under the same scenario text."""
+    return None if scenario.sources else (*_bundle_key(scenario, trainee_id, scale), *attempts)
 
 
 def generate_bundle(scenario: Scenario, trainee_id: str, scale: float = 1.0) -> Bundle:
-    """Frames and truth for ``trainee_id`` (cached). Sourced datasets replace generated ones."""
-    key = (scenario.id, scenario.digest, scenario.seed, str(trainee_id), scale_token(scale))
-    with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    bundle = _build(scenario, str(trainee_id), scale)
-    with _lock:
-        _cache[key] = bundle
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return bundle
+    """Frames and truth for ``trainee_id`` (cached; the caller's own copies). Sourced datasets replace
+    generated ones."""
+    bundle = _cached_bundle(scenario, str(trainee_id), scale)
+    return Bundle(_frames_copy(bundle.frames), plain_copy(bundle.truth))
+
+
+def _cached_bundle(scenario: Scenario, trainee_id: str, scale: float) -> Bundle:
+    """The shared cached bundle (never handed out as is)."""
+    return _cache.get(_bundle_key(scenario, trainee_id, scale), lambda: _build(scenario, trainee_id, scale))
 
 
 def generate_datasets(scenario: Scenario, trainee_id: str, scale: float = 1.0) -> dict[str, pd.DataFrame]:
-    """Dataset name → DataFrame (canonical English columns) for this trainee."""
+    """Dataset name → DataFrame (canonical English columns) for this trainee.
+
+    The dict is the caller's to change; until it is changed its ``content_key`` names what it holds, so
+    :func:`simulator.engine.metrics.prepared_frame` can cache by it without hashing the frames (with
+    data files, which may change under the same scenario text, it is None and the frames are hashed).
+    """
     from simulator.core.sizing import scale_problem, size_problem
 
     problem = scale_problem(scale) or size_problem(scenario, scale)
     if problem:
         raise ValueError(problem)
-    return dict(generate_bundle(scenario, trainee_id, scale).frames)
+    frames = _frames_copy(_cached_bundle(scenario, str(trainee_id), scale).frames)
+    return KeyedDict(_content_key(scenario, str(trainee_id), scale), frames)
 
 
 REDRAWS = 12
@@ -101,7 +122,8 @@ def _build(scenario: Scenario, trainee_id: str, scale: float) -> Bundle:
     outs = {f: _draw_family(scenario, f, trainee_id, scale, 0) for f in families}
     for round_ in range(REDRAWS + 1):
         bundle = _assemble(scenario, outs)
-        reasons = fragile_tasks(scenario, bundle.frames) if scale <= 1 else {}
+        drawn = KeyedDict(_content_key(scenario, trainee_id, scale, *attempts.values()), bundle.frames)
+        reasons = fragile_tasks(scenario, drawn) if scale <= 1 else {}
         redo = _families_read(scenario, reasons) & set(families)
         if not redo or round_ == REDRAWS:
             break

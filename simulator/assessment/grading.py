@@ -6,13 +6,10 @@ The key is computed from the trainee's own data; grading parses each answer firs
 
 from __future__ import annotations
 
-import copy
 import logging
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from threading import Lock
 from typing import Any
 
 import numpy as np
@@ -22,10 +19,11 @@ from simulator import tasks as registry
 from simulator.assessment.brief import brief_problems, grouping_problems
 from simulator.assessment.datasets import generate_datasets
 from simulator.assessment.scenario import Problem, Scenario, ScenarioError, TaskSpec, load_scenario
+from simulator.core.cache import BoundedCache, plain_copy
 from simulator.core.i18n import Msg, msg, render_all
 from simulator.core.results import AnswerFormatError, Check, TaskContext
 from simulator.core.seeding import derive_seed
-from simulator.engine import checking
+from simulator.engine import numbers
 from simulator.tasks.base import Made, TaskKind
 
 ANSWER_CHARS = {"metric": 1_000, "choice": 1_000, "sample_size": 1_000, "free_text": 20_000}
@@ -93,18 +91,18 @@ INPUT_ERRORS = (TypeError, ValueError, ArithmeticError, KeyError, IndexError, At
 """What reading or checking an answer of an unexpected shape can raise (a list where a number belongs, a
 mapping without its fields): such an answer is a format problem for the trainee, logged for developers."""
 
-_keys: OrderedDict[tuple[str, str, str], tuple[dict[str, Any], dict[str, dict[str, Any]]]] = OrderedDict()
-"""(scenario id, digest, trainee) → (key document, task id → public question), most recent last."""
-_keys_lock = Lock()
+_keys: BoundedCache[dict[str, Any]] = BoundedCache("grading.keys", size=256, copy=plain_copy)
+"""(scenario id, digest, trainee) → ``{"key": key document, "questions": task id → public question}``;
+every caller gets its own copy, so changing what it got changes nothing cached."""
 
 
-def _documents(sc: Scenario, trainee_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+def _documents(sc: Scenario, trainee_id: str) -> dict[str, Any]:
     """The key document and every task's public question, made together (cached per trainee)."""
-    cache_key = (sc.id, sc.digest, str(trainee_id))
-    with _keys_lock:
-        if cache_key in _keys:
-            _keys.move_to_end(cache_key)
-            return _keys[cache_key]
+    return _keys.get((sc.id, sc.digest, str(trainee_id)), lambda: _build(sc, str(trainee_id)))
+
+
+def _build(sc: Scenario, trainee_id: str) -> dict[str, Any]:
+    """What :func:`_documents` caches, made afresh."""
     data = generate_datasets(sc, str(trainee_id))
     ctx = _context(sc)
     entries, questions = [], {}
@@ -117,16 +115,12 @@ def _documents(sc: Scenario, trainee_id: str) -> tuple[dict[str, Any], dict[str,
                         "answer": made.key})
         questions[task.id] = made.question
     key = {"scenario": sc.id, "trainee": str(trainee_id), "total_points": sc.total_points, "tasks": entries}
-    with _keys_lock:
-        _keys[cache_key] = (key, questions)
-        while len(_keys) > 256:
-            _keys.popitem(last=False)
-    return key, questions
+    return {"key": key, "questions": questions}
 
 
 def answer_key(scenario: Scenario | str | Path, trainee_id: str) -> dict[str, Any]:
     """The key document (as ``simulator key --json`` prints): every task's params and answer."""
-    return _documents(load_scenario(scenario), trainee_id)[0]
+    return dict(_documents(load_scenario(scenario), trainee_id)["key"])
 
 
 def public_questions(scenario: Scenario | str | Path, trainee_id: str) -> dict[str, dict[str, Any]]:
@@ -134,7 +128,7 @@ def public_questions(scenario: Scenario | str | Path, trainee_id: str) -> dict[s
 
     A copy: changing it changes nothing cached.
     """
-    return copy.deepcopy(_documents(load_scenario(scenario), trainee_id)[1])
+    return dict(_documents(load_scenario(scenario), trainee_id)["questions"])
 
 
 def _make(module: TaskKind, params: Any, data: Mapping[str, pd.DataFrame], ctx: TaskContext,
@@ -239,7 +233,7 @@ class TaskMargin:
     untested: dict[str, int] = field(default_factory=dict)
     """Misconception → how many of its values coincide with the key (not tested for that trainee)."""
 
-    def add(self, trainee: str, found: list[checking.Separation]) -> None:
+    def add(self, trainee: str, found: list[numbers.Separation]) -> None:
         for s in found:
             if not s.tested:
                 self.untested[s.misconception] = self.untested.get(s.misconception, 0) + 1
@@ -303,7 +297,7 @@ def selftest(scenario: Scenario | str | Path, seeds: int = 5) -> SelftestReport:
 
 
 def _named_not_full(task: TaskSpec, entry: dict[str, Any], ctx: TaskContext, trainee: str,
-                    found: list[checking.Separation]) -> list[str]:
+                    found: list[numbers.Separation]) -> list[str]:
     """One-number tasks: each tested misconception, typed as asked, is graded end to end: never full marks."""
     if task.kind != "metric":
         return []
@@ -314,20 +308,20 @@ def _named_not_full(task: TaskSpec, entry: dict[str, Any], ctx: TaskContext, tra
     for s in found:
         if not s.tested:
             continue
-        typed = checking.format_number(s.value, spec.unit, spec.precision or 0)
+        typed = numbers.format_number(s.value, spec.unit, spec.precision or 0)
         result = grade_task(task, entry, typed, ctx)
         if result.status == "correct":
             out.append(f"{trainee} {task.id}: {s.misconception} typed as {typed} scored full marks")
     return out
 
 
-def _separations(task: TaskSpec, entry: dict[str, Any], ctx: TaskContext) -> list[checking.Separation]:
+def _separations(task: TaskSpec, entry: dict[str, Any], ctx: TaskContext) -> list[numbers.Separation]:
     """The task's misconception values and their margins from the key (kinds with ``probes``)."""
     module = registry.get(task.kind)
     found = registry.probes(task.kind, entry["answer"], module.Params(**task.params))
     if not found:
         return []
-    return checking.separations(found, tolerance=ctx.tolerance, strict=ctx.strict_precision)
+    return numbers.separations(found, tolerance=ctx.tolerance, strict=ctx.strict_precision)
 
 
 def _selftest_task(task: TaskSpec, entry: dict[str, Any], ctx: TaskContext, rng: np.random.Generator,

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from data.generators import FAMILIES, family_of
 from simulator import tasks as task_registry
 from simulator.core import safeyaml, standard
+from simulator.core.cache import BoundedCache
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -424,7 +425,8 @@ def read_text(path: Path) -> str:
         raise ScenarioError([Problem(str(path), 1, "(file)", "not UTF-8 text; save the file as UTF-8")]) from None
 
 
-_CACHE: dict[tuple[str, float], Scenario] = {}
+_CACHE: BoundedCache[Scenario] = BoundedCache("scenario.loaded", size=128, copy=None)
+"""Parsed scenario files by (resolved path, modification time, size); shared, treated as read-only."""
 
 
 def load_scenario(path_or_id: Scenario | str | Path) -> Scenario:
@@ -432,7 +434,6 @@ def load_scenario(path_or_id: Scenario | str | Path) -> Scenario:
     if isinstance(path_or_id, Scenario):
         return path_or_id
     path = resolve(path_or_id)
-    key = (str(path.resolve()), path.stat().st_mtime)
-    if key not in _CACHE:
-        _CACHE[key] = parse_scenario(read_text(path), str(path), path)
-    return _CACHE[key]
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    return _CACHE.get(key, lambda: parse_scenario(read_text(path), str(path), path))

@@ -3,7 +3,7 @@
 A key records what each common mistake gives on the trainee's data, keyed by a catalog key
 (``misc.…``, worded in ``locales/core/misconceptions.json``); the checkers name a mistake only when
 the answer matches its value within tolerance and that value is told apart from the key
-(:func:`simulator.engine.checking.separates`). The mean-of-ratios
+(:func:`simulator.engine.numbers.separates`). The mean-of-ratios
 mistake carries the period word of the data it averaged over: each day, week, month or row.
 
 Keys of the kinds' own older names (``metric.mean_of_ratios``, ``report_table.filter_ignored`` …),

@@ -14,10 +14,11 @@ either back, so graders accept a table in whichever language the trainee downloa
 
 from __future__ import annotations
 
-import functools
 import unicodedata
 
 import pandas as pd
+
+from simulator.core.cache import BoundedCache
 
 VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "status": {"signed": ("已签收", "signed"), "rejected": ("拒收", "rejected"),
@@ -54,8 +55,17 @@ def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-@functools.lru_cache(maxsize=1)
+_reversed: BoundedCache[dict[str, str]] = BoundedCache("value_labels.reverse", size=1, copy=None)
+"""The label → canonical value table (one value); private to this module, which only reads it."""
+
+
 def _reverse() -> dict[str, str]:
+    """Every canonical value, zh and en label (folded) → the canonical value (cached, read-only)."""
+    return _reversed.get((), _build_reverse)
+
+
+def _build_reverse() -> dict[str, str]:
+    """What :func:`_reverse` caches."""
     out: dict[str, str] = {}
     for values in VALUES.values():
         for canonical, (zh, en) in values.items():

@@ -13,7 +13,6 @@ the way trainees and platform exports write them.
 
 from __future__ import annotations
 
-import functools
 import importlib
 import re
 import unicodedata
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from simulator.core.cache import BoundedCache
 from simulator.engine.metrics import METRICS
 
 if TYPE_CHECKING:
@@ -148,9 +148,20 @@ def _raw_key(header: object) -> str:
     return re.sub(r"[\s_\-·:/.%*]+", "", unicodedata.normalize("NFKC", str(header)).casefold())
 
 
-@functools.lru_cache(maxsize=1)
+_columns: BoundedCache[dict[str, dict[str, Column]]] = BoundedCache(
+    "labels.dataset_columns", size=1, copy=lambda tables: {name: dict(cols) for name, cols in tables.items()})
+"""The generators' column docs (one value); each caller gets its own dicts of the shared docs."""
+_indexes: BoundedCache[dict[str, str]] = BoundedCache("labels.header_index", size=64, copy=None)
+"""Header key → canonical column, per dataset; private to this module, which only reads them."""
+
+
 def dataset_columns() -> dict[str, dict[str, Column]]:
     """Every generator family's ``COLUMNS`` that imports; a family that fails to import is skipped."""
+    return _columns.get((), _load_dataset_columns)
+
+
+def _load_dataset_columns() -> dict[str, dict[str, Column]]:
+    """What :func:`dataset_columns` caches."""
     out: dict[str, dict[str, Column]] = {}
     try:
         from data.generators import _MODULES
@@ -185,9 +196,13 @@ def column_label(column: str, lang: str, dataset: str | None = None) -> str:
     return column
 
 
-@functools.lru_cache(maxsize=64)
 def _index(dataset: str | None) -> dict[str, str]:
-    """Header key → canonical column, highest priority written last."""
+    """Header key → canonical column, highest priority written last (cached, read-only)."""
+    return _indexes.get(dataset, lambda: _build_index(dataset))
+
+
+def _build_index(dataset: str | None) -> dict[str, str]:
+    """What :func:`_index` caches."""
     tables = dataset_columns()
     index: dict[str, str] = {}
     for columns in tables.values():
@@ -263,5 +278,5 @@ def rename_to_canonical(df: pd.DataFrame, dataset: str | None = None) -> tuple[p
 
 def reset_cache() -> None:
     """Forgets the cached generator columns (after a generator module changed in this process)."""
-    dataset_columns.cache_clear()
-    _index.cache_clear()
+    _columns.clear()
+    _indexes.clear()

@@ -3,7 +3,7 @@
 A planning table is a grouped table the trainee uploads: one row per group (channel, week, account …)
 and, where the task asks for it, a total row whose group cell is 合计 (Total). Those kinds read the
 upload with :func:`simulator.engine.submissions.read_upload`, then these helpers bring the total row's
-label and yes/no cells to one spelling before :func:`simulator.engine.checking.check_table` grades the cells.
+label and yes/no cells to one spelling before :func:`simulator.engine.table_check.check_table` grades the cells.
 
 >>> with_total_label(pd.DataFrame({"placement": ["抖音信息流", "总计"]}), ["placement"])["placement"].tolist()
 ['抖音信息流', '合计']
@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from simulator.core.i18n import Msg, msg
-from simulator.engine import checking
-from simulator.engine.checking import FieldSpec
+from simulator.engine import table_check
+from simulator.engine.fieldspec import FieldSpec
 from simulator.engine.labels import rename_to_labels
+from simulator.engine.numbers import format_number
 
 TOTAL = "合计"
 """The group label of a total row in keys (trainees may write 合计, 总计, 汇总, Total or Sum)."""
@@ -46,7 +47,7 @@ def with_total_label(table: pd.DataFrame, key_columns: list[str]) -> pd.DataFram
     """A copy of ``table`` whose total rows read :data:`TOTAL` in every key column."""
     out = table.copy()
     for col in key_columns:
-        found = checking._find_column(out, col)  # the same header matching check_table uses
+        found = table_check.find_column(out, col)  # the same header matching check_table uses
         if found is None:
             continue
         values = out[found].astype(object)
@@ -73,7 +74,7 @@ def yes_no_column(table: pd.DataFrame, column: str, spec: FieldSpec) -> pd.DataF
     """
     from simulator.core.results import AnswerFormatError
 
-    found = checking._find_column(table, column, spec)
+    found = table_check.find_column(table, column, spec)
     if found is None:
         return table
     out = table.copy()
@@ -92,7 +93,7 @@ def yes_no_column(table: pd.DataFrame, column: str, spec: FieldSpec) -> pd.DataF
 
 def has_total_row(table: pd.DataFrame, key_columns: list[str]) -> bool:
     """True when some row's first key column reads :data:`TOTAL` (after :func:`with_total_label`)."""
-    found = checking._find_column(table, key_columns[0])
+    found = table_check.find_column(table, key_columns[0])
     return found is not None and bool((table[found].astype(object) == TOTAL).any())
 
 
@@ -115,7 +116,7 @@ def typed_sheet(rows: list[dict[str, Any]], columns: list[str], specs: Mapping[s
             frame[name] = ["是" if v else "否" for v in frame[name]]
             continue
         frame[name] = ["" if v is None or pd.isna(v) else
-                       checking.format_number(float(v), spec.unit, spec.precision or 0) for v in frame[name]]
+                       format_number(float(v), spec.unit, spec.precision or 0) for v in frame[name]]
     frame = rename_to_labels(frame, "zh", dataset)
     return frame.rename(columns=dict(labels or {}))
 
@@ -144,7 +145,7 @@ def shifted(rows: list[dict[str, Any]], columns: list[str], rng: np.random.Gener
 
 def rows_listing(rows: list[str]) -> str:
     """Row names for a message (at most six, then …)."""
-    return checking._listing(rows)
+    return table_check.listing(rows)
 
 
 def note(key: str, **params: Any) -> Msg:

@@ -18,6 +18,7 @@ import re
 import time
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -215,8 +216,7 @@ def _sniff_delimiter(text: str) -> str:
 def _csv_grid(text: str, name: str = "upload") -> list[list[Any]]:
     text = text.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
-    budget = _Budget(name)
-    grid: list[list[Any]] = []
+    budget, grid = _Budget(name), list[list[Any]]()
     try:
         for row in reader:
             values = _trim(row)
@@ -428,24 +428,80 @@ def convert_column(column: str, values: pd.Series, percent: bool = False) -> pd.
     """
     typed = _already_typed(column, values)
     if typed is not None:
-        return typed / 100 if percent and typed.dtype.kind in "if" else typed
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    cells: list[Any] = [None if _blank(v) else v for v in uniques]
-    if column in DATE_COLUMNS or column.endswith("_date"):
-        return _expand([_or_text(parse_date, v) for v in cells], codes, values.index, None)
-    if column in MONTH_COLUMNS:
-        return _expand([_or_text(parse_month, v) for v in cells], codes, values.index, None)
-    if column in WEEK_COLUMNS:
-        return _expand([_or_text(parse_week, v) for v in cells], codes, values.index, None)
-    if is_id_column(column) and cells and all(v is not None and _plain_integer(v) for v in cells) \
-            and (codes >= 0).all():
+        return _percent_scaled(typed, percent)
+    codes, cells = _distinct_cells(values)
+    parser = _period_parser(column)
+    if parser is not None:
+        return _expand([_or_text(parser, v) for v in cells], codes, values.index, None)
+    if _integer_ids(column, cells, codes):
         return _expand([int(v) for v in cells], codes, values.index, 0).astype("int64")
-    numbers = None if is_id_column(column) else _numbers(cells)
-    if numbers is not None and percent:
-        numbers = [n if _has_percent([c]) else n / 100 for n, c in zip(numbers, cells, strict=True)]
+    numbers = None if is_id_column(column) else _percent_numbers(cells, percent)
     if numbers is None:
         return _expand([_text_cell(v) for v in cells], codes, values.index, None)
-    out = _expand(numbers, codes, values.index, float("nan")).astype("float64")
+    return _narrowed(_expand(numbers, codes, values.index, float("nan")).astype("float64"), cells, percent)
+
+
+def _percent_scaled(typed: pd.Series, percent: bool) -> pd.Series:
+    """An already numeric column under a ``%`` header as fractions; anything else unchanged.
+
+    >>> _percent_scaled(pd.Series([5, 10]), True).tolist(), _percent_scaled(pd.Series(["x"]), True).tolist()
+    ([0.05, 0.1], ['x'])
+    """
+    return typed / 100 if percent and typed.dtype.kind in "if" else typed
+
+
+def _distinct_cells(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """``(codes, cells)``: each value's index into the distinct cells (-1 for NaN), blanks as None.
+
+    >>> codes, cells = _distinct_cells(pd.Series(["a", " ", "a", None]))
+    >>> codes.tolist(), cells
+    ([0, 1, 0, -1], ['a', None])
+    """
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    return codes, [None if _blank(v) else v for v in uniques]
+
+
+def _period_parser(column: str) -> Callable[[Any], str] | None:
+    """The parser of a date, month or week column (by its canonical name); None for other columns.
+
+    >>> _period_parser("order_date") is parse_date, _period_parser("month") is parse_month
+    (True, True)
+    """
+    if column in DATE_COLUMNS or column.endswith("_date"):
+        return parse_date
+    if column in MONTH_COLUMNS:
+        return parse_month
+    return parse_week if column in WEEK_COLUMNS else None
+
+
+def _integer_ids(column: str, cells: list[Any], codes: np.ndarray) -> bool:
+    """An id column whose every cell is a plain integer, none blank: kept as int64.
+
+    >>> _integer_ids("user_id", [10, "11"], np.array([0, 1])), _integer_ids("user_id", ["007"], np.array([0]))
+    (True, False)
+    """
+    return is_id_column(column) and bool(cells) and all(v is not None and _plain_integer(v) for v in cells) \
+        and bool((codes >= 0).all())
+
+
+def _percent_numbers(cells: list[Any], percent: bool) -> list[float] | None:
+    """Each distinct cell as a number (:func:`_numbers`); under a ``%`` header plain numbers are percents.
+
+    >>> _percent_numbers(["3.45%", "2"], percent=True), _percent_numbers(["a"], percent=False)
+    ([0.0345, 0.02], None)
+    """
+    numbers = _numbers(cells)
+    if numbers is None or not percent:
+        return numbers
+    return [n if _has_percent([c]) else n / 100 for n, c in zip(numbers, cells, strict=True)]
+
+
+def _narrowed(out: pd.Series, cells: list[Any], percent: bool) -> pd.Series:
+    """A float column as int64 when every value is a whole number and none was typed as a percent.
+
+    >>> _narrowed(pd.Series([1.0, 2.0]), ["1", "2"], False).dtype.name
+    'int64'
+    """
     integral = out.notna().all() and (out == out.round()).all() and out.abs().max() < 2**53
     return out.astype("int64") if integral and len(out) and not (percent or _has_percent(cells)) else out
 

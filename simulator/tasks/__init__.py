@@ -8,7 +8,6 @@ missing. Optional hooks a kind may define are reached through this module, which
 
 from __future__ import annotations
 
-import functools
 import importlib
 import pkgutil
 from collections.abc import Iterable, Mapping
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
+from simulator.core.cache import BoundedCache
 from simulator.tasks.base import TaskKind
 
 if TYPE_CHECKING:
@@ -54,9 +54,17 @@ NOT_KINDS = ("base",)
 """Modules of the package that are not kinds (shared types)."""
 
 
-@functools.cache
+_registry: BoundedCache[dict[str, ModuleType]] = BoundedCache("tasks.registry", size=1, copy=dict)
+"""The discovered kinds (one value, found once per process); each caller gets its own dict."""
+
+
 def _modules() -> dict[str, ModuleType]:
     """Kind name → module, for every module of the package with a ``KIND`` (in :data:`ORDER`, then by name)."""
+    return _registry.get((), _discover)
+
+
+def _discover() -> dict[str, ModuleType]:
+    """What :func:`_modules` caches: the package's modules imported, in kind order."""
     found: dict[str, ModuleType] = {}
     for info in pkgutil.iter_modules(__path__):
         if info.name in NOT_KINDS or info.name.startswith("_"):

@@ -17,7 +17,6 @@ alternative. ``srm_p_value`` is the χ² goodness of fit of the arm sizes agains
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from simulator.core.cache import BoundedCache
 from simulator.core.forms import AnswerForm, spec_fields
 from simulator.core.i18n import Msg, msg, t
 from simulator.engine import checking, stats
@@ -217,13 +217,12 @@ _SUMMARY = (
 def alternatives(key: dict[str, Any], params: Params) -> dict[str, dict[str, float]]:
     """Field → {misconception catalog key → the value that misconception gives} (cached per key)."""
     summary = tuple(key.get(k) for k in _SUMMARY)
-    cached = _cached_alternatives(summary, params.model_dump_json())
-    return {field: dict(values) for field, values in cached.items()}
+    return _alternatives_cache.get((summary, params.model_dump_json()),
+                                   lambda: _alternatives(dict(zip(_SUMMARY, summary, strict=True)), params))
 
 
-@functools.lru_cache(maxsize=512)
-def _cached_alternatives(summary: tuple[Any, ...], params_json: str) -> dict[str, dict[str, float]]:
-    return _alternatives(dict(zip(_SUMMARY, summary, strict=True)), Params.model_validate_json(params_json))
+_alternatives_cache: BoundedCache[dict[str, dict[str, float]]] = BoundedCache("alternatives of ab_test", size=512)
+"""Misconception values by (the key's summary numbers, the params' JSON); each caller gets a copy."""
 
 
 def _alternatives(key: dict[str, Any], params: Params) -> dict[str, dict[str, float]]:

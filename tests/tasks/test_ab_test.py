@@ -15,7 +15,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from statsmodels.stats.proportion import test_proportions_2indep as sm_test_2indep
 
 from simulator.core.results import AnswerFormatError, TaskContext
-from simulator.engine.checking import separates
+from simulator.engine.numbers import separates
 from simulator.tasks import ab_test as ab
 
 CTX = TaskContext()

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from scipy import optimize
 
 from simulator.core.results import AnswerFormatError, TaskContext
-from simulator.engine.checking import number_matches
+from simulator.engine.numbers import number_matches
 from simulator.tasks import roi_forecast as rf
 
 CTX = TaskContext()

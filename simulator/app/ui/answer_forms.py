@@ -20,12 +20,13 @@ import streamlit as st
 
 from simulator import tasks as registry
 from simulator.app.ui import grid_input
+from simulator.app.ui.form_context import FormContext
 from simulator.assessment.datasets import generate_datasets
 from simulator.assessment.scenario import TaskSpec
 from simulator.core import forms
 from simulator.core.cache import BoundedCache
 from simulator.core.i18n import Msg, t
-from simulator.engine.checking import rounding_msg
+from simulator.engine.numbers import rounding_msg
 from simulator.tasks.base import Made, TaskContext
 
 UPLOAD_TYPES = ["csv", "xlsx", "txt", "xls"]
@@ -48,38 +49,6 @@ class Collected:
     """Name of the uploaded file, for table answers."""
     table: pd.DataFrame | None = None
     """The uploaded table as read (canonical headers), for highlighting wrong cells."""
-
-
-@dataclass(frozen=True)
-class FormContext:
-    """Where and how to draw one task's inputs."""
-
-    task: TaskSpec
-    params: Any
-    frames: Mapping[str, pd.DataFrame]
-    lang: str
-    prefix: str
-    """Widget-key prefix, unique per page, scenario and task."""
-    disabled: bool = False
-    on_change: Callable[[], None] | None = None
-    """Called when any input changes (the exam page saves there)."""
-    scenario: Any = None
-    """The :class:`~simulator.assessment.scenario.Scenario`, for the public question built from the data."""
-    trainee_id: str | None = None
-    """Whose data the question comes from."""
-    initial: Any = None
-    """A saved answer to start from (the exam page after a reload), for inputs whose state cannot be
-    preset through ``st.session_state`` (grids); other inputs are restored by the page."""
-    question: Mapping[str, Any] | None = None
-    """The task's public question when the caller has it already; None: built for ``trainee_id``."""
-
-    def k(self, *parts: object) -> str:
-        """The widget key of ``parts`` under this context's prefix.
-
-        >>> FormContext(None, None, {}, "zh", "exam.ans.X.t1").k("field", "roi")  # type: ignore[arg-type]
-        'exam.ans.X.t1.field.roi'
-        """
-        return ".".join([self.prefix, *(str(p) for p in parts)])
 
 
 # ----------------------------------------------------------------------------- the question and the form

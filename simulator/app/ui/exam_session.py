@@ -10,8 +10,6 @@ session) resumes the attempt with its saved answers and the true time left.
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import streamlit as st
@@ -22,6 +20,7 @@ from simulator.app.ui import (
 )
 from simulator.app.ui.widgets import render_msg
 from simulator.assessment.scenario import Scenario
+from simulator.core.cache import BoundedCache
 from simulator.core.i18n import msg, t
 from simulator.service import exams
 from simulator.service.scenario_source import load_source
@@ -34,8 +33,8 @@ NOTICE_KEY = session.key(NS, "notice")
 PARAM_CODE, PARAM_TRAINEE = "exam", "trainee"
 SCENARIO_CACHE = 16
 
-_scenarios: OrderedDict[tuple[str, str], Scenario] = OrderedDict()
-_scenarios_lock = threading.Lock()
+_scenarios: BoundedCache[Scenario] = BoundedCache("exam_session.scenarios", size=SCENARIO_CACHE, copy=None)
+"""Exam scenarios by (exam code, frozen scenario sha), shared: callers treat a Scenario as read-only."""
 
 
 @dataclass(frozen=True)
@@ -162,13 +161,4 @@ def exam_scenario(code: str) -> Scenario:
     """The exam's scenario (server memory only; reparsed when a regrade replaced the frozen copy)."""
     sha, text, path = _frozen(code)
     cache_key = (exams.normalise_code(code), sha)
-    with _scenarios_lock:
-        if cache_key in _scenarios:
-            _scenarios.move_to_end(cache_key)
-            return _scenarios[cache_key]
-    scenario = load_source(text, path)
-    with _scenarios_lock:
-        _scenarios[cache_key] = scenario
-        while len(_scenarios) > SCENARIO_CACHE:
-            _scenarios.popitem(last=False)
-    return scenario
+    return _scenarios.get(cache_key, lambda: load_source(text, path))

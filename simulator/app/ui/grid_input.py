@@ -19,7 +19,7 @@ from simulator.core.i18n import Msg
 from simulator.core.value_labels import value_label
 
 if TYPE_CHECKING:
-    from simulator.app.ui.answer_forms import FormContext
+    from simulator.app.ui.form_context import FormContext
 
 GRID_WIDTH_PX = 640
 """Room for a grid's value columns in a task card at 1280 px (the row labels take the rest)."""

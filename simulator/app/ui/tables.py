@@ -14,8 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from simulator.core.i18n import Msg, msg, t
-from simulator.engine.checking import norm_key
 from simulator.engine.labels import rename_to_labels
+from simulator.engine.table_check import norm_key
 from simulator.engine.uploads import TableReadError, read_table
 
 log = logging.getLogger("simulator.app.ui")
