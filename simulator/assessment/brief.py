@@ -23,6 +23,7 @@ from data.generators import accounts as accounts_family
 from data.generators import ads as ads_family
 from data.generators import live as live_family
 from data.generators.common import CATEGORIES
+from simulator import tasks as registry
 from simulator.assessment.scenario import Scenario
 from simulator.engine.selection import PERIODS
 
@@ -80,19 +81,10 @@ def brief_problems(scenario: Scenario, frames: Mapping[str, pd.DataFrame], train
 
 
 def _reports(entry: Mapping[str, Any]) -> list[tuple[str, list[str], list[Mapping[str, Any]]]]:
-    """(label, grouping columns, rows) of each report table a key entry holds: a ``report_table``, or
-    each sheet of a ``summary_report`` workbook (its sheets are report tables)."""
-    if entry["kind"] == "report_table":
-        by = entry["params"].get("by", [])
-        return [(str(entry["id"]), [by] if isinstance(by, str) else list(by), entry["answer"].get("rows", []))]
-    if entry["kind"] == "summary_report":
-        out = []
-        for spec, sheet in zip(entry["params"].get("sheets", []), entry["answer"].get("sheets", []), strict=False):
-            by = spec.get("by", [])
-            out.append((f"{entry['id']}/{sheet.get('name')}", [by] if isinstance(by, str) else list(by),
-                        sheet.get("rows", [])))
-        return out
-    return []
+    """(label, grouping columns, rows) of each report table a key entry holds, as its kind declares them
+    (a ``report_table``, or each sheet of a ``summary_report`` workbook)."""
+    tables = registry.report_tables(entry["kind"], entry["params"], entry["answer"])
+    return [(f"{entry['id']}{table.label}", table.by, table.rows) for table in tables]
 
 
 def grouping_problems(key: Mapping[str, Any], trainee: str) -> list[str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from simulator import tasks as registry
 from simulator.core import standard
 
 if TYPE_CHECKING:
@@ -35,13 +36,10 @@ DATA_COMPUTABLE: frozenset[str] = frozenset({
 })
 """Skill codes that can be trained by an auto-graded task (computed from the trainee's data)."""
 
-MANUAL_KINDS = frozenset({"free_text"})
-"""Kinds an instructor grades: their codes do not count as auto-graded coverage."""
-
-
 def trained(scenarios: Iterable[Scenario]) -> set[str]:
     """Codes carried by auto-graded tasks of ``scenarios`` (:class:`simulator.assessment.scenario.Scenario` objects)."""
-    return {code for sc in scenarios for task in sc.tasks if task.kind not in MANUAL_KINDS for code in task.skills}
+    return {code for sc in scenarios for task in sc.tasks
+            if registry.graded_by(task.kind) == "auto" for code in task.skills}
 
 
 def by_level(codes: Iterable[str]) -> dict[str, list[str]]:

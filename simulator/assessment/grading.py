@@ -20,15 +20,15 @@ from simulator.assessment.brief import brief_problems, grouping_problems
 from simulator.assessment.datasets import generate_datasets
 from simulator.assessment.scenario import Problem, Scenario, ScenarioError, TaskSpec, load_scenario
 from simulator.core.cache import BoundedCache, plain_copy
+from simulator.core.forms import Number
 from simulator.core.i18n import Msg, msg, render_all
 from simulator.core.results import AnswerFormatError, Check, TaskContext
 from simulator.core.seeding import derive_seed
 from simulator.engine import numbers
 from simulator.tasks.base import Made, TaskKind
 
-ANSWER_CHARS = {"metric": 1_000, "choice": 1_000, "sample_size": 1_000, "free_text": 20_000}
-"""Characters one answer may have, by task kind (a kind module may set its own ``MAX_ANSWER_CHARS``)."""
 DEFAULT_ANSWER_CHARS = 1_000_000
+"""Characters one answer may have when its kind sets no ``MAX_ANSWER_CHARS`` (tables, mappings)."""
 """The limit for multi-field and table kinds: all texts of the answer together (a table given as
 ``{"columns", "rows"}`` counts its cells; uploaded files are bounded by :mod:`simulator.engine.uploads`)."""
 
@@ -179,7 +179,7 @@ def grade_task(task: TaskSpec, entry: dict[str, Any], raw: Any, ctx: TaskContext
     params = module.Params(**task.params)
     if is_blank(raw):
         return TaskResult(task.id, 0.0, task.points, "wrong", [msg("grade.no_answer")])
-    limit = registry.max_answer_chars(task.kind) or ANSWER_CHARS.get(task.kind, DEFAULT_ANSWER_CHARS)
+    limit = registry.max_answer_chars(task.kind) or DEFAULT_ANSWER_CHARS
     if isinstance(raw, str | dict | list | tuple) and answer_size(raw, limit) > limit:
         return TaskResult(task.id, 0.0, task.points, "invalid", [msg("grade.too_long", limit=f"{limit:,}")])
     try:
@@ -298,11 +298,15 @@ def selftest(scenario: Scenario | str | Path, seeds: int = 5) -> SelftestReport:
 
 def _named_not_full(task: TaskSpec, entry: dict[str, Any], ctx: TaskContext, trainee: str,
                     found: list[numbers.Separation]) -> list[str]:
-    """One-number tasks: each tested misconception, typed as asked, is graded end to end: never full marks."""
-    if task.kind != "metric":
-        return []
+    """One-number tasks: each tested misconception, typed as asked, is graded end to end: never full marks.
+
+    A kind is one-number when its form is a single number that is the whole answer.
+    """
     module = registry.get(task.kind)
     params = module.Params(**task.params)
+    question = public_questions(ctx.scenario, trainee).get(task.id, {}) if ctx.scenario is not None else {}
+    if not isinstance(module.form(params, question).whole, Number):
+        return []
     spec = registry.probes(task.kind, entry["answer"], params)[0].spec
     out = []
     for s in found:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pandas as pd
 
 from simulator.core.cache import BoundedCache
-from simulator.tasks.base import TaskKind
+from simulator.tasks.base import ReportTable, TaskKind
 
 if TYPE_CHECKING:
     from simulator.engine.checking import Probe
@@ -121,6 +121,18 @@ def probes(kind: str, answer: Any, params: Any) -> list[Probe]:
     """The misconception probes of a key (values a usual mistake gives); [] when the kind has no hook."""
     hook = getattr(_modules()[kind], "probes", None)
     return list(hook(answer, params)) if callable(hook) else []
+
+
+def graded_by(kind: str) -> str:
+    """Who grades the kind's answers: ``"auto"``, or ``"rater"`` for a kind with ``GRADED_BY = "rater"``."""
+    return "rater" if getattr(_modules()[kind], "GRADED_BY", "auto") == "rater" else "auto"
+
+
+def report_tables(kind: str, params: Mapping[str, Any], answer: Mapping[str, Any]) -> list[ReportTable]:
+    """The report tables a key holds (its kind's ``report_tables`` hook, from the key document's params
+    and answer), for checks that every grouping has enough rows; [] when the kind makes none."""
+    hook = getattr(_modules()[kind], "report_tables", None)
+    return list(hook(params, answer)) if callable(hook) else []
 
 
 def max_answer_chars(kind: str) -> int | None:

@@ -20,7 +20,7 @@ re-graded and audited. The result types (:class:`TaskParams`, :class:`TaskContex
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -40,32 +40,22 @@ TableLike = pd.DataFrame | str | Path | bytes
 
 
 @dataclass(frozen=True)
-class Made(Mapping[str, Any]):
+class Made:
     """What a kind's ``make`` gives for one trainee: the public question and the key, kept apart.
 
     ``question`` is what a trainee may see to answer (choice options, segment levels, platform levels …);
     forms are built from it and the params only. ``key`` is never shown: it is stored as the task's
     ``"answer"`` in the key document and graded against (a choice key keeps its options too).
 
-    Transitional: read as a mapping, a ``Made`` is its key, so code not yet moved to ``.key`` (the app's
-    5A overview chart and choice options, issue 14) keeps working; new code reads ``.key``/``.question``.
-
     >>> made = Made({"options": {"A": "抖音"}}, {"value": "A", "options": {"A": "抖音"}})
-    >>> made.question["options"]["A"], made.key["value"], made["value"]
-    ('抖音', 'A', 'A')
+    >>> made.question["options"]["A"], made.key["value"]
+    ('抖音', 'A')
     """
 
     question: dict[str, Any]
+    """What a trainee may see (choice options, segment levels …); forms are drawn from it."""
     key: dict[str, Any]
-
-    def __getitem__(self, name: str) -> Any:
-        return self.key[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.key)
-
-    def __len__(self) -> int:
-        return len(self.key)
+    """The answer, never shown (the key document's ``"answer"``)."""
 
 
 @runtime_checkable
@@ -119,3 +109,15 @@ class TaskKind(Protocol):
         """The task's instruction text for the task sheet."""
         ...
 
+
+@dataclass(frozen=True)
+class ReportTable:
+    """One report table a key holds (a ``report_table`` key, or one sheet of a workbook), as read from the
+    key document: what the brief's checks need to see that every grouping has enough rows."""
+
+    label: str
+    """Where it is: the task id, or ``task/sheet``."""
+    by: list[str]
+    """Grouping columns."""
+    rows: list[Mapping[str, Any]]
+    """The key's records."""

@@ -61,6 +61,8 @@ from simulator.engine.selection import (
 from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "choice"
+MAX_ANSWER_CHARS = 1_000
+"""Characters an answer may have (a typed answer; longer input is refused unread)."""
 NONE_OPTION = "none"
 Question = Literal["top_by_metric", "above_threshold", "compare", "same_leader"]
 LETTERS = "ABCDEFGHIJ"

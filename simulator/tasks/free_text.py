@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +28,9 @@ from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, Ta
 
 KIND = "free_text"
 MAX_CHARS = 20_000
+MAX_ANSWER_CHARS = MAX_CHARS
+GRADED_BY: Final = "rater"
+"""A teacher marks the answer against the rubric (the form says so, and coverage does not count it)."""
 
 
 class Bilingual(BaseModel):
@@ -127,4 +130,4 @@ def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
     """A text area (its shortest graded length in the label), marked by a rater against the rubric."""
     label = msg("ui.answer.text_min", min=params.min_chars) if params.min_chars else msg("ui.answer.text")
     return AnswerForm((Text(None, ("text",), label, max_chars=MAX_CHARS, min_chars=params.min_chars),),
-                      graded_by="rater")
+                      graded_by=GRADED_BY)

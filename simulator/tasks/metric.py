@@ -55,6 +55,8 @@ from simulator.engine.selection import (
 from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "metric"
+MAX_ANSWER_CHARS = 1_000
+"""Characters an answer may have (a typed answer; longer input is refused unread)."""
 
 
 # --------------------------------------------------------------------------- params and key

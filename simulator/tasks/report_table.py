@@ -48,7 +48,7 @@ from simulator.engine.selection import (
     with_periods,
 )
 from simulator.engine.submissions import malformed_table, read_upload
-from simulator.tasks.base import Check, Made, TaskContext, TaskParams
+from simulator.tasks.base import Check, Made, ReportTable, TaskContext, TaskParams
 
 KIND = "report_table"
 
@@ -317,3 +317,13 @@ def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
 def malformed(params: Any = None) -> bytes:
     """An unreadable table (the same for every table kind): a format error, never a wrong answer."""
     return malformed_table(params)
+
+
+def report_tables(params: Mapping[str, Any], answer: Mapping[str, Any]) -> list[ReportTable]:
+    """The key's one report table (``params`` and ``answer`` as the key document holds them).
+
+    >>> report_tables({"by": "channel"}, {"rows": [{"channel": "抖音"}]})[0].by
+    ['channel']
+    """
+    by = params.get("by", [])
+    return [ReportTable("", [by] if isinstance(by, str) else list(by), list(answer.get("rows", [])))]

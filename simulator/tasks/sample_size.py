@@ -29,6 +29,8 @@ from simulator.engine import checking, stats
 from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "sample_size"
+MAX_ANSWER_CHARS = 1_000
+"""Characters an answer may have (a typed answer; longer input is refused unread)."""
 Method = Literal["pbar", "evan_miller", "unpooled", "cohens_h"]
 
 

@@ -25,7 +25,7 @@ from simulator.engine.selection import Filter, describe_filter
 from simulator.engine.submissions import answer_file, read_upload
 from simulator.engine.uploads import TableReadError, read_table
 from simulator.tasks import report_table as rt
-from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
+from simulator.tasks.base import AnswerFormatError, Check, Made, ReportTable, TaskContext, TaskParams
 
 KIND = "summary_report"
 
@@ -242,3 +242,13 @@ def describe(params: Params, lang: str = "zh") -> str:
 def form(params: Params, question: Mapping[str, Any]) -> AnswerForm:
     """One workbook is uploaded (its sheets are matched by name)."""
     return AnswerForm((Upload(dataset=params.dataset),))
+
+
+def report_tables(params: Mapping[str, Any], answer: Mapping[str, Any]) -> list[ReportTable]:
+    """Each sheet of the key's workbook, a report table of its own (labelled by the sheet's name)."""
+    out = []
+    for spec, sheet in zip(params.get("sheets", []), answer.get("sheets", []), strict=False):
+        by = spec.get("by", [])
+        out.append(ReportTable(f"/{sheet.get('name')}", [by] if isinstance(by, str) else list(by),
+                               list(sheet.get("rows", []))))
+    return out

@@ -160,7 +160,12 @@ def test_registry_discovers_kinds_in_a_stable_order():
         assert isinstance(module, TaskKind) and module.KIND == kind
     with pytest.raises(KeyError):
         registry.get("nope")
-    assert registry.max_answer_chars("metric") is None
+    assert registry.max_answer_chars("report_table") is None and registry.max_answer_chars("metric") == 1_000
+    assert registry.max_answer_chars("free_text") == 20_000
+    assert registry.graded_by("free_text") == "rater" and registry.graded_by("metric") == "auto"
+    assert registry.report_tables("metric", {}, {}) == []
+    table = registry.report_tables("report_table", {"by": ["date", "channel"]}, {"rows": [{"date": 1}]})[0]
+    assert table.by == ["date", "channel"] and table.rows == [{"date": 1}]
     assert registry.fragile("free_text", None, {}) is None and not registry.has_fragile("free_text")
     assert registry.has_fragile("choice")
 
