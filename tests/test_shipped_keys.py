@@ -2,7 +2,8 @@
 every data-based choice is decided by a clear margin.
 
 The distinct-answers rule (issue 11): over 20 trainee ids, each auto-graded task's key takes at least
-``MIN_DISTINCT[kind]`` different values — numbers nearly always differ; counts of injected defects vary;
+``MIN_DISTINCT[kind]`` different values (``DEFAULT_DISTINCT`` for a kind not listed: a key of numbers
+computed from the data nearly always differs) — counts of injected defects vary;
 choices vary their right option and their options. A task kind or task is exempt only with a reason
 written in ``EXEMPT``.
 """
@@ -22,6 +23,8 @@ from simulator.tasks import budget_table, choice, risk_review
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
 TRAINEES = [f"distinct-{i}" for i in range(20)]
+DEFAULT_DISTINCT = 18
+"""Distinct keys in 20 trainees a kind must reach unless it is listed below with a lower number and why."""
 MIN_DISTINCT = {
     "metric": 18, "report_table": 18, "five_a_map": 18, "ab_test": 18, "roi_forecast": 18,
     "sample_size": 12,  # n from a baseline rounded to 4 decimals: near neighbours can share n
@@ -48,7 +51,7 @@ def keys():
 
 def test_every_shipped_task_kind_has_a_rule_or_a_written_exemption(keys):
     kinds = {entry["kind"] for per in keys.values() for entry in per[0]["tasks"]}
-    assert kinds <= set(MIN_DISTINCT) | set(EXEMPT)
+    assert all(MIN_DISTINCT.get(kind, DEFAULT_DISTINCT) >= 3 for kind in kinds - set(EXEMPT))
     assert all(len(reason) > 20 for reason in EXEMPT.values())
 
 
@@ -67,7 +70,7 @@ def test_every_auto_graded_key_differs_across_trainees(keys, path):
             if set(values) != {True, False}:
                 failures.append(f"{entry['id']}: the 判断 key is {values[0]} for all {len(TRAINEES)} trainees")
             continue
-        if distinct < MIN_DISTINCT[kind]:
+        if distinct < MIN_DISTINCT.get(kind, DEFAULT_DISTINCT):
             failures.append(f"{entry['id']} ({kind}): {distinct} distinct keys over {len(TRAINEES)} trainees")
         if kind == "choice" and len({json.dumps(v) for v in values}) < 2:
             failures.append(f"{entry['id']}: the right option is always {values[0]}")

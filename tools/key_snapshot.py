@@ -69,14 +69,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="save the snapshot (keys changed on purpose)")
     args = parser.parse_args(argv)
-    text = canonical(snapshot())
+    now = snapshot()
     if args.write:
+        text = canonical(now)
         SNAPSHOT.write_bytes(gzip.compress(text.encode(), mtime=0))
         print(f"wrote {SNAPSHOT.relative_to(ROOT)} ({len(text):,} characters)")
         return 0
-    saved = gzip.decompress(SNAPSHOT.read_bytes()).decode()
-    print("identical" if saved == text else "DIFFERENT")
-    return 0 if saved == text else 1
+    saved = json.loads(gzip.decompress(SNAPSHOT.read_bytes()))
+    current = json.loads(canonical(now))
+    changed = sorted(sid for sid in saved if current.get(sid) != saved[sid])
+    added = sorted(set(current) - set(saved))
+    print("identical" if not changed else f"DIFFERENT: {', '.join(changed)}",
+          f"(not in the snapshot: {', '.join(added)})" if added else "")
+    return 1 if changed else 0
 
 
 if __name__ == "__main__":
