@@ -22,6 +22,9 @@ key_snapshot = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(key_snapshot)
 
 SAVED = json.loads(gzip.decompress(key_snapshot.SNAPSHOT.read_bytes()))
+ADDED_SINCE = {"l4-period-compare": "the scenario of the period_change kind, added after the snapshot to "
+                                    "prove docs/architecture.md's list for adding a task kind"}
+"""Scenarios shipped after the snapshot was saved, each with the reason (any other new one fails)."""
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +33,7 @@ def current():
 
 
 def test_the_snapshot_covers_every_shipped_scenario(current):
-    assert sorted(current) == sorted(SAVED)
+    assert sorted(current) == sorted([*SAVED, *ADDED_SINCE])
     assert len(SAVED) >= 10 and all(len(per) == 5 for per in SAVED.values())
 
 
