@@ -135,6 +135,19 @@ def report_tables(kind: str, params: Mapping[str, Any], answer: Mapping[str, Any
     return list(hook(params, answer)) if callable(hook) else []
 
 
+def has_question(kind: str) -> bool:
+    """Whether the kind's tasks have a public question drawn from the data (a ``question`` hook); a kind
+    without one has an empty question, so a page need not generate any data to draw its form."""
+    return callable(getattr(_modules()[kind], "question", None))
+
+
+def question(kind: str, params: Any, data: Mapping[str, pd.DataFrame], ctx: Any = None) -> dict[str, Any]:
+    """The public question of a task without its key where the kind can (its ``question`` hook); {}
+    for a kind without one. Always equal to ``make(...).question`` (tests/tasks/test_forms.py)."""
+    hook = getattr(_modules()[kind], "question", None)
+    return dict(hook(params, data, ctx)) if callable(hook) else {}
+
+
 def max_answer_chars(kind: str) -> int | None:
     """The kind's own limit on an answer's characters (``MAX_ANSWER_CHARS``), else None."""
     limit = getattr(_modules()[kind], "MAX_ANSWER_CHARS", None)

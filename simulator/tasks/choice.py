@@ -328,6 +328,11 @@ def _entity_pair(values: pd.Series, p: Params) -> tuple[str, str]:
     return x, y
 
 
+def question(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
+    """The options alone (the page's path): they are drawn with the key, so the key is made and dropped."""
+    return make(params, data, ctx).question
+
+
 def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> Made:
     """The key (:func:`_key`); the question is its options (letter → entity), never the right one."""
     key = _key(params, data, ctx)

@@ -187,6 +187,11 @@ def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | No
     return Made(_question(params, data), key)
 
 
+def question(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None = None) -> dict[str, Any]:
+    """The public question alone, without the key (the page's cheap path): :func:`_question`."""
+    return _question(params, data)
+
+
 def _question(params: Params, data: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
     """The levels a trainee answers per: of ``segment`` in the data, and of the platform population."""
     question: dict[str, Any] = {}

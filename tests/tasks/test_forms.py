@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from simulator import generate_datasets
 from simulator import tasks as registry
 from simulator.assessment.grading import _context, answer_key, public_questions
 from simulator.assessment.scenario import load_scenario, shipped_paths
@@ -95,6 +96,9 @@ def test_form_from_question_holds_the_key_and_grades_full(path, task_id):
         key = entry["answer"]
         form = module.form(params, question)
         assert form == module.form(params, public_questions(sc, trainee)[task_id])  # nothing else goes in
+        data = generate_datasets(sc, trainee)
+        assert registry.question(task.kind, params, data, ctx) == question  # the page's cheap path agrees
+        assert question == {} or registry.has_question(task.kind)  # no hook: the question is empty
 
         public = _leaves(question) + _leaves(params.model_dump(mode="json"))
         leaked = _secrets(key, public) & {v for v in _shown(form) if isinstance(v, str | int | float)}

@@ -27,7 +27,7 @@ from simulator.core import forms
 from simulator.core.cache import BoundedCache
 from simulator.core.i18n import Msg, t
 from simulator.engine.numbers import rounding_msg
-from simulator.tasks.base import Made, TaskContext
+from simulator.tasks.base import TaskContext
 
 UPLOAD_TYPES = ["csv", "xlsx", "txt", "xls"]
 """Accepted upload suffixes (``.xls`` is accepted only to explain that it must be saved as .xlsx)."""
@@ -57,19 +57,16 @@ QUESTIONS: BoundedCache[dict[str, Any]] = BoundedCache("ui.questions", size=4096
 """Public questions per (scenario id, digest, trainee, task): a class of 40 with 20 tasks fits many times."""
 
 
-def _public(made: Made) -> dict[str, Any]:
-    """The public part of what ``make`` returned (``Made.question``); never the key."""
-    return dict(made.question)
-
-
 def question_for(scenario: Any, trainee_id: str, task_id: str) -> dict[str, Any]:
     """The public question of one task for one trainee (options, levels …), built from this task only."""
     def build() -> dict[str, Any]:
         task = next(tk for tk in scenario.tasks if tk.id == task_id)
+        if not registry.has_question(task.kind):
+            return {}  # nothing public beyond the params: no data generated, no key made
         module = registry.get(task.kind)
         ctx = TaskContext(tolerance=scenario.tolerance, scenario=scenario)
-        made = module.make(module.Params(**task.params), generate_datasets(scenario, str(trainee_id)), ctx)
-        return _public(made)
+        params = module.Params(**task.params)
+        return registry.question(task.kind, params, generate_datasets(scenario, str(trainee_id)), ctx)
 
     return QUESTIONS.get((scenario.id, scenario.digest, str(trainee_id), task_id), build)
 
