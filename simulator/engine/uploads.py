@@ -4,7 +4,7 @@
 headers kept as they are and listed in ``df.attrs["unknown_headers"]``), numeric-looking columns as
 numbers (percent strings → fractions, ``¥``, thousands separators, full-width digits), id columns kept
 as text, date columns as ``YYYY-MM-DD`` strings, week columns as their Monday's ``YYYY-MM-DD`` (as
-:func:`simulator.engine.metrics.add_period` labels weeks) and month columns as ``YYYY-MM``.
+:func:`simulator.engine.frames.add_period` labels weeks) and month columns as ``YYYY-MM``.
 Unparseable cells in those columns are kept as text, for the checker to point at.
 
 Problems raise :class:`TableReadError` with a bilingual message naming what is wrong and where.
