@@ -23,7 +23,7 @@ from simulator.core.i18n import msg
 from simulator.service.exam_common import ExamError, UnknownExam, _tasks_of, normalise_code, status_at, tasks_json
 from simulator.service.exam_grading import Grader, grade_json, store_grades
 from simulator.service.exam_records import current_grades, gradebook_rows, manual_marks
-from simulator.service.gradebook import TaskGrade, TaskInfo, build_row
+from simulator.service.gradebook import GradebookRow, ManualSummary, TaskGrade, TaskInfo, build_row
 from simulator.service.scenario_source import describe_tasks, resolve_scenario
 from simulator.service.store import Answer, Attempt, Exam, Grade, Regrade, Store, get_store, utcnow
 
@@ -124,6 +124,46 @@ def _exam_fields(exam: Exam) -> dict[str, Any]:
     return {name: getattr(exam, name) for name in _EXAM_FIELDS}
 
 
+def _new_fields(exam: Exam, scenario: str, version: int | None, tasks: list[TaskInfo] | None,
+                store: Store) -> dict[str, Any]:
+    """The exam's scenario fields for ``scenario`` (:class:`ExamError` if it is another scenario id)."""
+    source = resolve_scenario(scenario, version=version, store=store)
+    if source.scenario_id != exam.scenario_id:
+        raise ExamError(msg("exam.regrade_other_scenario", exam=exam.scenario_id, other=source.scenario_id[:100]))
+    task_list = list(tasks) if tasks is not None else describe_tasks(source)
+    return dict(
+        scenario_id=source.scenario_id, scenario_version=source.version,
+        scenario_sha=hashlib.sha256(source.yaml_text.encode("utf-8")).hexdigest(),
+        scenario_yaml=source.yaml_text, source_path=str(source.path) if source.path else None,
+        tasks=tasks_json(task_list),
+    )  # fmt: skip
+
+
+def _grade_changes(trainee_id: str, old: dict[str, TaskGrade], new: dict[str, dict[str, Any]]) -> list[GradeChange]:
+    """The tasks whose score or status differs between the stored grades and a new grade document's."""
+    changes = []
+    for task_id in sorted(set(old) | set(new)):
+        o, n = old.get(task_id), new.get(task_id)
+        if (o and (o.score, o.status)) != (n and (float(n["score"]), str(n["status"]))):
+            changes.append(GradeChange(
+                trainee_id, task_id, o.score if o else None, float(n["score"]) if n else None,
+                o.status if o else None, str(n["status"]) if n else None,
+            ))  # fmt: skip
+    return changes
+
+
+def _total_change(a: Attempt, before: GradebookRow, new_tasks: list[TaskInfo], new: dict[str, dict[str, Any]],
+                  manual: dict[str, ManualSummary]) -> TotalChange | None:
+    """The trainee's total and pass/fail before and after, when either moves (manual marks kept)."""
+    new_auto = {tid: TaskGrade(tid, float(n["score"]), float(n["max_score"]), str(n["status"]))
+                for tid, n in new.items()}  # fmt: skip
+    after = build_row(a.trainee_id, before.name, before.status, a.started_at, a.submitted_at, new_tasks,
+                      new_auto, manual)  # fmt: skip
+    if (before.total, before.passed) == (after.total, after.passed):
+        return None
+    return TotalChange(a.trainee_id, before.name, before.total, after.total, before.passed, after.passed)
+
+
 def plan_regrade(
     code: str,
     scenario: str | None = None,
@@ -150,43 +190,19 @@ def plan_regrade(
         before_auto = current_grades(s, [a.id for a in attempts])
         manual = manual_marks(s, [a.id for a in attempts])
         s.expunge(exam)
-    old_tasks = list(_tasks_of(exam))
-    new_fields = None
-    if scenario is not None:
-        source = resolve_scenario(scenario, version=version, store=store)
-        if source.scenario_id != exam.scenario_id:
-            raise ExamError(msg("exam.regrade_other_scenario", exam=exam.scenario_id, other=source.scenario_id[:100]))
-        task_list = list(tasks) if tasks is not None else describe_tasks(source)
-        new_fields = dict(
-            scenario_id=source.scenario_id, scenario_version=source.version,
-            scenario_sha=hashlib.sha256(source.yaml_text.encode("utf-8")).hexdigest(),
-            scenario_yaml=source.yaml_text, source_path=str(source.path) if source.path else None,
-            tasks=tasks_json(task_list),
-        )  # fmt: skip
+    new_fields = None if scenario is None else _new_fields(exam, scenario, version, tasks, store)
     target = Exam(**{**_exam_fields(exam), **(new_fields or {})})
     new_tasks = list(_tasks_of(target))
-    added, removed, changed = task_diff(old_tasks, exam.scenario_yaml, new_tasks, target.scenario_yaml)
+    added, removed, changed = task_diff(list(_tasks_of(exam)), exam.scenario_yaml, new_tasks, target.scenario_yaml)
     results = {a.trainee_id: grade_json(target, a, answers[a.id], grader) for a in attempts}
     changes: list[GradeChange] = []
     totals: list[TotalChange] = []
     for a in sorted(attempts, key=lambda x: x.trainee_id):
-        old = before_auto.get(a.id, {})
         new = {str(t["id"]): t for t in results[a.trainee_id].get("tasks", [])}
-        for task_id in sorted(set(old) | set(new)):
-            o, n = old.get(task_id), new.get(task_id)
-            if (o and (o.score, o.status)) != (n and (float(n["score"]), str(n["status"]))):
-                changes.append(GradeChange(
-                    a.trainee_id, task_id, o.score if o else None, float(n["score"]) if n else None,
-                    o.status if o else None, str(n["status"]) if n else None,
-                ))  # fmt: skip
-        new_auto = {tid: TaskGrade(tid, float(n["score"]), float(n["max_score"]), str(n["status"]))
-                    for tid, n in new.items()}  # fmt: skip
-        before = before_rows[a.trainee_id]
-        after = build_row(a.trainee_id, before.name, before.status, a.started_at, a.submitted_at, new_tasks,
-                          new_auto, manual.get(a.id, {}))  # fmt: skip
-        if (before.total, before.passed) != (after.total, after.passed):
-            totals.append(TotalChange(a.trainee_id, before.name, before.total, after.total, before.passed,
-                                      after.passed))  # fmt: skip
+        changes += _grade_changes(a.trainee_id, before_auto.get(a.id, {}), new)
+        total = _total_change(a, before_rows[a.trainee_id], new_tasks, new, manual.get(a.id, {}))
+        if total is not None:
+            totals.append(total)
     return RegradePlan(
         exam.code, (exam.scenario_id, exam.scenario_version), (target.scenario_id, target.scenario_version),
         added, removed, changed, tuple(changes), tuple(totals), exam.scenario_sha, new_fields, results,
