@@ -9,7 +9,7 @@ import pytest
 from helpers_exam import KEY, SCENARIO_YAML, SECRET_SEED, T0, TASKS, make_grader
 
 from simulator.core.i18n import t
-from simulator.service import exam_admin, exam_grading, exams
+from simulator.service import exam_admin, exam_grading, exam_marks, exam_regrade, exams
 from simulator.service.exams import ExamClosed, ExamError, ExamNotOpen, NotOnRoster, TooManyAttempts, UnknownExam
 from simulator.service.gradebook import TaskInfo
 from simulator.service.store import AnswerHistory, Store
@@ -243,16 +243,16 @@ def test_manual_grades_settle_on_the_median_of_an_odd_number_of_raters(store):
     grader = make_grader()
     _sit(store, code, "T001", {"t1": KEY["t1"], "t4": "因为……所以……"}, T0)
     exam_grading.grade_attempt(code, "T001", T0 + 10 * MIN, store=store, grader=grader)
-    assert exam_grading.manual_grade(code, "T001", "t4", "王老师", 12, "论据不足", T0, store=store).final is None
-    two = exam_grading.manual_grade(code, "T001", "t4", "李老师", 18, now=T0, store=store)
+    assert exam_marks.manual_grade(code, "T001", "t4", "王老师", 12, "论据不足", T0, store=store).final is None
+    two = exam_marks.manual_grade(code, "T001", "t4", "李老师", 18, now=T0, store=store)
     assert (two.final, two.spread) == (None, 6)
-    three = exam_grading.manual_grade(code, "T001", "t4", "张老师", 14, now=T0, store=store)
+    three = exam_marks.manual_grade(code, "T001", "t4", "张老师", 14, now=T0, store=store)
     assert (three.final, three.spread, three.complete) == (14, 6, True)
-    with pytest.raises(exam_grading.UnfinaliseWarning):  # a 4th rater is warned before un-settling the mark
-        exam_grading.manual_grade(code, "T001", "t4", "赵老师", 20, now=T0, store=store)
-    four = exam_grading.manual_grade(code, "T001", "t4", "赵老师", 20, now=T0, store=store, confirm_unfinalise=True)
+    with pytest.raises(exam_marks.UnfinaliseWarning):  # a 4th rater is warned before un-settling the mark
+        exam_marks.manual_grade(code, "T001", "t4", "赵老师", 20, now=T0, store=store)
+    four = exam_marks.manual_grade(code, "T001", "t4", "赵老师", 20, now=T0, store=store, confirm_unfinalise=True)
     assert four.final is None  # an even number of raters is not final
-    five = exam_grading.manual_grade(code, "T001", "t4", "钱老师", 16, now=T0, store=store)
+    five = exam_marks.manual_grade(code, "T001", "t4", "钱老师", 16, now=T0, store=store)
     assert (five.final, five.spread) == (16, 8)
     row = exam_admin.results(code, T0 + 20 * MIN, store=store, grader=grader)[0]
     assert (row.tasks["t4"].score, row.tasks["t4"].status, row.total, row.pending_manual) == (
@@ -261,13 +261,13 @@ def test_manual_grades_settle_on_the_median_of_an_odd_number_of_raters(store):
         26,
         False,
     )
-    again = exam_grading.manual_grade(
+    again = exam_marks.manual_grade(
         code, "T001", "t4", "钱老师", 12, now=T0, store=store
     )  # a rater changes a mark
-    assert again.final == 14 and exam_grading.manual_summary(code, "T001", "t4", store=store).scores["钱老师"] == 12
+    assert again.final == 14 and exam_marks.manual_summary(code, "T001", "t4", store=store).scores["钱老师"] == 12
     for bad in (-1, 21):
         with pytest.raises(ExamError):
-            exam_grading.manual_grade(code, "T001", "t4", "王老师", bad, now=T0, store=store)
+            exam_marks.manual_grade(code, "T001", "t4", "王老师", bad, now=T0, store=store)
 
 
 def test_regrade_after_a_scenario_fix_lists_what_changed(store):
@@ -277,14 +277,14 @@ def test_regrade_after_a_scenario_fix_lists_what_changed(store):
     exam_grading.grade_pending(code, T0 + 20 * MIN, store=store, grader=make_grader())
     fixed_key = dict(KEY, t1="0.0400")  # the fix: the key of t1 was wrong
     fixed_yaml = SCENARIO_YAML.replace("version: 1", "version: 2")
-    changes = exam_grading.regrade(code, fixed_yaml, tasks=TASKS, now=T0 + 30 * MIN, store=store,
+    changes = exam_regrade.regrade(code, fixed_yaml, tasks=TASKS, now=T0 + 30 * MIN, store=store,
                             grader=make_grader(fixed_key))  # fmt: skip
     assert changes == [
-        exam_grading.GradeChange("T001", "t1", 0.0, 10.0, "wrong", "correct"),
-        exam_grading.GradeChange("T002", "t1", 10.0, 0.0, "correct", "wrong"),
+        exam_regrade.GradeChange("T001", "t1", 0.0, 10.0, "wrong", "correct"),
+        exam_regrade.GradeChange("T002", "t1", 10.0, 0.0, "correct", "wrong"),
     ]
     assert exam_admin.get_exam(code, store=store).scenario_version == 2
-    assert exam_grading.regrade(code, now=T0 + 31 * MIN, store=store, grader=make_grader(fixed_key)) == []
+    assert exam_regrade.regrade(code, now=T0 + 31 * MIN, store=store, grader=make_grader(fixed_key)) == []
 
 
 def test_a_real_scenario_through_the_engine_scores_its_key_in_full(store):
@@ -308,11 +308,11 @@ def test_regrade_with_another_scenario_id_is_refused_and_changes_nothing(store):
     exam_grading.grade_pending(code, T0 + 20 * MIN, store=store, grader=make_grader())
     other = SCENARIO_YAML.replace("id: demo-exam", "id: another-exam")
     with pytest.raises(ExamError) as refused:
-        exam_grading.regrade(code, other, tasks=TASKS, now=T0 + 30 * MIN, store=store, grader=make_grader())
+        exam_regrade.regrade(code, other, tasks=TASKS, now=T0 + 30 * MIN, store=store, grader=make_grader())
     assert refused.value.message.key == "exam.regrade_other_scenario"
     assert exam_admin.get_exam(code, store=store).scenario_id == "demo-exam"
     assert exam_admin.results(code, T0 + 31 * MIN, store=store)[0].total == 10.0
-    assert exam_grading.regrade_history(code, store=store) == []
+    assert exam_regrade.regrade_history(code, store=store) == []
 
 
 def test_a_version_that_drops_a_task_shows_the_diff_needs_naming_it_and_undo_restores_every_score(store):
@@ -324,40 +324,40 @@ def test_a_version_that_drops_a_task_shows_the_diff_needs_naming_it_and_undo_res
     assert before == [("T001", 40.0, False), ("T002", 30.0, False)]
     v2 = SCENARIO_YAML.replace("version: 1", "version: 2")
     fewer = [t for t in TASKS if t.id != "t5"] + [TaskInfo("t6", "metric", 30, ("L3/6.2.1",))]
-    plan = exam_grading.plan_regrade(code, v2, tasks=fewer, now=T0 + 30 * MIN, store=store, grader=make_grader())
+    plan = exam_regrade.plan_regrade(code, v2, tasks=fewer, now=T0 + 30 * MIN, store=store, grader=make_grader())
     assert (plan.added, plan.removed, plan.changed, plan.needs_confirmation) == (("t6",), ("t5",), (), ("t5",))
     assert [(c.trainee_id, c.old_total, c.new_total) for c in plan.totals] == [("T001", 40.0, 10.0),
                                                                                 ("T002", 30.0, 0.0)]
     assert exam_admin.get_exam(code, store=store).scenario_version == 1  # a plan writes nothing
     with pytest.raises(ExamError) as unconfirmed:
-        exam_grading.apply_regrade(plan, confirm=["t1"], now=T0 + 31 * MIN, store=store)
+        exam_regrade.apply_regrade(plan, confirm=["t1"], now=T0 + 31 * MIN, store=store)
     assert unconfirmed.value.message.key == "exam.regrade_confirm" and "t5" in unconfirmed.value.message.render("en")
-    exam_grading.apply_regrade(plan, confirm=["t5"], by="admin", now=T0 + 31 * MIN, store=store)
+    exam_regrade.apply_regrade(plan, confirm=["t5"], by="admin", now=T0 + 31 * MIN, store=store)
     assert exam_admin.get_exam(code, store=store).scenario_version == 2
     assert [r.total for r in exam_admin.results(code, T0 + 32 * MIN, store=store)] == [10.0, 0.0]
-    (record,) = exam_grading.regrade_history(code, store=store)
+    (record,) = exam_regrade.regrade_history(code, store=store)
     assert record.summary["removed"] == ["t5"] and record.summary["added"] == ["t6"] and record.by == "admin"
 
-    exam_grading.undo_regrade(code, by="admin", now=T0 + 33 * MIN, store=store)
+    exam_regrade.undo_regrade(code, by="admin", now=T0 + 33 * MIN, store=store)
     after = [(r.trainee_id, r.total, r.passed) for r in exam_admin.results(code, T0 + 34 * MIN, store=store)]
     assert after == before and exam_admin.get_exam(code, store=store).scenario_version == 1
     assert [t.id for t in exam_admin.get_exam(code, store=store).tasks] == [t.id for t in TASKS]
     assert exams.saved_answers(code, "T002", store=store)["t1"].value == "0.9"  # raw answers untouched
     with pytest.raises(ExamError):
-        exam_grading.undo_regrade(code, now=T0 + 35 * MIN, store=store)  # nothing left to undo
+        exam_regrade.undo_regrade(code, now=T0 + 35 * MIN, store=store)  # nothing left to undo
 
 
 def test_marks_are_corrected_and_withdrawn_only_by_their_rater_with_an_audit_trail(store):
     code = new_exam(store).code
     _sit(store, code, "T001", {"t4": "因为……所以……"}, T0)
     for rater, score in (("r1", 10), ("r2", 14), ("r3", 12)):
-        exam_grading.manual_grade(code, "T001", "t4", rater, score, now=T0 + 20 * MIN, store=store)
-    exam_grading.manual_grade(code, "T001", "t4", "r2", 16, "重看一遍", now=T0 + 21 * MIN, store=store)
+        exam_marks.manual_grade(code, "T001", "t4", rater, score, now=T0 + 20 * MIN, store=store)
+    exam_marks.manual_grade(code, "T001", "t4", "r2", 16, "重看一遍", now=T0 + 21 * MIN, store=store)
     with pytest.raises(ExamError):
-        exam_grading.withdraw_mark(code, "T001", "t4", "r4", now=T0 + 22 * MIN, store=store)
-    left = exam_grading.withdraw_mark(code, "T001", "t4", "r1", "评错了", now=T0 + 22 * MIN, store=store)
+        exam_marks.withdraw_mark(code, "T001", "t4", "r4", now=T0 + 22 * MIN, store=store)
+    left = exam_marks.withdraw_mark(code, "T001", "t4", "r1", "评错了", now=T0 + 22 * MIN, store=store)
     assert left.scores == {"r2": 16.0, "r3": 12.0} and left.final is None
-    log = exam_grading.mark_log(code, "T001", "t4", store=store)
+    log = exam_marks.mark_log(code, "T001", "t4", store=store)
     trail = [(e.rater, e.action, e.old_score, e.new_score) for e in log]
     assert trail == [("r1", "mark", None, 10.0), ("r2", "mark", None, 14.0), ("r3", "mark", None, 12.0),
                      ("r2", "correct", 14.0, 16.0), ("r1", "withdraw", 10.0, None)]

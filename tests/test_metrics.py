@@ -8,17 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import simulator.engine.frames as frames_module
 import simulator.engine.metrics as metrics_module
 from simulator.core.i18n import has, t
+from simulator.engine.frames import add_period, frame_for
 from simulator.engine.metrics import (
     METRICS,
     VARIANTS,
-    add_period,
     breakeven_roi,
     compute,
     compute_from_sums,
     display,
-    frame_for,
     json_records,
     mean_of_ratios,
     table,
@@ -286,10 +286,10 @@ def test_period_labels_of_naive_dates_match_the_timezone_path():
                         pd.Timestamp("2024-11-10"), pd.Timestamp("2024-11-11")])
     aware = stamps.dt.tz_localize("UTC")
     for period in ("day", "week", "month"):
-        naive = metrics_module.period_labels(stamps, period)
-        assert naive.tolist() == metrics_module.period_labels(aware, period).tolist()
+        naive = frames_module.period_labels(stamps, period)
+        assert naive.tolist() == frames_module.period_labels(aware, period).tolist()
         assert naive.dtype == object and naive[2] is None
-    assert metrics_module.period_labels(stamps, "week").tolist()[0] == "1969-12-29"
+    assert frames_module.period_labels(stamps, "week").tolist()[0] == "1969-12-29"
 
 
 def test_prepared_frame_is_made_once_per_data_mapping():
@@ -298,27 +298,27 @@ def test_prepared_frame_is_made_once_per_data_mapping():
     orders = pd.DataFrame({"date": pd.to_datetime(["2024-11-01"]), "campaign_id": ["C01"], "amount": [5.0],
                            "status": ["signed"]})
     data = {"ad_delivery": delivery, "ad_orders": orders}
-    metrics_module._prepared.clear()
-    prepared = metrics_module.prepared_frame(data, "ad_delivery", ["week", "day"])
-    made = metrics_module._prepared.misses
-    again = metrics_module.prepared_frame(dict(data), "ad_delivery", ["day", "week"])
-    assert metrics_module._prepared.misses == made  # made once: a mapping of the same frames hits
+    frames_module._prepared.clear()
+    prepared = frames_module.prepared_frame(data, "ad_delivery", ["week", "day"])
+    made = frames_module._prepared.misses
+    again = frames_module.prepared_frame(dict(data), "ad_delivery", ["day", "week"])
+    assert frames_module._prepared.misses == made  # made once: a mapping of the same frames hits
     pd.testing.assert_frame_equal(again, prepared)
     again["cost"] = 0.0  # each caller's copy is its own
-    assert metrics_module.prepared_frame(data, "ad_delivery", ["day", "week"])["cost"].tolist() == [1.0, 2.0]
+    assert frames_module.prepared_frame(data, "ad_delivery", ["day", "week"])["cost"].tolist() == [1.0, 2.0]
     assert prepared["week"].tolist() == ["2024-10-28", "2024-11-04"] and prepared["signed_gmv"].sum() == 5.0
     expected = add_period(add_period(frame_for(data, "ad_delivery"), "date", "day"), "date", "week")
     pd.testing.assert_frame_equal(prepared, expected)
-    alone = metrics_module.prepared_frame(data, "ad_delivery", ["day"], only=["ad_delivery"])
+    alone = frames_module.prepared_frame(data, "ad_delivery", ["day"], only=["ad_delivery"])
     assert "signed_gmv" not in alone.columns  # a task that does not read ad_orders skips the join
     data["ad_orders"] = orders.assign(amount=7.0)  # a replaced frame is noticed
-    assert metrics_module.prepared_frame(data, "ad_delivery", ["day", "week"])["signed_gmv"].sum() == 7.0
+    assert frames_module.prepared_frame(data, "ad_delivery", ["day", "week"])["signed_gmv"].sum() == 7.0
     orders.loc[0, "amount"] = 9.0  # so is a frame changed in place
-    assert metrics_module.prepared_frame({**data, "ad_orders": orders}, "ad_delivery", ["day"])["signed_gmv"].sum() \
+    assert frames_module.prepared_frame({**data, "ad_orders": orders}, "ad_delivery", ["day"])["signed_gmv"].sum() \
         == 9.0
-    assert metrics_module.prepared_frame(dict(data), "ad_delivery", ["day"]) is not prepared
+    assert frames_module.prepared_frame(dict(data), "ad_delivery", ["day"]) is not prepared
     with pytest.raises(ValueError, match="no date column"):
-        metrics_module.prepared_frame({"products": pd.DataFrame({"price": [1.0]})}, "products", ["day"])
+        frames_module.prepared_frame({"products": pd.DataFrame({"price": [1.0]})}, "products", ["day"])
 
 
 def test_signed_columns_ignore_orders_outside_the_report_and_unsigned_ones():

@@ -93,7 +93,7 @@ def generate_datasets(scenario: Scenario, trainee_id: str, scale: float = 1.0) -
     """Dataset name → DataFrame (canonical English columns) for this trainee.
 
     The dict is the caller's to change; until it is changed its ``content_key`` names what it holds, so
-    :func:`simulator.engine.metrics.prepared_frame` can cache by it without hashing the frames (with
+    :func:`simulator.engine.frames.prepared_frame` can cache by it without hashing the frames (with
     data files, which may change under the same scenario text, it is None and the frames are hashed).
     """
     from simulator.core.sizing import scale_problem, size_problem

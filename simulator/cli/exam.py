@@ -21,7 +21,7 @@ from simulator.assessment.answers import BadInput
 from simulator.cli.common import EXIT_OK
 
 if TYPE_CHECKING:
-    from simulator.service.exam_grading import RegradePlan
+    from simulator.service.exam_regrade import RegradePlan
     from simulator.service.exams import ExamInfo
 
 
@@ -138,7 +138,7 @@ def list_exams(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
-    from simulator.service import exam_admin, exam_grading
+    from simulator.service import exam_admin, exam_grading, exam_regrade
 
     info = _exam(args.code)
     rows = exam_admin.roster_status(info.code)
@@ -150,7 +150,7 @@ def status(args: argparse.Namespace) -> int:
            "graded": sum(1 for r in book if r.total is not None),
            "awaiting_grading": exam_grading.ungraded_count(info.code),
            "awaiting_raters": sum(1 for r in book if r.pending_manual),
-           "regrades": len([r for r in exam_grading.regrade_history(info.code) if r.kind == "regrade"])}  # fmt: skip
+           "regrades": len([r for r in exam_regrade.regrade_history(info.code) if r.kind == "regrade"])}  # fmt: skip
     if args.json:
         print(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
@@ -177,13 +177,13 @@ def _plan_doc(plan: RegradePlan) -> dict[str, Any]:
 
 
 def regrade(args: argparse.Namespace) -> int:
-    from simulator.service import exam_grading, exams
+    from simulator.service import exam_regrade, exams
     from simulator.service.scenario_source import ScenarioSourceError
 
     info = _exam(args.code)
     if args.undo:
         try:
-            record = exam_grading.undo_regrade(info.code, by="cli")
+            record = exam_regrade.undo_regrade(info.code, by="cli")
         except exams.ExamError as exc:
             raise BadInput(f"{info.code}: {exc.message.render('en')}") from None
         print(json.dumps({"undone": record.summary.get("undoes")}) if args.json else
@@ -194,7 +194,7 @@ def regrade(args: argparse.Namespace) -> int:
         path = Path(args.scenario)
         ref = str(path.resolve()) if path.is_file() else args.scenario
     try:
-        plan = exam_grading.plan_regrade(info.code, ref)
+        plan = exam_regrade.plan_regrade(info.code, ref)
     except ScenarioSourceError as exc:
         raise BadInput(f"{args.scenario}: {exc.message.render('en')}") from None
     except exams.ExamError as exc:
@@ -209,7 +209,7 @@ def regrade(args: argparse.Namespace) -> int:
         )
     if not args.dry_run:
         try:
-            exam_grading.apply_regrade(plan, confirm, by="cli")
+            exam_regrade.apply_regrade(plan, confirm, by="cli")
         except exams.ExamError as exc:
             raise BadInput(f"{info.code}: regrade refused: {exc.message.render('en')}") from None
     doc["applied"] = not args.dry_run

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from simulator.core.i18n import t
 from simulator.core.results import TaskParams
 from simulator.core.value_labels import value_label
-from simulator.engine import grouping, metrics
+from simulator.engine import frames, grouping, metrics
 from simulator.engine.labels import column_label, dataset_columns
 
 PERIODS = ("day", "week", "month")
@@ -86,7 +86,7 @@ def with_periods(df: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     """``df`` plus a day/week/month column for each of ``names`` that is a period it lacks."""
     for name in names:
         if name in PERIODS and name not in df.columns:
-            df = metrics.add_period(df, date_column(df), name)  # type: ignore[arg-type]
+            df = frames.add_period(df, date_column(df), name)  # type: ignore[arg-type]
     return df
 
 
@@ -147,7 +147,7 @@ def describe_filter(conditions: Filter, lang: str, dataset: str | None = None) -
 
 
 def needed_datasets(dataset: str, metric_names: list[str], columns: list[str]) -> list[str]:
-    """``dataset`` plus those :func:`metrics.frame_for` joins for these metrics and columns."""
+    """``dataset`` plus those :func:`frames.frame_for` joins for these metrics and columns."""
     out = [dataset]
     uses = {c for m in metric_names if m in metrics.METRICS for c in metrics.METRICS[m].columns}
     if dataset == "ad_delivery" and uses & {"signed_gmv", "signed_orders"}:
@@ -158,14 +158,14 @@ def needed_datasets(dataset: str, metric_names: list[str], columns: list[str]) -
 
 
 def frame(data: Mapping[str, pd.DataFrame], params: TaskParams, periods: list[str] | None = None) -> pd.DataFrame:
-    """:func:`metrics.frame_for` given only the datasets the task reads (skips joins it does not need),
-    plus the ``periods`` columns; shared by the tasks of one key (:func:`metrics.prepared_frame`): read-only."""
-    return metrics.prepared_frame(data, params.dataset, periods or [], only=params.datasets())  # type: ignore
+    """:func:`frames.frame_for` given only the datasets the task reads (skips joins it does not need),
+    plus the ``periods`` columns; shared by the tasks of one key (:func:`frames.prepared_frame`): read-only."""
+    return frames.prepared_frame(data, params.dataset, periods or [], only=params.datasets())  # type: ignore
 
 
 DERIVED = {"ad_delivery": {"signed_gmv", "signed_orders"}, "live_sessions": {"date"},
            "live_products": {"date"}}
-"""Columns :func:`metrics.frame_for` adds to a dataset."""
+"""Columns :func:`frames.frame_for` adds to a dataset."""
 JOINED = {"ad_delivery": {"signed_gmv": "metric.from_orders.signed_gmv",
                           "signed_orders": "metric.from_orders.signed_orders"}}
 """Derived columns a formula names that come from another dataset: the note a task text adds."""

@@ -23,6 +23,7 @@ from simulator.core import misconceptions
 from simulator.core.i18n import Msg, msg
 from simulator.core.results import AnswerFormatError, Check
 from simulator.core.value_labels import canonical_value
+from simulator.engine.cells import NA_TOKENS
 from simulator.engine.fields import is_blank, norm_text
 from simulator.engine.fieldspec import FieldSpec, column_msg
 from simulator.engine.numbers import (
@@ -34,7 +35,6 @@ from simulator.engine.numbers import (
     precision_msg,
     to_float,
 )
-from simulator.engine.uploads import NA_TOKENS
 
 _MAX_LISTED = 6
 

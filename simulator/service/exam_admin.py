@@ -1,4 +1,5 @@
-"""The instructor's side of an exam: create, list, monitor, release, results (grading: exam_grading).
+"""The instructor's side of an exam: create, list, monitor, release, results (grading: exam_grading, exam_marks,
+exam_regrade).
 
 Re-exported by :mod:`simulator.service.exams`, so pages and the CLI can import everything from there.
 """
@@ -23,15 +24,8 @@ from simulator.service.exam_common import (
     status_at,
     tasks_json,
 )
-from simulator.service.exam_grading import (
-    Grader,
-    _current_grades,
-    _exam_attempt,
-    _row,
-    _rows,
-    grade_attempt,
-    grade_pending,
-)
+from simulator.service.exam_grading import Grader, grade_attempt, grade_pending
+from simulator.service.exam_records import current_grades, exam_attempt, gradebook_row, gradebook_rows
 from simulator.service.exams import FEEDBACK_POLICIES, ExamInfo, exam_info, new_code, time_left
 from simulator.service.gradebook import STATUSES, GradebookRow, TaskInfo, build_row
 from simulator.service.scenario_source import describe_tasks, resolve_scenario
@@ -203,7 +197,7 @@ def results(
         exam = s.get(Exam, normalise_code(code))
         if exam is None:
             raise UnknownExam(msg("exam.unknown_code"))
-        rows = _rows(s, exam, s.scalars(select(Attempt).where(Attempt.exam_code == exam.code)).all(), now)
+        rows = gradebook_rows(s, exam, s.scalars(select(Attempt).where(Attempt.exam_code == exam.code)).all(), now)
         for tid, name in (exam.roster or {}).items():
             if tid not in rows:
                 rows[tid] = build_row(tid, name, "not_started", None, None, _tasks_of(exam), {}, {})
@@ -224,12 +218,12 @@ def trainee_result(
     """
     store, now = store or get_store(), utcnow(now)
     with store.read() as s:
-        exam, attempt = _exam_attempt(s, code, trainee_id)
+        exam, attempt = exam_attempt(s, code, trainee_id)
         if status_at(attempt, now) == "in_progress":
             return None
         if exam.feedback_policy != "instant" and not exam.released:
             return None
-        has_grades = bool(_current_grades(s, [attempt.id]))
+        has_grades = bool(current_grades(s, [attempt.id]))
         if has_grades:
-            return _row(s, exam, attempt, now)
+            return gradebook_row(s, exam, attempt, now)
     return grade_attempt(code, trainee_id, now, store=store, grader=grader, only_if_ungraded=True)

@@ -1,6 +1,7 @@
 """What the trainee's side, grading and the instructor's side of mock exams share: codes, the refused-action
 error, an exam's task list and an attempt's status. It sits below :mod:`simulator.service.exams`,
-:mod:`simulator.service.exam_grading` and :mod:`simulator.service.exam_admin`, so none of them imports
+:mod:`simulator.service.exam_records`, :mod:`simulator.service.exam_grading`, :mod:`simulator.service.exam_marks`,
+:mod:`simulator.service.exam_regrade` and :mod:`simulator.service.exam_admin`, so none of them imports
 another in a loop (``exams.submit`` starts :func:`simulator.service.exam_grading.grade_soon`).
 
 >>> normalise_code(" ab3k-7pq9 ")

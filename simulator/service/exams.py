@@ -6,8 +6,9 @@ Every function takes ``now`` (default: the current UTC time) so tests can inject
 
 Trainee-facing results (:class:`AttemptView`, :class:`SavedAck`, :class:`SavedAnswer`) carry no scenario
 file and no key. The instructor's side (create, monitor, results, release: :mod:`simulator.service.exam_admin`;
-grading, manual marks, regrading: :mod:`simulator.service.exam_grading`) is imported from those modules;
-what all three share (codes, :class:`ExamError`, an attempt's status) is in :mod:`simulator.service.exam_common`.
+automatic grading: :mod:`simulator.service.exam_grading`; manual marks: :mod:`simulator.service.exam_marks`;
+regrading: :mod:`simulator.service.exam_regrade`) is imported from those modules; what they share (codes,
+:class:`ExamError`, an attempt's status) is in :mod:`simulator.service.exam_common`.
 
 >>> # exam = create_exam("tour-all-datasets", minutes=100)      # instructor
 >>> # view = join(exam.code, "T001", "李雷")                     # trainee: starts or resumes

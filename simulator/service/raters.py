@@ -4,7 +4,7 @@ The administrator (whoever holds the instructor password, :mod:`simulator.servic
 ``simulator rater add NAME``, which prints a one-time password. A rater logs in to the instructor
 workspace with their name and that password and sees only manual grading; every mark they save is
 signed with their account name, so "three raters" are three people. The administrator's own marks are
-signed :data:`simulator.service.exam_grading.ADMIN_RATER`.
+signed :data:`simulator.service.exam_marks.ADMIN_RATER`.
 
 Sessions are the same store rows as the administrator's (``instructor_sessions``), with the rater's name.
 """
@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 
 from simulator.core.i18n import msg
 from simulator.service import auth
-from simulator.service.exam_grading import ADMIN_RATER
+from simulator.service.exam_marks import ADMIN_RATER
 from simulator.service.store import InstructorSession, Rater, Store, get_store, utcnow
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def mark(token: str | None, code: str, trainee_id: str, task_id: str, score: flo
          now: datetime | None = None, *, store: Store | None = None,
          confirm_unfinalise: bool = False) -> ManualSummary:  # fmt: skip
     """Saves a mark signed by the session's rater (there is no way to name another)."""
-    from simulator.service.exam_grading import manual_grade
+    from simulator.service.exam_marks import manual_grade
 
     who = identity(token, store=store, now=now)
     if who is None:
@@ -144,7 +144,7 @@ def mark(token: str | None, code: str, trainee_id: str, task_id: str, score: flo
 def withdraw(token: str | None, code: str, trainee_id: str, task_id: str, reason: str = "",
              now: datetime | None = None, *, store: Store | None = None) -> ManualSummary:  # fmt: skip
     """Withdraws the session's rater's own mark (the audit trail keeps it)."""
-    from simulator.service.exam_grading import withdraw_mark
+    from simulator.service.exam_marks import withdraw_mark
 
     who = identity(token, store=store, now=now)
     if who is None:

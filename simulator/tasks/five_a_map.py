@@ -7,6 +7,8 @@ from outside the data, ``"A3>none"`` left it. 流转率(i→j) = flow(i→j) / u
 asset(T1) = asset(T0) + 新增 − 流失. A user with several rows on a date counts once, in the deepest stage.
 Optionally per segment (gender, age_band or city_tier, 人群细分 L3/5.3.1): asset size at T0 and T1, 新增,
 流失, and 渗透率 = asset users at T1 / the platform's users in that segment (given in the params).
+The counting on the snapshot frame is :mod:`simulator.engine.five_a`; this module adds the params,
+parsing, partial credit, named mistakes and the answer form.
 
 >>> import pandas as pd
 >>> days = pd.to_datetime(["2024-10-01", "2024-11-01", "2024-10-01", "2024-11-01"])
@@ -32,13 +34,10 @@ from simulator.core import forms
 from simulator.core.forms import AnswerForm, Grid, Group, Number
 from simulator.core.i18n import Msg, msg, t
 from simulator.engine import checking
+from simulator.engine.five_a import ASSET, STAGES, STATES, asset_summary, snapshot_dates, transitions, user_states
 from simulator.tasks.base import AnswerFormatError, Check, Made, TaskContext, TaskParams
 
 KIND = "five_a_map"
-STAGES = ("O", "A1", "A2", "A3", "A4", "A5")
-ASSET = STAGES[1:]
-STATES = ("none", *STAGES)
-FLOWS = tuple(f"{a}>{b}" for a in STATES for b in STATES if not (a == b == "none"))
 SEGMENTS = ("gender", "age_band", "city_tier")
 FieldName = Literal[
     "counts_t0", "counts_t1", "flows", "flow_rates", "new", "lost", "by_segment", "penetration"
@@ -126,61 +125,6 @@ class Params(TaskParams):
 # ----------------------------------------------------------------------------- key
 
 
-def _snapshot(df: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
-    """user_id → deepest state code on ``day`` (1 = O … 6 = A5)."""
-    rows = df[df["snapshot_date"] == day]
-    codes = rows["stage"].astype(str).map({s: i + 1 for i, s in enumerate(STAGES)})
-    return codes.groupby(rows["user_id"].to_numpy()).max()
-
-
-def _dates(params: Params, df: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
-    days = np.unique(df["snapshot_date"].dropna().to_numpy(dtype="datetime64[ns]"))
-    if len(days) < 2:
-        raise ValueError("audience_5a needs at least two snapshot dates")
-    t0 = pd.Timestamp(params.t0) if params.t0 else pd.Timestamp(days[0])
-    t1 = pd.Timestamp(params.t1) if params.t1 else pd.Timestamp(days[-1])
-    for day in (t0, t1):
-        if not (days == day.to_datetime64()).any():
-            raise ValueError(f"no audience_5a snapshot on {day.date()}")
-    return t0, t1
-
-
-def user_states(
-    params: Params, df: pd.DataFrame, dates: tuple[pd.Timestamp, pd.Timestamp] | None = None
-) -> pd.DataFrame:
-    """One row per user seen at T0 or T1: ``s0``, ``s1`` state codes (0 = none) and the segment level."""
-    t0, t1 = dates or _dates(params, df)
-    s0, s1 = _snapshot(df, t0), _snapshot(df, t1)
-    users = s0.index.union(s1.index)
-    out = pd.DataFrame(
-        {
-            "s0": s0.reindex(users).fillna(0).astype(np.int64).to_numpy(),
-            "s1": s1.reindex(users).fillna(0).astype(np.int64).to_numpy(),
-        },
-        index=users,
-    )
-    if params.segment:
-        seg = df[df["snapshot_date"].isin([t0, t1])].sort_values("snapshot_date", ascending=False)
-        seg = seg.drop_duplicates("user_id").set_index("user_id")[params.segment].astype(str)
-        out["segment"] = seg.reindex(users).to_numpy()
-    return out
-
-
-def _in_asset(codes: pd.Series) -> pd.Series:
-    return codes >= 2
-
-
-def _summary(states: pd.DataFrame) -> dict[str, int]:
-    """Asset sizes at T0 and T1, 新增 and 流失 of a set of users."""
-    a0, a1 = _in_asset(states["s0"]), _in_asset(states["s1"])
-    return {
-        "asset_t0": int(a0.sum()),
-        "asset_t1": int(a1.sum()),
-        "new": int((a1 & ~a0).sum()),
-        "lost": int((a0 & ~a1).sum()),
-    }
-
-
 def make(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> Made:
     """The key (:func:`_key`); the question holds the segment and platform levels the form shows."""
     key = _key(params, data, ctx)
@@ -206,33 +150,23 @@ def _question(params: Params, data: Mapping[str, pd.DataFrame]) -> dict[str, Any
 def _key(params: Params, data: Mapping[str, pd.DataFrame], ctx: TaskContext | None) -> dict[str, Any]:
     """The 5A map key: counts, flows, rates on the T0 base, 新增, 流失 (and segments when asked)."""
     df = data[params.dataset]
-    t0, t1 = _dates(params, df)
-    states = user_states(params, df, (t0, t1))
-    matrix = np.zeros((len(STATES), len(STATES)), dtype=np.int64)
-    np.add.at(matrix, (states["s0"].to_numpy(), states["s1"].to_numpy()), 1)
-    counts_t0 = {s: int(matrix[i + 1].sum()) for i, s in enumerate(STAGES)}
-    counts_t1 = {s: int(matrix[:, i + 1].sum()) for i, s in enumerate(STAGES)}
-    flows = {f: int(matrix[STATES.index(a), STATES.index(b)]) for f in FLOWS for a, b in [f.split(">")]}
-    rates = {
-        f: flows[f] / counts_t0[a]
-        for f in FLOWS
-        for a in [f.split(">")[0]]
-        if a != "none" and counts_t0[a] > 0
-    }
-    summary = _summary(states)
+    t0, t1 = snapshot_dates(df, params.t0, params.t1)
+    states = user_states(df, t0, t1, params.segment)
+    moves = transitions(states)
+    summary = asset_summary(states)
     answer: dict[str, Any] = {
         "t0": t0.strftime("%Y-%m-%d"),
         "t1": t1.strftime("%Y-%m-%d"),
-        "counts_t0": counts_t0,
-        "counts_t1": counts_t1,
-        "flows": flows,
-        "flow_rates": rates,
+        "counts_t0": moves.counts_t0,
+        "counts_t1": moves.counts_t1,
+        "flows": moves.flows,
+        "flow_rates": moves.flow_rates,
         "new": summary["new"],
         "lost": summary["lost"],
     }
     if params.segment:
         answer["by_segment"] = {
-            str(level): _summary(group) for level, group in states.groupby("segment", sort=True)
+            str(level): asset_summary(group) for level, group in states.groupby("segment", sort=True)
         }
     if params.platform_population:
         seg = answer["by_segment"]

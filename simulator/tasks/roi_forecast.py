@@ -22,7 +22,7 @@ from pydantic import Field, model_validator
 
 from simulator.core.forms import AnswerForm, spec_fields
 from simulator.core.i18n import msg, t
-from simulator.engine import checking, metrics, stats
+from simulator.engine import checking, frames, metrics, stats
 from simulator.engine.answer_fields import read_fields
 from simulator.engine.checking import FieldSpec
 from simulator.tasks.base import Check, Made, TaskContext, TaskParams
@@ -81,7 +81,7 @@ class Params(TaskParams):
 
 def _rows(params: Params, data: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """ad_delivery rows in the filter (with ``signed_gmv`` from ad_orders when ``signed``)."""
-    df = metrics.frame_for(data, "ad_delivery") if params.signed else data["ad_delivery"]
+    df = frames.frame_for(data, "ad_delivery") if params.signed else data["ad_delivery"]
     if params.campaigns() is not None:
         df = df[df["campaign_id"].astype(str).isin(params.campaigns())]
     if params.objective is not None:

@@ -24,7 +24,7 @@ from streamlit.testing.v1 import AppTest
 from simulator import answer_key
 from simulator.app.ui import exam_clock
 from simulator.core.i18n import LANGS, t
-from simulator.service import exam_admin, exam_grading, exams, gradebook
+from simulator.service import exam_admin, exam_grading, exam_marks, exams, gradebook
 from simulator.service.scenario_source import list_scenario_versions, load_source, save_scenario_version
 
 PASSWORD = "teacher-pass-1"
@@ -280,11 +280,11 @@ def test_three_rater_accounts_mark_the_written_task_and_the_final_is_their_media
         at.form_submit_button[0].click().run()
         assert not at.exception, at.exception
         summary = frames(at)[0].set_index("学号")
-        assert summary.loc["S1", "评分人数"] == len(exam_grading.manual_summary(code, "S1", "t2").scores)  # up to date
+        assert summary.loc["S1", "评分人数"] == len(exam_marks.manual_summary(code, "S1", "t2").scores)  # up to date
     assert summary.loc["S1", "最终得分(中位数)"] == "30" and summary.loc["S1", "分差"] == "30"
     assert summary.loc["S1", "需讨论"] == t("instructor.grading.discuss_yes", "zh")  # 30 of 40 > 25 %
     assert t("instructor.grading.final_now", "zh", n=3, final="30") in texts(at)
-    assert exam_grading.manual_summary(code, "S1", "t2").scores == {"甲": 30.0, "乙": 36.0, "丙": 6.0}
+    assert exam_marks.manual_summary(code, "S1", "t2").scores == {"甲": 30.0, "乙": 36.0, "丙": 6.0}
     row = exam_admin.results(code, clock.now)[0]
     assert row.tasks["t2"].score == 30.0 and not row.pending_manual
 
@@ -296,8 +296,8 @@ def test_three_rater_accounts_mark_the_written_task_and_the_final_is_their_media
     at = rater_session("丙", passwords["丙"])  # 丙 corrects, then withdraws, only their own mark
     at.button(key="instructor.withdraw.S1.t2").click().run()
     assert not at.exception, at.exception
-    assert exam_grading.manual_summary(code, "S1", "t2").scores == {"甲": 30.0, "乙": 36.0}
-    trail = [(e.rater, e.action) for e in exam_grading.mark_log(code, "S1", "t2")]
+    assert exam_marks.manual_summary(code, "S1", "t2").scores == {"甲": 30.0, "乙": 36.0}
+    trail = [(e.rater, e.action) for e in exam_marks.mark_log(code, "S1", "t2")]
     assert trail[-1] == ("丙", "withdraw") and ("甲", "mark") in trail
     with pytest.raises(exams.ExamError):
         raters.withdraw(raters.login("丙", passwords["丙"]), code, "S1", "t2")  # 甲's mark is not 丙's to remove
@@ -310,14 +310,14 @@ def test_a_fourth_mark_warns_before_it_unsettles_the_final(clock, tmp_path):
 
     code = sat_exam(tmp_path, {"S1": {"t2": "计划 C 的点击率最低,建议换素材。"}})
     for name, score in (("a1", 20), ("a2", 24), ("a3", 22)):
-        exam_grading.manual_grade(code, "S1", "t2", name, score, now=clock.now)
+        exam_marks.manual_grade(code, "S1", "t2", name, score, now=clock.now)
     at = rater_session("a4", raters.add_rater("a4"))
     assert t("exam.mark_unfinalises", "zh", n=3) in texts(at)
     at.form_submit_button[0].click().run()  # not confirmed: refused, final unchanged
-    assert exam_grading.manual_summary(code, "S1", "t2").final == 22
+    assert exam_marks.manual_summary(code, "S1", "t2").final == 22
     at.checkbox(key="instructor.unsettle.S1").check()
     at.form_submit_button[0].click().run()
-    assert exam_grading.manual_summary(code, "S1", "t2").final is None
+    assert exam_marks.manual_summary(code, "S1", "t2").final is None
 
 
 def test_regrade_offers_only_the_exam_scenario_previews_and_undoes(clock, tmp_path):

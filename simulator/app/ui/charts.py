@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 
 from simulator.core.i18n import t
 from simulator.engine import stats
-from simulator.tasks.five_a_map import STAGES, STATES
+from simulator.engine.five_a import STAGES, STATES
 
 STAGE_COLORS = {
     "none": "#b0b0b0",

@@ -32,7 +32,7 @@ from simulator.app.ui.widgets import fmt_points, md_escape, render_msg, status_l
 from simulator.assessment.scenario import TaskSpec
 from simulator.assessment.tasksheet import task_title
 from simulator.core.i18n import msg, t
-from simulator.service import exam_admin, exam_grading, exams, raters
+from simulator.service import exam_admin, exam_marks, exam_regrade, exams, raters
 from simulator.service.gradebook import ManualSummary, TaskGrade
 from simulator.service.scenario_source import list_scenario_versions
 
@@ -58,7 +58,7 @@ def large_spread(summary: ManualSummary, points: float) -> bool:
 
 
 def rater_name(name: str, lang: str) -> str:
-    return t("rater.admin", lang) if name == exam_grading.ADMIN_RATER else name
+    return t("rater.admin", lang) if name == exam_marks.ADMIN_RATER else name
 
 
 def summary_frame(summaries: dict[str, ManualSummary], lang: str, points: float = 0.0,
@@ -157,7 +157,7 @@ def auto_check_line(grade: TaskGrade | None, lang: str) -> str:
 
 
 def _trail(code: str, trainee_id: str, task_id: str, lang: str) -> None:
-    entries = exam_grading.mark_log(code, trainee_id, task_id)
+    entries = exam_marks.mark_log(code, trainee_id, task_id)
     if not entries:
         return
     with st.expander(t("instructor.grading.trail", lang), icon=":material/history:"):
@@ -222,7 +222,7 @@ def manual(exam: exams.ExamInfo, lang: str) -> None:
         return
     _flash(lang)
     names = {r.trainee_id: r.name for r in finished}
-    all_summaries = exam_grading.manual_summaries(exam.code, task.id)
+    all_summaries = exam_marks.manual_summaries(exam.code, task.id)
     summaries = {tid: all_summaries[tid] for tid in names if tid in all_summaries}
     st.dataframe(_style_spread(summary_frame(summaries, lang, task.points, names), lang), hide_index=True)
     who_id = st.selectbox(
@@ -242,8 +242,8 @@ def manual(exam: exams.ExamInfo, lang: str) -> None:
         height=200,
         key=session.key(NS, "answer_view", who_id, task.id),
     )
-    st.caption(auto_check_line(exam_grading.auto_grades(exam.code, task.id).get(who_id), lang))
-    summary = summaries.get(who_id) or exam_grading.manual_summary(exam.code, who_id, task.id)
+    st.caption(auto_check_line(exam_marks.auto_grades(exam.code, task.id).get(who_id), lang))
+    summary = summaries.get(who_id) or exam_marks.manual_summary(exam.code, who_id, task.id)
     if large_spread(summary, task.points):
         st.warning(t("instructor.grading.discuss_note", lang, spread=fmt_points(summary.spread or 0)),
                    icon=":material/forum:")  # fmt: skip
@@ -263,7 +263,7 @@ def _fix_sources(exam: exams.ExamInfo) -> dict[str, tuple[str | None, int | None
     return out
 
 
-def changes_frame(changes: Sequence[exam_grading.GradeChange], lang: str) -> pd.DataFrame:
+def changes_frame(changes: Sequence[exam_regrade.GradeChange], lang: str) -> pd.DataFrame:
     def score(x: float | None) -> str:
         return "—" if x is None else fmt_points(x)
 
@@ -285,7 +285,7 @@ def changes_frame(changes: Sequence[exam_grading.GradeChange], lang: str) -> pd.
     )
 
 
-def totals_frame(totals: Sequence[exam_grading.TotalChange], lang: str) -> pd.DataFrame:
+def totals_frame(totals: Sequence[exam_regrade.TotalChange], lang: str) -> pd.DataFrame:
     def yes_no(x: bool | None) -> str:
         return "—" if x is None else t("gradebook.yes" if x else "gradebook.no", lang)
 
@@ -304,7 +304,7 @@ def totals_frame(totals: Sequence[exam_grading.TotalChange], lang: str) -> pd.Da
     )
 
 
-def _preview(plan: exam_grading.RegradePlan, lang: str) -> None:
+def _preview(plan: exam_regrade.RegradePlan, lang: str) -> None:
     """The differences a regrade would make, before anything changes."""
     st.markdown(f"**{t('instructor.regrade.preview', lang)}**")
     for key, ids in (
@@ -326,7 +326,7 @@ def _preview(plan: exam_grading.RegradePlan, lang: str) -> None:
 
 
 def _history(exam: exams.ExamInfo, lang: str) -> None:
-    records = exam_grading.regrade_history(exam.code)
+    records = exam_regrade.regrade_history(exam.code)
     if not records:
         return
     tz = exam_clock.zone(getattr(st.context, "timezone", None))
@@ -352,7 +352,7 @@ def _history(exam: exams.ExamInfo, lang: str) -> None:
         t("instructor.regrade.undo", lang), key=session.key(NS, "regrade_undo"), icon=":material/undo:"
     ):
         try:
-            exam_grading.undo_regrade(exam.code, by=exam_grading.ADMIN_RATER, now=exam_clock.now())
+            exam_regrade.undo_regrade(exam.code, by=exam_marks.ADMIN_RATER, now=exam_clock.now())
         except exams.ExamError as exc:
             st.error(render_msg(exc.message, lang))
             return
@@ -378,7 +378,7 @@ def regrade(exam: exams.ExamInfo, lang: str) -> None:
     ):
         try:
             with st.spinner(t("instructor.results.grading", lang)):
-                plan = exam_grading.plan_regrade(exam.code, ref, version=version, now=exam_clock.now())
+                plan = exam_regrade.plan_regrade(exam.code, ref, version=version, now=exam_clock.now())
         except exams.ExamError as exc:
             st.error(render_msg(exc.message, lang))
             return
@@ -403,7 +403,7 @@ def regrade(exam: exams.ExamInfo, lang: str) -> None:
         ):
             confirm = plan.needs_confirmation if named else ()
             try:
-                changes = exam_grading.apply_regrade(plan, confirm, by=exam_grading.ADMIN_RATER, now=exam_clock.now())
+                changes = exam_regrade.apply_regrade(plan, confirm, by=exam_marks.ADMIN_RATER, now=exam_clock.now())
             except exams.ExamError as exc:
                 st.error(render_msg(exc.message, lang))
                 return
