@@ -19,6 +19,7 @@ from simulator.service.store import Store
 pytestmark = pytest.mark.browser
 SAVING_SHOWN = """() => [...document.querySelectorAll('[class*="st-key-exam-status-"].sim-saving')]
     .some(el => getComputedStyle(el, '::after').content === '"正在保存…"')"""
+SAVING_READY = "() => window.__simSaving === true && typeof window.__simSavingTrigger === 'function'"
 NOTHING_SAVING = """() => document.querySelectorAll('[class*="st-key-exam-status-"].sim-saving').length === 0"""
 
 
@@ -43,6 +44,9 @@ def test_a_save_waiting_for_a_stalled_server_shows_saving_then_saved(browser, tm
         _join(page, url, code, "BP-001")
         box = page.get_by_label("你的答案").first
         box.fill("3.45%")
+        # The marker's script mounts a moment after the inputs (a components-v2 element): a trainee takes
+        # longer than that to type, the test must wait for it before stopping the server.
+        page.wait_for_function(SAVING_READY)
         os.kill(proc.pid, signal.SIGSTOP)  # the server is saturated: nothing it does reaches the page
         try:
             box.press("Enter")
